@@ -63,6 +63,11 @@ readme-check:
 docs: install
 	$(PY) tools/build_docs.py
 
+## docs-check: build the site, serve it on loopback, open every page in headless Chromium (installs Debian's chromium when missing)
+docs-check: install
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || echo "chromium could not be installed: the browser test will skip"
+	GIRL_SLOW=1 $(BIN)/pytest tests/test_docs.py -q -ra
+
 ## bench: every benchmark script, figures into bench/results.md
 bench: install
 	$(PY) bench/data_gen.py --scale 1.0 | tee bench/results.md

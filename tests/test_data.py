@@ -1,0 +1,228 @@
+"Tests for girl_nb.data: loaders, validation, quarantine, PII scrubbing, id hashing, time splits and leak checks"
+import json, re, shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from girl_nb.data import (Problem, ValidationReport, Splits, read_records, validate_seekers, validate_jobs,
+                          validate_interactions, load_tables, scrub_pii, scrub_pii_count, hash_ids, delink_tables,
+                          split_by_time, check_leaks, save_splits, load_splits, pii_strategies)
+
+FIX = Path(__file__).parent/'fixtures'
+S, J = {'s1', 's2'}, {'j1', 'j2'}
+VALIDATORS = dict(seekers=validate_seekers, jobs=validate_jobs,
+                  interactions=lambda recs, file: validate_interactions(recs, file, S, J))
+
+# (fixture, table, line, field, words in the reason, records kept)
+BAD_FIXTURES = [
+    ('seekers_malformed.jsonl', 'seekers', 2, None, 'malformed JSON', 2),
+    ('seekers_missing_field.jsonl', 'seekers', 2, 'cv', 'missing required field', 2),
+    ('seekers_empty_cv.jsonl', 'seekers', 3, 'cv', 'empty CV', 2),
+    ('seekers_huge_cv.jsonl', 'seekers', 2, 'cv', 'CV has 1,048,576 characters, more than the limit of 20,000', 2),
+    ('seekers_non_utf8.jsonl', 'seekers', 2, 'cv', 'not valid UTF-8 (byte 0xe9', 2),
+    ('seekers_non_utf8.csv', 'seekers', 3, 'cv', 'not valid UTF-8 (byte 0xe9', 2),
+    ('seekers_duplicate_ids.jsonl', 'seekers', 3, 'seeker_id', "duplicate seeker_id '1' (first at line 1)", 2),
+    ('jobs_duplicate_ids.csv', 'jobs', 4, 'job_id', "duplicate job_id 'j1' (first at line 2)", 2),
+    ('interactions_unknown_label.jsonl', 'interactions', 2, 'label', "unknown label 'applied'", 1),
+    ('interactions_bad_timestamp.jsonl', 'interactions', 3, 'timestamp', "unparseable timestamp '2023-13-45'", 2),
+]
+
+@pytest.mark.parametrize('name,table,line,field,reason,n_kept', BAD_FIXTURES)
+def test_bad_fixture_names_file_line_field(name, table, line, field, reason, n_kept):
+    path = FIX/name
+    kept, probs = VALIDATORS[table](read_records(path), str(path))
+    assert len(probs) == 1 and len(kept) == n_kept
+    p = probs[0]
+    assert (p.file, p.line, p.field) == (str(path), line, field)
+    prefix = f"{path}:{line}: " + (f"{field}: " if field else '')
+    assert str(p).startswith(prefix) and reason in str(p), str(p)
+
+def test_unknown_seeker_and_job():
+    path = FIX/'interactions_unknown_ids.jsonl'
+    kept, probs = validate_interactions(read_records(path), str(path), S, J)
+    assert [str(p) for p in probs] == [f"{path}:2: seeker_id: unknown seeker_id 's9' (not among the 2 kept seekers)",
+                                       f"{path}:3: job_id: unknown job_id 'j9' (not among the 2 kept jobs)"]
+    assert kept == [dict(seeker_id='s1', job_id='j1', label=1, timestamp='2023-05-02')]
+
+def test_huge_cv_accepted_under_a_larger_limit():
+    kept, probs = validate_seekers(read_records(FIX/'seekers_huge_cv.jsonl'), 'f', max_cv_chars=2_000_000)
+    assert probs == [] and len(kept) == 3
+
+def test_labels_and_ids_normalised():
+    recs = [dict(seeker_id=1, job_id=2, label=l, timestamp='2023-05-01') for l in ['matched', 'MISMATCHED', 1, 0, '1', '0', True, False, 'false']]
+    kept, probs = validate_interactions(recs, 'mem', {'1'}, {'2'})
+    assert probs == [] and [k['label'] for k in kept] == [1, 0, 1, 0, 1, 0, 1, 0, 0]
+    assert {(k['seeker_id'], k['job_id']) for k in kept} == {('1', '2')}
+    _, probs = validate_interactions([dict(seeker_id=1.5, job_id='2', label=2, timestamp=20230501)], 'mem', {'1'}, {'2'})
+    assert [p.field for p in probs] == ['seeker_id', 'label', 'timestamp']
+
+def test_several_problems_in_one_record_count_once():
+    r = ValidationReport()
+    _, probs = validate_seekers([dict(seeker_id='', cv='', created_at='soon')], 'mem')
+    r.add('seekers', 1, 0, probs)
+    assert [p.field for p in probs] == ['seeker_id', 'cv', 'created_at']
+    assert r.counts['seekers'] == dict(read=1, kept=0, quarantined=1)
+
+def test_csv_wrong_field_count(tmp_path):
+    (tmp_path/'s.csv').write_text('seeker_id,cv\ns1,Nurse\ns2,Chef,extra\ns3\n')
+    recs = read_records(tmp_path/'s.csv')
+    assert [str(r) for _, r in recs[1:]] == [f"{tmp_path/'s.csv'}:3: row has more fields than the 2 of the header",
+                                             f"{tmp_path/'s.csv'}:4: row has fewer fields than the 2 of the header"]
+
+def test_json_array_and_errors(tmp_path):
+    (tmp_path/'a.json').write_text(json.dumps([dict(seeker_id='s1', cv='Nurse'), 5]))
+    recs = read_records(tmp_path/'a.json')
+    assert recs[0] == (1, dict(seeker_id='s1', cv='Nurse')) and 'expected a JSON object' in recs[1][1].reason
+    (tmp_path/'b.json').write_text('[\n{"seeker_id": "s1",\n}]')
+    (line, p), = read_records(tmp_path/'b.json')
+    assert line == 3 and str(p).startswith(f"{tmp_path/'b.json'}:3: malformed JSON")
+    with pytest.raises(ValueError, match='unsupported format'): read_records(tmp_path/'a.txt')
+    with pytest.raises(FileNotFoundError, match='no such file'): read_records(tmp_path/'nope.jsonl')
+
+def test_load_tables_bad_folder_quarantines_every_bad_row(tmp_path):
+    seekers, jobs, inter, rep = load_tables(FIX/'bad')
+    assert [s['seeker_id'] for s in seekers] == ['s1', 's2'] and [j['job_id'] for j in jobs] == ['j1', 'j2']
+    for t, c in rep.counts.items():
+        assert c['read'] == c['kept'] + c['quarantined'], t  # nothing silently dropped
+    paths = rep.write_quarantine(tmp_path)
+    assert [p.name for p in paths] == ['seekers.quarantine.jsonl', 'jobs.quarantine.jsonl', 'interactions.quarantine.jsonl']
+    rows = {p.name.split('.')[0]: [json.loads(l) for l in p.read_text().splitlines()] for p in paths}
+    assert [(r['line'], r['field']) for r in rows['seekers']] == [(2, None), (4, 'cv'), (5, 'seeker_id'), (6, 'cv')]
+    assert [(r['line'], r['field']) for r in rows['interactions']] == [(3, 'seeker_id'), (4, 'job_id'), (5, 'label'), (6, 'timestamp')]
+    assert rows['seekers'][3]['record'] == {'seeker_id': 's4'} and rows['jobs'][0]['reason'].startswith('unparseable timestamp')
+    assert all(set(r) == {'file', 'line', 'field', 'reason', 'record'} for rs in rows.values() for r in rs)
+    assert json.loads(rep.to_json())['counts'] == rep.counts
+    assert 'seekers: read 6, kept 2, quarantined 4' in rep.summary()
+
+def test_load_tables_from_parquet_datasets_and_file_dict(tmp_path):
+    import datasets, pyarrow as pa, pyarrow.parquet as pq
+    seekers, jobs, inter, _ = load_tables(FIX/'good')
+    raw = [json.loads(l) for l in (FIX/'good/seekers.jsonl').read_text().splitlines()]
+    pq.write_table(pa.Table.from_pylist([dict(seeker_id=i + 1, cv=r['cv']) for i, r in enumerate(raw)]), tmp_path/'seekers.parquet')
+    datasets.Dataset.from_list([dict(j) for j in jobs]).save_to_disk(str(tmp_path/'jobs'))
+    shutil.copy(FIX/'good/interactions.jsonl', tmp_path/'interactions.jsonl')
+    s2, j2, i2, rep = load_tables(tmp_path)
+    assert rep.tables['seekers'] == rep.tables['jobs'] == [] and [s['seeker_id'] for s in s2] == ['1', '2', '3', '4', '5']
+    assert j2 == jobs and jobs[3]['posted_at'] is None  # an empty optional CSV cell reads as absent
+    assert len(i2) == 2  # only seeker 1's interactions name an id that exists in the renumbered seekers
+    assert rep.counts['interactions'] == dict(read=10, kept=2, quarantined=8)
+    s3, *_ = load_tables(dict(seekers=FIX/'good/seekers.jsonl', jobs=FIX/'good/jobs.csv', interactions=FIX/'good/interactions.jsonl'))
+    assert s3 == seekers
+    shutil.copy(FIX/'good/seekers.jsonl', tmp_path/'seekers.csv')
+    with pytest.raises(ValueError, match="several files for table 'seekers'"): load_tables(tmp_path)
+
+# --- privacy -----------------------------------------------------------------------------------------------
+
+WORDS = st.lists(st.text('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', min_size=1, max_size=8), max_size=6).map(' '.join)
+
+@pytest.mark.parametrize('kind', ['email', 'url', 'phone', 'id'])
+def test_generated_pii_never_survives(kind):
+    @settings(max_examples=300, deadline=None)
+    @given(pre=WORDS, post=WORDS, pii=pii_strategies()[kind], sep=st.sampled_from([' ', ': ', ' (', '\n', ', ']))
+    def prop(pre, post, pii, sep):
+        out, n = scrub_pii_count(f"{pre}{sep}{pii} {post}.")
+        assert n >= 1 and pii not in out, (pii, out)
+        assert not re.search(r"\d|@|://", out), (pii, out)
+        assert f"[{'PHONE' if kind == 'phone' else kind.upper()}]" in out
+    prop()
+
+SAFE = st.one_of(st.text('abcdefghijklmnopqrstuvwxyz', min_size=1, max_size=10), st.integers(1950, 2030).map(str),
+                 st.integers(1, 500).map(lambda k: f"${k*1000:,}"), st.tuples(st.integers(5, 60), st.integers(1, 40)).map(lambda t: f"{t[0]}k-{t[0]+t[1]}k"),
+                 st.integers(0, 100).map(lambda p: f"{p}%"), st.integers(1, 40).map(lambda y: f"{y} years"),
+                 st.tuples(st.integers(1990, 2025), st.integers(1, 8)).map(lambda t: f"{t[0]}-{t[0]+t[1]}"),
+                 st.integers(1, 999).map(lambda n: f"team of {n} people"), st.integers(1000, 10**9).map(lambda n: f"{n:,}"),
+                 st.floats(0, 1000, allow_nan=False).map(lambda x: f"{x:.2f}"),
+                 st.dates().map(str), st.sampled_from(['C++', 'Node.js', 'ASP.NET', 'B.Sc.', 'Q3', '3.5', '(2019)', 'ISO 9001']))
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SAFE, max_size=25), st.sampled_from([' ', ', ', '; ', ' - ', '\n', ' / ']))
+def test_text_without_pii_unchanged(tokens, sep):
+    text = sep.join(tokens)
+    assert scrub_pii(text) == text
+
+def test_scrub_examples():
+    assert scrub_pii("Call +1 (415) 555-2671 or 415.555.2671, mail j@x.org, see https://x.org/cv).") == \
+        "Call [PHONE] or [PHONE], mail [EMAIL], see [URL])."
+    assert scrub_pii("手机 13812345678，身份证 11010519900307123X，电话 0571-87654321") == "手机 [PHONE]，身份证 [ID]，电话 [PHONE]"
+    assert scrub_pii_count("no pii in 2019, $85,000, 25k-40k, 12% and 5 years") == ("no pii in 2019, $85,000, 25k-40k, 12% and 5 years", 0)
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(min_size=1, max_size=12), st.integers()), max_size=40), st.binary(min_size=1, max_size=32), st.binary(min_size=1, max_size=32))
+def test_hash_ids_stable_salted_injective(ids, s1, s2):
+    a = hash_ids(ids, salt=s1)
+    assert a == hash_ids(ids, salt=s1)
+    assert set(a) == {str(i) for i in ids} and len(set(a.values())) == len(a)
+    if s1 != s2 and ids: assert hash_ids(ids, salt=s2) != a
+
+def test_hash_ids_one_time_salt_not_exposed():
+    a, b = hash_ids(['s1', 's2']), hash_ids(['s1', 's2'])
+    assert a != b and all(re.fullmatch(r'[0-9a-f]{16}', v) for v in a.values())
+
+def test_delink_tables_consistent():
+    seekers, jobs, inter, _ = load_tables(FIX/'good')
+    s, j, i, n = delink_tables(seekers, jobs, inter, salt=b'k')
+    sid, jid = {x['seeker_id'] for x in s}, {x['job_id'] for x in j}
+    assert n == 2 and all(x['seeker_id'] in sid and x['job_id'] in jid for x in i)
+    assert not ({x['seeker_id'] for x in seekers} & sid) and '[EMAIL]' in s[0]['cv'] and '[PHONE]' in j[1]['jd']
+
+# --- splits --------------------------------------------------------------------------------------------------
+
+WINDOWS = dict(sft=('2023-04-01', '2023-04-30'), rm=('2023-05-01', '2023-05-07'), rl=('2023-05-08', '2023-05-10'),
+               rec_train=('2023-05-08', '2023-05-24'), rec_val=('2023-05-25', '2023-05-27'), rec_test=('2023-05-28', '2023-05-31'))
+
+@pytest.fixture
+def good_splits():
+    seekers, jobs, inter, _ = load_tables(FIX/'good')
+    return split_by_time(seekers, jobs, inter, WINDOWS), inter
+
+def test_split_contents_and_report(good_splits):
+    sp, inter = good_splits
+    pairs = {k: [(r['seeker_id'], r.get('job_id')) for r in v] for k, v in sp.items()}
+    assert pairs == dict(sft=[('1', 'j1'), ('s2', 'j2')], rm=[('s3', 'j3'), ('s2', 'j1')], rl=[('s4', None)],
+                         rec_train=[('s4', 'j4'), ('s5', 'j2')], rec_val=[], rec_test=[('s5', 'j3')], rec_test_cold=[])
+    assert set(sp['sft'][0]) == {'seeker_id', 'job_id', 'cv', 'jd', 'label', 'timestamp'} and all(r['label'] == 1 for r in sp['sft'])
+    r = sp.report
+    assert (r['outside_windows'], r['sft_mismatched_unused'], r['rec_repeat_pairs_left_out']) == (1, 1, 1)
+    used = sum(r['counts'][k] for k in ('sft', 'rm', 'rec_train', 'rec_val', 'rec_test'))
+    assert used + r['outside_windows'] + r['sft_mismatched_unused'] + r['rec_repeat_pairs_left_out'] == len(inter)
+    check_leaks(sp)
+
+def test_cold_start_rows():
+    seekers = [dict(seeker_id=s, cv=s) for s in ('a', 'b')]
+    jobs = [dict(job_id='j', jd='j'), dict(job_id='k', jd='k')]
+    inter = [dict(seeker_id='a', job_id='j', label=1, timestamp='2023-05-09'), dict(seeker_id='a', job_id='k', label=0, timestamp='2023-05-29'),
+             dict(seeker_id='b', job_id='k', label=1, timestamp='2023-05-30')]
+    sp = split_by_time(seekers, jobs, inter, {k: v for k, v in WINDOWS.items() if k.startswith('rec')})
+    assert [r['seeker_id'] for r in sp['rec_test_cold']] == ['b'] and len(sp['rec_test']) == 2
+    check_leaks(sp)
+
+@pytest.mark.parametrize('plant,msg', [
+    (lambda sp: sp['rl'].append(dict(seeker_id='s2', cv='x')), "RL seekers also in sft/rm: ['s2']"),
+    (lambda sp: sp['rec_test_cold'].append(dict(sp['rec_train'][0])), "cold-start test seekers also in rec_train: ['s4']"),
+    (lambda sp: sp['rec_val'].append(dict(sp['rec_train'][0], timestamp='2023-05-26')), "pairs in both rec_train and rec_val: [('s4', 'j4')]"),
+    (lambda sp: sp['rm'].append(dict(sp['sft'][0])), "1 rm row(s) outside window 2023-05-01..2023-05-07"),
+    (lambda sp: sp.windows.update(rm=('2023-04-20', '2023-05-07')), "windows sft 2023-04-01..2023-04-30 and rm 2023-04-20..2023-05-07 overlap"),
+])
+def test_check_leaks_catches_planted_leak(good_splits, plant, msg):
+    sp, _ = good_splits
+    plant(sp)
+    with pytest.raises(AssertionError, match=re.escape(msg)): check_leaks(sp)
+
+def test_split_rejects_bad_windows(good_splits):
+    seekers, jobs, inter, _ = load_tables(FIX/'good')
+    with pytest.raises(ValueError, match='rm 2023-05-01..2023-05-07 and rec_train 2023-05-07..2023-05-24 overlap'):
+        split_by_time(seekers, jobs, inter, dict(WINDOWS, rec_train=('2023-05-07', '2023-05-24')))
+    with pytest.raises(ValueError, match='unknown split'): split_by_time(seekers, jobs, inter, dict(train=('2023-05-01', '2023-05-02')))
+    with pytest.raises(ValueError, match="window 'sft'"): split_by_time(seekers, jobs, inter, dict(sft=('April', '2023-05-02')))
+
+def test_save_load_roundtrip(good_splits, tmp_path):
+    sp, _ = good_splits
+    save_splits(sp, tmp_path/'splits')
+    dd = load_splits(tmp_path/'splits')
+    assert {k: dd[k].to_list() for k in dd} == dict(sp)
+    assert dd['rec_val'].num_rows == 0 and dd['rec_val'].column_names == ['seeker_id', 'job_id', 'cv', 'jd', 'label', 'timestamp']
+    assert dd.windows == {k: list(v) for k, v in sp.windows.items()} and dd.report == sp.report
+    check_leaks(dd)
+    dd['rec_test'] = dd['rec_test'].add_item(dict(dd['rec_train'][0], timestamp='2023-05-29'))
+    with pytest.raises(AssertionError, match=re.escape("rec_train and rec_test: [('s4', 'j4')]")): check_leaks(dd)
