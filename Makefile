@@ -24,7 +24,6 @@ $(STAMP): settings.ini setup.py
 ## demo: install, then run the pipeline on the bundled defaults and print its summary
 demo: install
 	$(BIN)/girl data generate --config $(CONFIG) --out $(OUT)
-	$(BIN)/girl data summary $(OUT)
 
 ## test: install, then every check CI runs, in order
 test: install check-clean check-sync readme-check nbtest pytest
