@@ -91,14 +91,58 @@ def test_finish_nb_quarto_semantics():
     bd.validate(out, 'core')
     srcs = [(c['cell_type'], ''.join(c['source'])) for c in out['cells']]
     assert srcs[0] == ('markdown', '# Core\n\n> Helpers')
-    assert srcs[1][0] == 'markdown' and '### add' in srcs[1][1]           # asis show_doc -> page markdown
+    assert srcs[1][0] == 'markdown' and '### <a id="add"></a>add' in srcs[1][1]   # asis show_doc -> page markdown, anchored
     assert '<a href="https://github.com/x/y.py#L3" target="_blank" style="float:right">source</a>' in srcs[1][1]
     assert srcs[2] == ('code', 'def g(): pass')                             # include: false dropped, directives gone
-    assert srcs[3] == ('markdown', 'Uses [add](core.html#scorerscore) and [more](sub/more.html)')
+    assert srcs[3] == ('markdown', 'Uses [add](core.html#scorer.score) and [more](sub/more.html)')  # nbdev's fragment
     assert 'execution' not in out['metadata'] and out['metadata']['girl_nb']['title'] == 'Core'
     sub = bd.finish_nb({'cells': [_md('[home](../index.ipynb) [core](https://girl-nb.github.io/girl_nb/core.html)', 'x')],
                         'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}, Path('sub/02_more.ipynb'), PAGES, CFG, 'docs')
     assert ''.join(sub['cells'][0]['source']) == '[home](../index.html) [core](../core.html)'
+
+def test_def_anchors_as_nbdev_modidx():
+    src = ('@patch\ndef best_jd(self:GoldJudge, s): pass\n@_method(GoldJudge)\ndef rekey(self:GoldJudge): pass\n'
+           'class _PhraseIndex:\n    def coverage(self): pass\n@patch\ndef both(self:A|B): pass\nx = 1')
+    assert bd.def_anchors(src) == ['goldjudge.best_jd', 'rekey', '_phraseindex', '_phraseindex.coverage', 'a.both', 'b.both']
+    assert bd.def_anchors('def broken(:') == [] and bd.def_anchors('x = 1') == []
+
+def test_show_doc_and_definition_anchors():
+    "Each nbdev doc-link fragment is an anchor once per page: show_doc headings first, then definitions"
+    def sd(sym, heading, cid):
+        return _code(f'#| echo: false\n#| output: asis\nshow_doc({sym})', cid, [{'output_type': 'display_data', 'metadata': {},
+                     'data': {'text/markdown': f'---\n\n### {heading}\n\n> {heading} ()', 'text/plain': heading}}])
+    def defs(ids, cid): return {**_md('<!-- girl_nb: doc-link anchors -->', cid), 'metadata': {bd.DEF_ANCHORS: ids}}
+    assert bd.show_doc_name('#| echo: false\nshow_doc(GoldJudge.best_jd, title_level=4)') == 'GoldJudge.best_jd'
+    assert bd.show_doc_name('print(1)') is None and bd.show_doc_name('show_doc(') is None
+    nb = {'cells': [defs(['goldjudge', 'goldjudge.score'], 'd0'), sd('GoldJudge', 'GoldJudge', 's0'),
+                    sd('GoldJudge.best_jd', 'GoldJudge.best_jd', 's1'), sd('Other.best_jd', 'Other.best_jd', 's2'),
+                    defs(['_phraseindex', 'best_jd', 'bad id'], 'd1')],
+          'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    out = bd.finish_nb(nb, Path('00_core.ipynb'), PAGES, CFG, 'docs')
+    bd.validate(out, 'core')
+    srcs = [''.join(c['source']) for c in out['cells']]
+    assert srcs[0] == '<div class="girl-anchors"><a id="goldjudge.score"></a></div>'   # `goldjudge` is the show_doc's
+    assert '### <a id="goldjudge"></a>GoldJudge' in srcs[1]
+    assert '### <a id="goldjudge.best_jd"></a><a id="best_jd"></a>GoldJudge.best_jd' in srcs[2]  # both nbdev forms
+    assert '### <a id="other.best_jd"></a>Other.best_jd' in srcs[3]          # `best_jd` taken by the first
+    assert srcs[4] == '<div class="girl-anchors"><a id="_phraseindex"></a></div>'  # invalid ids dropped
+    assert len(out['cells']) == 5
+    rd = bd.finish_nb(nb, Path('00_core.ipynb'), PAGES, CFG, 'readme')     # the README gets no anchors
+    assert len(rd['cells']) == 3 and all('<a id=' not in ''.join(c['source']) for c in rd['cells'])
+
+def test_unique_headings_and_toc():
+    "Duplicate heading ids (mkdocs-jupyter) become unique; a heading holding its own anchor keeps its id"
+    page = ('<h1 id="t">T<a class="anchor-link" href="#t">¶</a></h1>'
+            '<h2 id="tokens">Tokens<a class="anchor-link" href="#tokens">¶</a></h2><p id="x">x</p>'
+            '<h3 id="tokens"><a id="tokens"></a><a id="a.tokens"></a>tokens<a class="anchor-link" href="#tokens">¶</a></h3>'
+            '<h2 id="x">X &amp; <code>y</code></h2><h2 id="">¶</h2><div class="girl-anchors"><a id="t_1"></a></div>')
+    out, toks = bd.unique_headings(page)
+    assert '<h2 id="tokens_1">Tokens<a class="anchor-link" href="#tokens_1">¶</a></h2>' in out
+    assert '<h3 id="tokens"><a id="a.tokens"></a>tokens<a class="anchor-link" href="#tokens">¶</a></h3>' in out
+    assert [(t['level'], t['id'], t['name']) for t in toks] == [
+        (1, 't', 'T'), (2, 'tokens_1', 'Tokens'), (3, 'tokens', 'tokens'), (2, 'x_1', 'X &amp; y'), (2, '_1', '¶')]
+    ids = _parse(out).ids
+    assert len(ids) == out.count(' id=') and {'t', 'tokens', 'tokens_1', 'a.tokens', 'x', 'x_1', '_1', 't_1'} == ids
 
 def test_list_nbs_order_and_page_names(tmp_path):
     shutil.copy(ROOT/'settings.ini', tmp_path/'settings.ini')

@@ -14,6 +14,14 @@ This tool keeps nbdev's own processing step and swaps Quarto for mkdocs-material
 3. `mkdocs build` runs on `_build/mkdocs.yml`, written here: it INHERITs the repo's `mkdocs.yml`
    and adds the title/description from settings.ini and a nav built from the notebooks present now.
 
+Anchors. nbdev's doc links (`add_links`, from `_modidx.py`) point at `page.html#<name>` with `<name>` the
+lower-cased `name`, `Class.method` or patched `Class.name` of every exported definition, documented or not.
+So every show_doc heading carries `<a id>`s for its symbol (`goldjudge.best_jd` and `best_jd`), and exported
+names without a show_doc (`#| exporti`, private names) get an invisible anchor where their cell was
+(`add_def_anchors`). mkdocs-jupyter gives duplicate headings the same id and builds its TOC from a copy of
+the page with inline code removed (a heading that is just a code span is listed as `#_1`); the mkdocs
+hook at the end of this file (`on_page_content`) makes heading ids unique and rebuilds the TOC from them.
+
 Do not call the `nbdev_proc_nbs` command instead: without Quarto it runs `sudo` to install Quarto and
 `pip install -e .[dev]` with whatever pip is first on PATH, and writes nbs/_quarto.yml, nbdev.yml and sidebar.yml.
 
@@ -21,7 +29,7 @@ Usage: python tools/build_docs.py [--site-dir _docs] [--workers N] [--no-mkdocs]
 """
 from __future__ import annotations
 
-import argparse, configparser, copy, importlib.util, json, os, posixpath, re, shutil, subprocess, sys, time
+import argparse, ast, configparser, copy, html, importlib.util, json, os, posixpath, re, shutil, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,9 +76,44 @@ def _proc_in_child(src:str, dst:str):
         except Exception: tbl = ''
         return f'{md}\n\n{tbl}' if tbl else md
     BasicMarkdownRenderer._repr_markdown_ = _repr_markdown_
-    from nbdev.processors import FilterDefaults
+    from nbdev.processors import FilterDefaults, rm_export
     from nbdev.serve_drv import main
-    main((Path(src), Path(dst), FilterDefaults))
+    add_def_anchors = _def_anchor_proc()
+    class Filter(FilterDefaults):
+        def base_procs(self):
+            ps = super().base_procs()
+            return ps[:ps.index(rm_export)] + [add_def_anchors] + ps[ps.index(rm_export):]
+    main((Path(src), Path(dst), Filter))
+
+_EXPORT_DIRS = {'export', 'exporti', 'exports'}
+DEF_ANCHORS = 'girl_nb_def_anchors'   # cell metadata key of the anchor cells `add_def_anchors` inserts
+_re_anchor_id = re.compile(r'^[\w.]+$')
+
+def def_anchors(src:str) -> list[str]:
+    "Fragments of nbdev's doc links (`_modidx.py`) to what code `src` defines: `name`, `class.method`, patched `class.name`"
+    from nbdev.doclinks import patch_name
+    try: body = ast.parse(src).body
+    except SyntaxError: return []
+    defs, res = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef), []
+    for t in body:                                      # as nbdev.doclinks._get_modidx
+        if isinstance(t, defs): res += [patch_name(t)] if isinstance(patch_name(t), str) else list(patch_name(t))
+        if isinstance(t, ast.ClassDef): res += [f'{t.name}.{t2.name}' for t2 in t.body if isinstance(t2, defs)]
+    return list(dict.fromkeys(n.lower() for n in res))
+
+def _def_anchor_proc():
+    "nbdev processor class: after each exported cell, a markdown cell listing the anchors of its definitions"
+    from nbdev.process import Processor
+    from execnb.nbio import mk_cell
+    class add_def_anchors(Processor):
+        "Keep, where `rm_export` drops an exported cell, the doc-link anchors of what it defines"
+        def begin(self):
+            for c in reversed(list(self.nb.cells)):
+                if c.cell_type != 'code' or not _EXPORT_DIRS & set(getattr(c, 'directives_', None) or {}): continue
+                if ids := def_anchors(c.source):
+                    new = mk_cell('<!-- girl_nb: doc-link anchors -->', cell_type='markdown', metadata={DEF_ANCHORS: ids})
+                    new.directives_ = {}
+                    self.nb.cells.insert(c.idx_ + 1, new)
+    return add_def_anchors
 
 def proc_nb(src:Path, dst:Path, root:Path=ROOT, timeout:float=600):
     "Process one notebook with nbdev in a fresh interpreter (cwd = its folder, repo root on PYTHONPATH)"
@@ -152,8 +195,8 @@ class LinkMap:
         if url.startswith(('#', 'mailto:', 'data:')): return url
         if self.site and url.startswith(self.site):   # nbdev doc links (`add_links`) point at the public site
             path, _, frag = url[len(self.site):].partition('#')
-            if self.target == 'docs' and (path in self.by_html or path == ''):
-                return self._rel(path or 'index.html') + self._frag(frag)
+            if self.target == 'docs' and (path in self.by_html or path == ''):   # fragment as nbdev wrote it: the
+                return self._rel(path or 'index.html') + (f'#{frag}' if frag else '')  # page has that anchor
             return url
         if re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*:', url) or url.startswith('/'): return url
         path, _, frag = url.partition('#')
@@ -173,16 +216,58 @@ class LinkMap:
         s = _re_mdlink.sub(lambda m: m.group(1) + m.group(2) + self(m.group(3)) + m.group(4), s)
         return _re_htmlattr.sub(lambda m: m.group(1) + self(m.group(2)) + m.group(3), s)
 
+def show_doc_name(src:str) -> str | None:
+    "The symbol of a `show_doc(sym, ...)` cell (directives allowed), e.g. `GoldJudge.best_jd`, else None"
+    try: body = ast.parse(split_directives(src)[1]).body
+    except SyntaxError: return None
+    for t in body:
+        if (isinstance(t, ast.Expr) and isinstance(t.value, ast.Call) and getattr(t.value.func, 'id', None) == 'show_doc'
+                and t.value.args): return ast.unparse(t.value.args[0])
+    return None
+
+def page_anchors(cells:list) -> tuple[dict, dict]:
+    "Which anchors each show_doc cell (by index) and each definition-anchor cell gets, each id once per page"
+    exact, short, defs, used = {}, {}, {}, set()
+    for i, c in enumerate(cells):
+        if c['cell_type'] == 'code' and (nm := show_doc_name(_lines(c.get('source')))):
+            parts = nm.lower().split('.')                   # nbdev links `Class.meth`, or `meth` when
+            exact[i] = ['.'.join(parts)]                    # patched with an unknown decorator
+            short[i] = ['.'.join(parts[-k:]) for k in (2, 1) if len(parts) > k]
+    def claim(ids):
+        new = [a for a in dict.fromkeys(ids) if _re_anchor_id.match(a) and a not in used]
+        used.update(new); return new
+    sd = {i: claim(v) for i, v in exact.items()}            # a symbol's own name first, then short forms,
+    for i, v in short.items(): sd[i] += claim(v)            # then definitions that have no show_doc
+    for i, c in enumerate(cells):
+        if ids := c.get('metadata', {}).get(DEF_ANCHORS): defs[i] = claim(ids)
+    return sd, defs
+
+def _anchor_tags(ids): return ''.join(f'<a id="{a}"></a>' for a in ids)
+
+def _heading_anchors(md:str, ids:list) -> str:
+    "show_doc markdown `md` with anchors `ids` put in its first heading (or on top when it has none)"
+    if not ids: return md
+    m = re.search(r'^(#{1,6}[ \t]+)', md, flags=re.M)
+    return md[:m.end()] + _anchor_tags(ids) + md[m.end():] if m else _anchor_tags(ids) + '\n\n' + md
+
 def finish_nb(nb:dict, nb_rel:Path, pages:dict, cfg:dict, target:str='docs') -> dict:
     "Apply Quarto's part to an nbdev-processed notebook `nb` (a dict); `target` is 'docs' or 'readme'"
     nb = copy.deepcopy(nb)
     nb.get('metadata', {}).pop('execution', None)  # float `total` fails nbformat validation
     links, cells, title, desc = LinkMap(nb_rel, pages, cfg, target), [], None, None
+    sd_ids, def_ids = page_anchors(nb.get('cells', []))
+    seen = set()
     for i, c in enumerate(nb.get('cells', [])):
         c.pop('has_sd', None)
         c.get('metadata', {}).pop('execution', None)
         cid = c.get('id') or f'cell-{i}'
+        if cid in seen: cid = c['id'] = f'{cid}-{i}'   # nbdev splits import cells keeping the id
+        seen.add(cid)
         src = _lines(c.get('source'))
+        if DEF_ANCHORS in c.get('metadata', {}):
+            if def_ids.get(i) and target == 'docs':
+                cells.append(_md_cell(f'<div class="girl-anchors">{_anchor_tags(def_ids[i])}</div>', cid))
+            continue
         if c['cell_type'] == 'raw':
             fm = _fm(c)
             if fm is not None:
@@ -201,7 +286,10 @@ def finish_nb(nb:dict, nb_rel:Path, pages:dict, cfg:dict, target:str='docs') -> 
                 keep = []
                 for o in outs:
                     md = o.get('data', {}).get('text/markdown')
-                    if md is not None: md_outs.append(_md_cell(links.md(_lines(md)), f'{cid}-md{len(md_outs)}'))
+                    if md is not None:
+                        md = links.md(_lines(md))
+                        if target == 'docs' and not md_outs: md = _heading_anchors(md, sd_ids.get(i, []))
+                        md_outs.append(_md_cell(md, f'{cid}-md{len(md_outs)}'))
                     else: keep.append(o)
                 outs = keep
             for o in outs:
@@ -295,6 +383,7 @@ def write_mkdocs_yml(root:Path, build:Path, src_dir:Path, site_dir:Path, nav:lis
          'site_author': cfg.get('author', ''),
          'copyright': f"Copyright {cfg['copyright']}" if cfg.get('copyright') else None,
          'docs_dir': os.path.relpath(src_dir, build), 'site_dir': str(Path(site_dir).resolve()),
+         'hooks': [str(Path(__file__).resolve())],          # on_page_content below: unique heading ids, TOC
          'nav': nav}
     p = build/'mkdocs.yml'
     p.write_text('# generated by tools/build_docs.py: do not edit, edit ../mkdocs.yml\n'
@@ -346,6 +435,47 @@ def build(root:Path=ROOT, site_dir:Path|None=None, build_dir:Path|None=None, wor
     if bad: raise RuntimeError('built pages load assets from the network (they fail offline):\n' + '\n'.join(bad[:20]))
     res['mkdocs_s'] = time.perf_counter() - t1
     return res
+
+# ---------------------------------------------------------------- mkdocs hook (this file is listed in `hooks:`)
+
+_re_heading = re.compile(r'<h([1-6])\b([^>]*)>(.*?)</h\1>', re.S)
+_re_id = re.compile(r'\sid="([^"]*)"')
+_re_tag = re.compile(r'<[^>]+>')
+_re_anchor_link = re.compile(r'<a\b[^>]*\bclass="anchor-link"[^>]*>.*?</a>', re.S)
+
+def unique_headings(content:str) -> tuple[str, list]:
+    "Give the headings of page HTML `content` ids unique on the page; returns the HTML and flat TOC tokens"
+    heads = []
+    for m in _re_heading.finditer(content):
+        lvl, attrs, inner = m.groups()
+        old = (mid := _re_id.search(attrs)) and mid.group(1)
+        pin = old is not None and f'<a id="{old}"></a>' in inner     # a show_doc heading holding its own anchor
+        if pin: inner = inner.replace(f'<a id="{old}"></a>', '', 1)   # keeps its id: the anchor goes
+        heads.append((m, lvl, attrs, inner, mid, old, pin))
+    taken = set(_re_id.findall(_re_heading.sub('', content)))          # ids outside headings, in them,
+    taken |= {i for h in heads for i in _re_id.findall(h[3])} | {h[5] for h in heads if h[6]}  # pinned ones
+    out, toks, pos = [], [], 0
+    for m, lvl, attrs, inner, mid, old, pin in heads:
+        if old is None: continue
+        new, n = old, 0
+        while not pin and (not new or new in taken): n += 1; new = f'{old}_{n}'  # markdown's toc extension's rule
+        taken.add(new)
+        if new != old:
+            attrs = attrs[:mid.start()] + f' id="{new}"' + attrs[mid.end():]
+            inner = inner.replace(f'href="#{old}"', f'href="#{new}"')
+        out += [content[pos:m.start()], f'<h{lvl}{attrs}>{inner}</h{lvl}>']; pos = m.end()
+        name = ' '.join(html.unescape(_re_tag.sub('', _re_anchor_link.sub('', inner))).split())
+        toks.append({'level': int(lvl), 'id': new, 'name': html.escape(name, quote=False)})
+    return ''.join(out) + content[pos:], toks
+
+def on_page_content(content, page, config, files):
+    "mkdocs hook: notebook pages get unique heading ids and a TOC that links to them"
+    if not page.file.src_uri.endswith('.ipynb'): return content
+    from markdown.extensions.toc import nest_toc_tokens
+    from mkdocs.structure.toc import get_toc
+    content, toks = unique_headings(content)
+    page.toc = get_toc(nest_toc_tokens(toks))
+    return content
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
