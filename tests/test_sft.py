@@ -1,0 +1,166 @@
+"Fast tests of the SFT stage (girl_nb.sft, nbs/02_sft.ipynb) on the tiny generator."
+import copy, io, json, os, signal, subprocess, sys, textwrap, time
+from pathlib import Path
+
+import pytest, torch
+
+from girl_nb.core import ConfigError, RunConfig, from_dict, load_config, load_generator, load_tokenizer
+from girl_nb import sft
+from girl_nb.sft import SFTConfig, build_prompt, generate_jds, jd_format_ok, run_sft, sft_rows, toy_sft_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST = dict(lr=1e-2, lr_scheduler="constant", batch_size=2, logging_steps=1, eval_share=0.1, max_cv_tokens=64, max_length=256)
+
+
+@pytest.fixture(scope="module")
+def tok(): return load_tokenizer("tiny")
+
+@pytest.fixture(scope="module")
+def tiny_cfg(): return load_config(ROOT/"configs"/"tiny.yaml")
+
+
+def test_prompt_plain_and_chat(tok):
+    plain = copy.deepcopy(tok); plain.chat_template = None
+    assert build_prompt("Nurse, 3 years", plain) == f"Human: {sft.INSTRUCTIONS['en']}\n\nNurse, 3 years\n\nAssistant: "
+    chat = build_prompt("Nurse, 3 years", tok)
+    assert chat.endswith("<|im_start|>assistant\n") and "Nurse, 3 years" in chat
+    assert sft.INSTRUCTIONS["zh"] in build_prompt("护士，三年", tok, language="zh")
+
+
+def test_masking_prompt_ignored_eos_learned(tok, tmp_path):
+    rows, _ = sft_rows(toy_sft_rows(3), tok)
+    tr = sft.make_trainer(load_generator("tiny"), tok, rows, [], SFTConfig(), tmp_path)
+    batch = tr.data_collator([tr.train_dataset[i] for i in range(3)])
+    for b, r in enumerate(rows):
+        n_prompt, n = len(tok(r["prompt"], add_special_tokens=False)["input_ids"]), int(batch["attention_mask"][b].sum())
+        lab, ids = batch["labels"][b], batch["input_ids"][b]
+        assert (lab[:n_prompt] == -100).all()
+        assert torch.equal(lab[n_prompt:n], ids[n_prompt:n])
+        assert ids[n-1].item() == lab[n-1].item() == tok.convert_tokens_to_ids("<|im_end|>")
+        assert (lab[n:] == -100).all()
+
+
+def test_generate_greedy_matches_hf_and_seeded_sampling(tok):
+    model = load_generator("tiny")
+    cvs = ["Java developer, Spring Boot, 5 years.", "Nurse.", "Accountant with tax filing and bookkeeping experience, 10 years."]
+    texts, enc, comp = generate_jds(model, tok, cvs, max_new_tokens=10, batch_size=2, return_ids=True)
+    assert len(texts) == len(enc) == len(comp) == 3
+    for e, c in zip(enc, comp):
+        ref = model.generate(torch.tensor([e]), attention_mask=torch.ones(1, len(e), dtype=torch.long), max_new_tokens=10, do_sample=False)
+        assert c == sft._until_eos(ref[0, len(e):].tolist(), tok.eos_token_id, tok.pad_token_id)
+    kw = dict(n=2, temperature=1.0, top_p=0.95, max_new_tokens=8)
+    torch.manual_seed(123); before = torch.rand(1)
+    a = generate_jds(model, tok, cvs, seed=1, **kw)
+    torch.manual_seed(123); torch.rand(1); b = generate_jds(model, tok, cvs, seed=1, **kw)
+    assert a == b and len(a) == 6 and a != generate_jds(model, tok, cvs, seed=2, **kw)
+
+
+def test_bad_inputs(tok, tiny_cfg, tmp_path):
+    nopad = copy.deepcopy(tok); nopad.pad_token = None
+    with pytest.raises(ValueError, match="no pad token"): generate_jds(load_generator("tiny"), nopad, ["x"])
+    with pytest.raises(ValueError, match="empty or only whitespace"): build_prompt("  \n", tok)
+    with pytest.raises(ValueError, match="the split is empty"): run_sft(tiny_cfg, SFTConfig(**FAST), dict(sft=[]), tmp_path)
+    with pytest.raises(ValueError, match=r"row 1 \(seeker_id 's1'\): cv"):
+        run_sft(tiny_cfg, SFTConfig(**FAST), dict(sft=[toy_sft_rows(1)[0], dict(seeker_id="s1", cv="\t", jd="Job title: x", label=1)]), tmp_path)
+    with pytest.raises(ConfigError, match="unknown key 'lr_rate'"): from_dict(SFTConfig, dict(lr_rate=1.0))
+    cfg = copy.deepcopy(tiny_cfg); cfg.models.generator = str(tmp_path/"no_such_model")
+    with pytest.raises(FileNotFoundError, match="no such folder"): run_sft(cfg, SFTConfig(**FAST), dict(sft=toy_sft_rows(4)), tmp_path)
+    with pytest.raises(FileNotFoundError, match="no data splits"): run_sft(tiny_cfg, SFTConfig(**FAST), None, tmp_path/"empty_run")
+
+
+def test_jd_format_ok():
+    "Every JD the simulator writes (all its English and Chinese phrasings) is well formed"
+    from girl_nb.simulator import simulate
+    for lang in ["en", "zh"]:
+        jobs = simulate(20, 5, 5, 20, 60, language=lang, seed=1).jobs
+        assert [j["jd"] for j in jobs if not jd_format_ok(j["jd"])] == [], lang
+    assert all(jd_format_ok(r["jd"]) for r in toy_sft_rows(10))
+    assert not jd_format_ok("We are hiring! Great team, competitive pay.")
+
+
+def test_stage_lora_from_splits_folder(tiny_cfg, tmp_path):
+    "The stage reads OUT/data/splits, trains LoRA, saves a folder load_generator reads, and the loss falls"
+    from datasets import Dataset, DatasetDict
+    rows = toy_sft_rows(40) + [dict(seeker_id="x", job_id="j", cv="Nurse", jd="Job title: Nurse", label=0, timestamp="2023-04-03")]
+    DatasetDict(sft=Dataset.from_list(rows)).save_to_disk(str(tmp_path/"data"/"splits"))
+    t0 = time.time()
+    m = run_sft(tiny_cfg, SFTConfig(**(FAST | dict(lr=5e-2, max_steps=20, n_eval_cvs=2, gen_max_new_tokens=16))), None, tmp_path)
+    assert time.time() - t0 < 120
+    # LoRA moves the random tiny model slowly (its tied 49k embedding is frozen); full fine-tuning is tested in the notebook
+    assert m["train_loss_last"] < m["train_loss_first"] - 0.1 and m["n_unmatched"] == 1 and m["n_train_pairs"] == 36
+    d = tmp_path/"sft"
+    for f in ["adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "README.md", "metrics.json", "loss.png", "samples.jsonl"]:
+        assert (d/f).is_file(), f
+    assert json.loads((d/"metrics.json").read_text())["metrics"]["format_rate_base"] == m["format_rate_base"]
+    from safetensors.torch import load_file
+    w = load_file(d/"adapter_model.safetensors")
+    assert any("lora_B" in k for k in w) and all(w[k].abs().sum() > 0 for k in w if "lora_B" in k)  # B starts at zero
+    model = load_generator(d)
+    assert hasattr(model, "peft_config") and "library_name: peft" in (d/"README.md").read_text()
+    s = json.loads((d/"samples.jsonl").read_text().splitlines()[0])
+    assert generate_jds(model.merge_and_unload(), load_tokenizer(d), [s["cv"]], max_new_tokens=16) == [s["jd_sft"]]
+
+
+_KILLED_RUN = """
+import sys, time
+from pathlib import Path
+from transformers import TrainerCallback
+from girl_nb.core import load_config
+from girl_nb.sft import SFTConfig, run_sft, toy_sft_rows
+class Hang(TrainerCallback):
+    def on_step_end(self, args, state, control, **kw):
+        if state.global_step == 3: Path(sys.argv[2]).touch(); time.sleep(600)
+run_sft(load_config(sys.argv[3]), SFTConfig(**eval(sys.argv[4])), dict(sft=toy_sft_rows(40)), sys.argv[1], callbacks=[Hang()])
+"""
+
+def test_killed_process_resumes(tiny_cfg, tmp_path):
+    "A run SIGKILLed after its step-2 checkpoint resumes from it and ends at the same final step"
+    kw = FAST | dict(max_steps=6, save_steps=2, n_eval_cvs=0)
+    flag = tmp_path/"at_step_3"
+    p = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, str(tmp_path/"run"), str(flag), str(ROOT/"configs"/"tiny.yaml"), repr(kw)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while not flag.exists():
+        assert p.poll() is None and time.time() - t0 < 120, "the run ended before step 3"
+        time.sleep(0.2)
+    p.send_signal(signal.SIGKILL); p.wait()
+    ck = tmp_path/"run"/"sft"/"checkpoints"
+    assert sorted(c.name for c in ck.glob("checkpoint-*")) == ["checkpoint-2"]
+    with pytest.raises(FileExistsError, match="resume=True"): run_sft(tiny_cfg, SFTConfig(**kw), dict(sft=toy_sft_rows(40)), tmp_path/"run")
+    m = run_sft(tiny_cfg, SFTConfig(**kw), dict(sft=toy_sft_rows(40)), tmp_path/"run", resume=True)
+    assert m["train_steps"] == 6
+    state = json.loads((ck/"checkpoint-6"/"trainer_state.json").read_text())
+    assert [e["step"] for e in state["log_history"] if "loss" in e] == [1, 2, 3, 4, 5, 6]
+
+
+def test_cli_parsers_and_generate_stdin(tmp_path, monkeypatch, capsys):
+    import argparse
+    ap = argparse.ArgumentParser(prog="girl"); sft.add_sft_cli(ap.add_subparsers(dest="cmd"))
+    for cmd in ["sft", "generate"]:
+        with pytest.raises(SystemExit) as e: ap.parse_args([cmd, "--help"])
+        assert e.value.code == 0
+    helps = capsys.readouterr().out
+    assert "--resume" in helps and "--cv" in helps and "--temperature" in helps
+    a = ap.parse_args(["generate", "--model", "tiny", "--cv", "-", "-n", "3", "--max-new-tokens", "6", "--dtype", "fp32", "--device", "cpu"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Java developer, 5 years of Spring Boot."))
+    assert a.func(a) == 0
+    assert capsys.readouterr().out.count("=== JD") == 3
+    monkeypatch.setattr(sys, "stdin", io.StringIO("   \n"))
+    with pytest.raises(ValueError, match="--cv -: empty or only whitespace"): a.func(a)
+    b = ap.parse_args(["sft", "--config", str(ROOT/"configs"/"tiny.yaml"), "--out", str(tmp_path)])
+    with pytest.raises(FileNotFoundError, match="girl data generate"): b.func(b)
+
+
+def test_stage_with_simulator_gold(tiny_cfg, tmp_path):
+    "gold_base/gold_sft are the simulator's gold scores of the JDs the stage generated for the held-out CVs"
+    from girl_nb.simulator import simulate
+    sd = simulate(30, 5, 5, 20, 40, seed=2)
+    cv, jd = {s["seeker_id"]: s["cv"] for s in sd.seekers}, {j["job_id"]: j["jd"] for j in sd.jobs}
+    rows = [dict(seeker_id=i["seeker_id"], job_id=i["job_id"], cv=cv[i["seeker_id"]], jd=jd[i["job_id"]], label=i["label"], timestamp=i["timestamp"])
+            for i in sd.interactions if i["timestamp"] <= "2023-04-30"]
+    c = SFTConfig(**(FAST | dict(full_finetune=True, max_steps=4, eval_share=0.2, n_eval_cvs=3, gen_max_new_tokens=24, max_cv_tokens=128, max_length=512)))
+    m = run_sft(tiny_cfg, c, dict(sft=rows), tmp_path, gold=sd.gold)
+    samples = [json.loads(l) for l in (tmp_path/"sft"/"samples.jsonl").read_text().splitlines()]
+    assert len(samples) == m["n_eval_cvs"] == 3
+    assert m["gold_base"] == pytest.approx(sum(sd.gold.score(s["seeker_id"], s["jd_base"]) for s in samples) / 3, abs=1e-6)
+    assert m["gold_sft"] == pytest.approx(sum(sd.gold.score(s["seeker_id"], s["jd_sft"]) for s in samples) / 3, abs=1e-6)
