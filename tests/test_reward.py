@@ -1,0 +1,112 @@
+"Reward-model stage (nbs/03_reward): kill-and-resume, bad input, CLI, LoRA and causal-LM backbones, on the tiny preset"
+import argparse, json, os, signal, subprocess, sys, textwrap
+from pathlib import Path
+import pytest, torch
+from girl_nb.core import ConfigError, load_config, tiny_model_path
+from girl_nb.data_stage import run_data_stage
+from girl_nb.reward import (RewardConfig, add_reward_cli, encode_pair, load_backbone, load_reward_model, pair_rows, run_reward,
+                            score, tokenize_pairs)
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT/"configs"/"tiny.yaml"
+FAST = dict(lr=1e-3, max_steps=6, batch_size=8, save_steps=3, logging_steps=2, max_length=128, n_gen_cvs=0)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    "A tiny OUT/data shared by the tests (80 reward-model CVs, one J+ and one J- each)"
+    out = tmp_path_factory.mktemp("rdata"); run_data_stage(load_config(TINY), out)
+    return out
+
+
+def _out(tmp_path, data):
+    "A fresh run folder whose data/ points at the shared tiny data"
+    (tmp_path/"data").mkdir(parents=True); (tmp_path/"data"/"splits").symlink_to(data/"data"/"splits"); (tmp_path/"data"/"gold").symlink_to(data/"data"/"gold")
+    return tmp_path
+
+
+_KILL = textwrap.dedent("""
+    import os, signal, sys
+    from transformers import TrainerCallback
+    from girl_nb.core import load_config
+    from girl_nb.reward import RewardConfig, run_reward
+    class Kill(TrainerCallback):
+        def on_save(self, args, state, control, **kw):
+            if state.global_step == 3: os.kill(os.getpid(), signal.SIGKILL)
+    run_reward(load_config(sys.argv[1]), RewardConfig(**{FAST}), sys.argv[2], callbacks=[Kill()])
+""").replace("{FAST}", repr(FAST))
+
+
+def test_kill_and_resume_matches_uninterrupted(tmp_path, data):
+    "SIGKILL after the step-3 checkpoint, then --resume: same step count and same scores as a run never killed"
+    killed, clean = _out(tmp_path/"k", data), _out(tmp_path/"c", data)
+    p = subprocess.run([sys.executable, "-c", _KILL, str(TINY), str(killed)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == -signal.SIGKILL, p.stderr[-2000:]
+    assert [c.name for c in (killed/"reward"/"checkpoints").glob("checkpoint-*")] == ["checkpoint-3"]
+    assert not (killed/"reward"/"config.json").exists()  # the model was never saved
+    with pytest.raises(FileExistsError, match="resume=True"): run_reward(load_config(TINY), RewardConfig(**FAST), killed)
+    m = run_reward(load_config(TINY), RewardConfig(**FAST), killed, resume=True)
+    m0 = run_reward(load_config(TINY), RewardConfig(**FAST), clean)
+    assert m["train_steps"] == m0["train_steps"] == 6
+    cvs, jds = ["nurse with 5 years of ICU work", "java developer"], ["Job title: Nurse", "Job title: Accountant"]
+    a, b = score(*load_reward_model(killed/"reward"), cvs, jds), score(*load_reward_model(clean/"reward"), cvs, jds)
+    torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+    for k in ("pairwise_accuracy", "auc", "gold_spearman"): assert m[k] == pytest.approx(m0[k], abs=1e-6)
+
+
+def test_metrics_file_and_counts(tmp_path, data):
+    "metrics.json holds the three figures, the skip/cut counts and both configs"
+    out = _out(tmp_path, data); run_reward(load_config(TINY), RewardConfig(**FAST), out)
+    d = json.loads((out/"reward"/"metrics.json").read_text()); m = d["metrics"]
+    for k in ("pairwise_accuracy", "auc", "gold_spearman", "n_no_pos", "n_no_neg", "n_identical", "n_cv_truncated", "n_jd_truncated"): assert k in m
+    assert m["n_train_pairs"] + m["n_heldout_pairs"] == 80 and m["n_no_pos"] == m["n_no_neg"] == m["n_identical"] == 0
+    assert d["reward_config"]["max_length"] == 128 and d["config"]["name"] == "tiny"
+    assert all(set(json.loads(l)) == {"seeker_id", "job_id", "label", "score", "gold"} for l in open(out/"reward"/"heldout_scores.jsonl"))
+
+
+def test_bad_input(tmp_path):
+    "No data, no usable pairs, bad config values: clear errors"
+    with pytest.raises(FileNotFoundError, match="girl data generate"): run_reward(load_config(TINY), RewardConfig(**FAST), tmp_path)
+    only_pos = {"rm": [dict(seeker_id=f"s{i}", cv=f"cv {i}", jd="job", label=1) for i in range(4)]}
+    with pytest.raises(ValueError, match="no training pairs.*without J-: 3"): run_reward(load_config(TINY), RewardConfig(**FAST), tmp_path, splits=only_pos)
+    with pytest.raises(ConfigError, match="reward.pairs_per_cv"): RewardConfig(pairs_per_cv=-1)
+    with pytest.raises(ValueError, match="row 1 .*jd"): pair_rows([dict(seeker_id="a", cv="c", jd="j", label=1), dict(seeker_id="a", cv="c", jd=None, label=0)])
+
+
+def test_truncation_never_drops(data):
+    "Every pair fits max_length after cutting; TRL would have dropped them otherwise"
+    from girl_nb.data import load_splits
+    _, tok = load_backbone("tiny")
+    rows, _ = pair_rows(load_splits(data/"data"/"splits")["rm"])
+    t, st = tokenize_pairs(rows, tok, 64)
+    assert len(t) == len(rows) and st["n_cv_truncated"] == len(rows)
+    assert max(max(len(r["chosen_ids"]), len(r["rejected_ids"])) for r in t) <= 64
+
+
+def test_lora_and_causal_backbone(tmp_path, data):
+    "LoRA on the tiny encoder and a causal LM (tiny LLaMA, prompt layout + EOS) both train, save and score"
+    out = _out(tmp_path/"l", data)
+    run_reward(load_config(TINY), RewardConfig(**FAST | dict(lora_r=4, max_steps=2)), out)
+    m, t = load_reward_model(out/"reward"); assert not any("lora" in n for n, _ in m.named_parameters())
+    assert score(m, t, ["a cv"], ["a jd"]).shape == (1,)
+    out = _out(tmp_path/"g", data)
+    run_reward(load_config(TINY), RewardConfig(**FAST | dict(model=str(tiny_model_path("generator")), max_steps=2)), out)
+    m, t = load_reward_model(out/"reward")
+    assert m.config.girl_reward["segment_a"] == "prompt"
+    assert encode_pair(t, "a cv", "a jd", 64, "prompt")["ids"][-1] == t.eos_token_id
+    assert torch.isfinite(score(m, t, ["a cv", "b"], ["a jd", "c"])).all()
+
+
+def test_cli(tmp_path, data, capsys):
+    "`girl reward` then `girl score` through the subcommand functions"
+    out = _out(tmp_path, data)
+    ap = argparse.ArgumentParser(); add_reward_cli(ap.add_subparsers())
+    (tmp_path/"cv.txt").write_text("Registered nurse, 5 years in intensive care."); (tmp_path/"jd.txt").write_text("Job title: ICU Nurse")
+    (tmp_path/"empty.txt").write_text("  \n")
+    a = ap.parse_args(["reward", "--config", str(TINY), "--out", str(out)])
+    assert a.func(a) == 0 and "pairwise_accuracy" in capsys.readouterr().out
+    a = ap.parse_args(["score", "--model", str(out/"reward"), "--cv", str(tmp_path/"cv.txt"), "--jd", str(tmp_path/"jd.txt"), str(tmp_path/"jd.txt")])
+    assert a.func(a) == 0
+    lines = capsys.readouterr().out.strip().splitlines(); assert len(lines) == 2 and lines[0] == lines[1]
+    a = ap.parse_args(["score", "--model", str(out/"reward"), "--cv", str(tmp_path/"empty.txt"), "--jd", str(tmp_path/"jd.txt")])
+    with pytest.raises(ValueError, match="--cv .*empty.txt: empty"): a.func(a)

@@ -1,0 +1,148 @@
+"Fast tests of the RLRF stage (girl_nb.rlrf, nbs/04_rlrf.ipynb): equations, the PPO loop, resume, bad input."
+import json, math, shutil
+from pathlib import Path
+
+import numpy as np, pytest, torch
+
+from girl_nb.core import load_config, load_generator, load_tokenizer, read_metrics, tiny_model_path
+from girl_nb import rlrf
+from girl_nb.rlrf import (RLRF, Critic, RLRFConfig, kl_estimate, last_checkpoint, make_actor, penalised_reward, policy_loss,
+                          run_rlrf, value_loss, advantage)
+
+ROOT = Path(__file__).resolve().parents[1]
+short = lambda cvs, jds: torch.tensor([-len(j) / 100 for j in jds])  # a reward the tiny policy can learn: fewer characters
+FAST = dict(cvs_per_iter=4, minibatch=2, ppo_epochs=1, actor_lr=3e-2, critic_lr=1e-3, max_new_tokens=8, lora_r=4, kl_coef=0.01,
+            n_eval_cvs=3, critic_max_length=64, tensorboard=True)
+
+
+@pytest.fixture(scope="module")
+def tok(): return load_tokenizer("tiny")
+
+
+def _critic():
+    from transformers import AutoModelForSequenceClassification
+    p = tiny_model_path("encoder"); torch.manual_seed(0)
+    return Critic(AutoModelForSequenceClassification.from_pretrained(p, num_labels=1), load_tokenizer(p, "encoder"), 64)
+
+
+def _trainer(rc, scorer, tok, n_cvs=16, folder=None):
+    torch.manual_seed(0)
+    cvs = [f"CV {i}: {w}, {i % 7 + 1} years." for i, w in enumerate(["nurse", "developer", "accountant", "analyst"] * (n_cvs // 4))]
+    return RLRF(make_actor(load_generator("tiny"), rc), tok, _critic(), scorer, rc, cvs, folder=folder)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    "A tiny run folder: data stage of configs/tiny.yaml, the tiny generator as SFT model, a tiny BERT reward model"
+    from transformers import AutoModelForSequenceClassification
+    from girl_nb.data_stage import run_data_stage
+    out = tmp_path_factory.mktemp("run")
+    run_data_stage(load_config(ROOT/"configs"/"tiny.yaml"), out)
+    shutil.copytree(tiny_model_path("generator"), out/"sft")
+    p = tiny_model_path("encoder"); torch.manual_seed(0)
+    rm = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1)
+    rm.save_pretrained(out/"reward"); load_tokenizer(p, "encoder").save_pretrained(out/"reward")
+    return out
+
+
+def _fresh(run_dir, tmp_path):
+    "A copy of the run folder without OUT/rlrf"
+    dst = tmp_path/"run"
+    shutil.copytree(run_dir, dst, ignore=shutil.ignore_patterns("rlrf")); return dst
+
+
+def test_equations_hand_computed():
+    ce = torch.tensor([[0.5, 1.0, 2.0]])  # CE = π_SFT/π_θ
+    assert torch.allclose(kl_estimate(torch.zeros(1, 3), ce.log(), torch.ones(1, 3)), torch.tensor([1 / 6]), atol=1e-6)
+    r = penalised_reward(torch.tensor([1.0]), torch.tensor([0.5]), 0.1)
+    assert torch.allclose(r, torch.tensor([0.95])) and torch.allclose(advantage(r, torch.tensor([0.5])), torch.tensor([0.45]))
+    lp = torch.log(torch.tensor([[0.5], [1.1], [1.5], [0.5], [1.1], [1.5]]))
+    loss, cf = policy_loss(lp, torch.zeros(6, 1), torch.tensor([1., 1, 1, -1, -1, -1]), torch.ones(6, 1), 0.2)
+    assert math.isclose(loss.item(), -np.mean([0.5, 1.1, 1.2, -0.8, -1.1, -1.5]), abs_tol=1e-6) and math.isclose(cf.item(), 1 / 3, abs_tol=1e-6)
+    assert value_loss(torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5])).item() == pytest.approx(0.25)
+
+
+def test_reward_rises_and_kl_starts_at_zero(tok):
+    "The loop learns a reward the tiny policy can reach (shorter JDs in characters); KL to SFT starts at 0 and grows"
+    rc = RLRFConfig(iterations=10, **FAST | dict(cvs_per_iter=8, minibatch=4, ppo_epochs=2, max_new_tokens=12))
+    t = _trainer(rc, short, tok, n_cvs=16)
+    t.eval_cvs = t.cvs[:4]; t.eval_ids = ["a", "b", "c", "d"]
+    log = t.fit()
+    assert t.eval_log[0]["kl"] == pytest.approx(0, abs=1e-6) and log[0]["kl"] == pytest.approx(0, abs=1e-6)
+    first, last = np.mean([r["rm_reward"] for r in log[:3]]), np.mean([r["rm_reward"] for r in log[-3:]])
+    assert last > first, (first, last)
+    assert t.eval_log[-1]["rm_reward"] > t.eval_log[0]["rm_reward"] and t.eval_log[-1]["kl"] > 0
+    assert all(math.isfinite(r[k]) for r in log for k in ("policy_loss", "value_loss", "entropy", "clip_frac"))
+
+
+def test_empty_generations_scored_low_or_stop(tok):
+    t = _trainer(RLRFConfig(iterations=1, **FAST), short, tok, n_cvs=4)
+    u = t._score(["a", "b", "c"], ["", "abc", "abcdef"])
+    assert torch.allclose(u, torch.tensor([-0.06 - 1.0, -0.03, -0.06]))  # empty: lowest score minus empty_penalty
+    with pytest.raises(ValueError, match="all 2 generated JDs are empty"): t._score(["a", "b"], ["", "  "])
+
+
+def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
+    "Real tiny reward model and gold judge: OUT/rlrf holds a loadable generator, metrics, logs and plots"
+    out = _fresh(run_dir, tmp_path)
+    rc = RLRFConfig(iterations=3, eval_every=2, save_every=2, **FAST)
+    m = run_rlrf(load_config(ROOT/"configs"/"tiny.yaml"), rc, out)
+    for k in ("rm_reward_sft", "rm_reward_girl", "gold_sft", "gold_girl", "kl_girl"): assert math.isfinite(m[k]), k
+    assert read_metrics(out/"rlrf")["iterations"] == 3 and m["saved_as"] == "adapter"
+    sd = out/"rlrf"
+    for f in ("log.csv", "eval.csv", "training.png", "overoptimisation.png", "README.md", "samples.jsonl", "adapter_config.json"): assert (sd/f).is_file(), f
+    assert len((sd/"log.csv").read_text().strip().splitlines()) == 1 + 3 and any((sd/"tb").iterdir())
+    assert [p.name for p in sorted((sd/"checkpoints").iterdir())] == ["iter-2", "iter-3"]
+    from girl_nb.sft import generate_jds
+    g = load_generator(sd)
+    assert len(generate_jds(g, load_tokenizer(sd), ["Nurse, 3 years."], max_new_tokens=4)) == 1
+    with pytest.raises(FileExistsError, match="resume=True"): run_rlrf(load_config(ROOT/"configs"/"tiny.yaml"), rc, out)
+
+
+class Kill(Exception): pass
+
+
+def test_resume_after_kill_loses_nothing(run_dir, tmp_path):
+    "Killed mid-way (before the iteration-4 checkpoint), resumed from iter-2: the same log and weights as an unbroken run"
+    cfg = load_config(ROOT/"configs"/"tiny.yaml"); rc = RLRFConfig(iterations=4, save_every=2, eval_every=2, **FAST)
+    a = _fresh(run_dir, tmp_path/"a"); run_rlrf(cfg, rc, a, scorer=short)
+    b = _fresh(run_dir, tmp_path/"b")
+    def kill(tr, row):
+        if row["iteration"] == 3: raise Kill()
+    with pytest.raises(Kill): run_rlrf(cfg, rc, b, scorer=short, callbacks=[kill])
+    assert last_checkpoint(b/"rlrf").name == "iter-2"
+    m = run_rlrf(cfg, rc, b, resume=True, scorer=short)
+    assert m["iterations"] == 4 and all(math.isfinite(v) for v in m.values() if isinstance(v, float))
+    la, lb = (list(csv_rows(x/"rlrf"/"log.csv")) for x in (a, b))
+    drop = lambda r: {k: v for k, v in r.items() if not k.startswith("t_")}
+    assert [drop(r) for r in la] == [drop(r) for r in lb]
+    from safetensors.torch import load_file
+    wa, wb = (load_file(str(x/"rlrf"/"adapter_model.safetensors")) for x in (a, b))
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def csv_rows(path):
+    import csv
+    with open(path) as f: yield from csv.DictReader(f)
+
+
+def test_nan_reward_stops_and_keeps_last_good_checkpoint(run_dir, tmp_path):
+    cfg = load_config(ROOT/"configs"/"tiny.yaml"); rc = RLRFConfig(iterations=4, save_every=1, eval_every=0, **FAST | dict(n_eval_cvs=0))
+    calls = []
+    def flaky(cvs, jds):
+        calls.append(1)
+        return torch.full((len(jds),), float("nan")) if len(calls) == 3 else short(cvs, jds)
+    out = _fresh(run_dir, tmp_path)
+    with pytest.raises(FloatingPointError, match="iteration 2: the reward model gave non-finite rewards"): run_rlrf(cfg, rc, out, scorer=flaky)
+    assert last_checkpoint(out/"rlrf").name == "iter-2"
+    assert torch.load(last_checkpoint(out/"rlrf")/"state.pt", weights_only=False)["iteration"] == 2
+    m = run_rlrf(cfg, rc, out, resume=True, scorer=short)
+    assert m["iterations"] == 4
+
+
+def test_bad_inputs(run_dir, tmp_path):
+    cfg = load_config(ROOT/"configs"/"tiny.yaml"); rc = RLRFConfig(iterations=1, **FAST)
+    with pytest.raises(ValueError, match="rl split: no CVs"): run_rlrf(cfg, rc, _fresh(run_dir, tmp_path/"a"), splits=dict(rl=[]))
+    out = _fresh(run_dir, tmp_path/"b"); shutil.rmtree(out/"reward")
+    with pytest.raises(FileNotFoundError, match="no reward model"): run_rlrf(cfg, rc, out)
+    with pytest.raises(ValueError, match="no CVs to train on"): RLRF(None, None, None, short, rc, [])
