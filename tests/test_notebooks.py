@@ -31,3 +31,16 @@ def test_notebook_opens_with_title_and_summary(nb):
     md = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "markdown"]
     first = next(m for m in md if m.lstrip().startswith("# "))
     assert "\n> " in first or first.splitlines()[1:2] and first.splitlines()[1].startswith(">"), f"{nb.name}: H1 without a `>` summary line"
+
+
+@pytest.mark.parametrize("nb", NBS, ids=lambda p: p.name)
+def test_relative_links_exist(nb):
+    "A relative link in a notebook's markdown must point at a file of the repository (the docs site serves nothing else)"
+    import re
+    bad = []
+    for c in json.loads(nb.read_text())["cells"]:
+        if c["cell_type"] != "markdown": continue
+        for url in re.findall(r"\]\(([^)\s]+)\)", "".join(c["source"])):
+            if re.match(r"^[a-z]+:|^#", url): continue
+            if not (nb.parent / url.split("#")[0]).exists(): bad.append(url)
+    assert not bad, f"{nb.name}: links to files that are not in the repository: {bad}"
