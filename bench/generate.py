@@ -1,0 +1,78 @@
+"""Benchmark JD generation: naive HF `generate` against `girl_nb.sft.generate_jds`, back to back in one process.
+
+    python bench/generate.py                          # SmolLM2-135M bf16; HF: 5 CVs in one batch; ours: 64 CVs
+    python bench/generate.py --n-cvs 128 --batch-size 64 --max-new-tokens 200 --threads 1
+
+Baseline: HF `generate`, greedy, the first `--baseline-cvs` CVs left-padded in one batch (the call the pipeline used
+to make). Ours: `generate_jds` on `--n-cvs` CVs (greedy, `--batch-size` rows at a time). Tokens/s counts generated
+tokens (each completion up to and including its EOS) over wall time, prompts' prefill included. Greedy check: our
+completions for the baseline CVs must equal HF's token for token. Prints the machine, date, load average and peak RSS.
+"""
+import argparse, datetime, os, platform, resource, sys, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def hf_generate(model, tok, enc, max_new_tokens):
+    "Naive HF `generate` on one left-padded batch, greedy; completions up to their EOS"
+    import torch
+    from girl_nb.sft import _left_pad, _until_eos
+    ids, mask, _ = _left_pad(enc, tok.pad_token_id)
+    out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+                         eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    return [_until_eos(r[ids.shape[1]:].tolist(), tok.eos_token_id, tok.pad_token_id) for r in out]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--model', default='smollm2-135m-instruct', help='bundled name, `tiny`, or an HF folder')
+    ap.add_argument('--n-cvs', type=int, default=64, help='CVs for our generate_jds')
+    ap.add_argument('--baseline-cvs', type=int, default=5, help='CVs in the one HF generate batch')
+    ap.add_argument('--max-new-tokens', type=int, default=200)
+    ap.add_argument('--batch-size', type=int, default=32, help='generate_jds batch size')
+    ap.add_argument('--dtype', default='bf16', choices=['bf16', 'fp32'])
+    ap.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (default: torch default)')
+    ap.add_argument('--skip-baseline', action='store_true')
+    a = ap.parse_args(argv)
+    import torch
+    from girl_nb.core import load_generator, load_tokenizer
+    from girl_nb.sft import _ids, build_prompt, generate_jds
+    from girl_nb.simulator import simulate
+    if a.threads: torch.set_num_threads(a.threads)
+    dtype = dict(bf16=torch.bfloat16, fp32=torch.float32)[a.dtype]
+    tok, model = load_tokenizer(a.model), load_generator(a.model, dtype=dtype).eval()
+    seekers = simulate(sft_pairs=max(200, a.n_cvs, a.baseline_cvs), rm_cvs=0, rl_cvs=0, rec_pairs=0, n_jobs=100).seekers
+    cvs = [s['cv'] for s in seekers]
+    print(f"### Generation: naive HF generate vs generate_jds ({a.model}, {a.dtype}, max_new_tokens {a.max_new_tokens})\n")
+    print(f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"torch {torch.__version__} ({torch.get_num_threads()} threads); date {datetime.datetime.now().isoformat(timespec='seconds')}\n")
+    with torch.inference_mode(): generate_jds(model, tok, cvs[:2], max_new_tokens=2)  # warm-up (oneDNN kernels)
+    rows = []
+    def run(name, f, n_cvs):
+        la0 = os.getloadavg()[0]; t0 = time.perf_counter(); comp = f(); secs = time.perf_counter() - t0
+        ntok = sum(map(len, comp)); rows.append((name, n_cvs, ntok, secs, ntok / secs, la0, os.getloadavg()[0]))
+        return comp
+    if not a.skip_baseline:
+        enc = [_ids(tok, build_prompt(cv, tok)) for cv in cvs[:a.baseline_cvs]]
+        with torch.inference_mode(): hf = run(f"HF generate, batch {a.baseline_cvs}", lambda: hf_generate(model, tok, enc, a.max_new_tokens), a.baseline_cvs)
+    ours = run(f"generate_jds, batch {a.batch_size}", lambda: generate_jds(model, tok, cvs[:a.n_cvs], max_new_tokens=a.max_new_tokens,
+                                                                      batch_size=a.batch_size, return_ids=True)[2], a.n_cvs)
+    print("| what | CVs | tokens | seconds | tokens/s | load avg (1 min) before / after |\n|---|---:|---:|---:|---:|---|")
+    for name, n, ntok, secs, tps, l0, l1 in rows: print(f"| {name} | {n} | {ntok:,} | {secs:.1f} | {tps:.1f} | {l0:.2f} / {l1:.2f} |")
+    if not a.skip_baseline:
+        print(f"\nratio generate_jds / HF generate: **{rows[1][4] / rows[0][4]:.1f}x** tokens/s")
+        k = min(a.baseline_cvs, a.n_cvs)
+        same_big = sum(o == h for o, h in zip(ours[:k], hf[:k]))
+        small = generate_jds(model, tok, cvs[:a.baseline_cvs], max_new_tokens=a.max_new_tokens, batch_size=a.baseline_cvs, return_ids=True)[2]
+        same_small = sum(o == h for o, h in zip(small, hf))
+        print(f"greedy check (token ids equal to HF generate): same batch of {a.baseline_cvs}: {same_small}/{a.baseline_cvs}; "
+              f"inside the {a.n_cvs}-CV run: {same_big}/{k}")
+    lens = sorted(map(len, ours))
+    print(f"completion lengths (ours): min {lens[0]}, median {lens[len(lens)//2]}, max {lens[-1]}; ended with EOS: "
+          f"{sum(c[-1] == tok.eos_token_id for c in ours)}/{len(ours)}")
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB; load average now {os.getloadavg()}")
+    return 0
+
+
+if __name__ == '__main__': sys.exit(main())
