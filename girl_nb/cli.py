@@ -6,16 +6,10 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .core import ConfigError, load_config, config_dict, get_logger
+from .core import ConfigError, add_config_args, load_config, config_dict, get_logger
 
 # %% auto #0
 __all__ = ['make_parser', 'main']
-
-# %% ../nbs/90_cli.ipynb #3b3cbc4c
-def _add_config_args(p):
-    p.add_argument("--config", help="YAML preset, e.g. configs/demo.yaml (defaults when omitted)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, e.g. --set data.sft_pairs=500 (repeatable)")
 
 # %% ../nbs/90_cli.ipynb #6e5936fc
 def make_parser() -> argparse.ArgumentParser:
@@ -24,7 +18,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND", required=True)
     d = sub.add_parser("data", help="generate, validate and summarise the data stage").add_subparsers(dest="data_cmd", metavar="ACTION", required=True)
     g = d.add_parser("generate", help="simulate (or load) seekers, jobs and interactions; validate, scrub, split; write OUT/data")
-    _add_config_args(g); g.add_argument("--out", required=True, help="run folder; the stage writes OUT/data")
+    add_config_args(g); g.add_argument("--out", required=True, help="run folder; the stage writes OUT/data")
     g.add_argument("--force", action="store_true", help="rebuild even if OUT/data exists with the same config")
     v = d.add_parser("validate", help="check a data folder or file against the schema; exit 1 when rows were quarantined")
     v.add_argument("path", help="folder with seekers.*, jobs.*, interactions.* or one such file")
@@ -34,7 +28,7 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("out", help="run folder")
     m = sub.add_parser("models", help="prepare and list the bundled models").add_subparsers(dest="models_cmd", metavar="ACTION", required=True)
     m.add_parser("prepare", help="convert the bundled generator once into the cache and print the model folders")
-    c = sub.add_parser("config", help="print the resolved configuration as YAML"); _add_config_args(c)
+    c = sub.add_parser("config", help="print the resolved configuration as YAML"); add_config_args(c)
     from girl_nb.sft import add_sft_cli
     add_sft_cli(sub)  # `girl sft`, `girl generate` (nbs/02_sft)
     from girl_nb.reward import add_reward_cli

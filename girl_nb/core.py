@@ -11,11 +11,11 @@ import numpy as np, yaml
 
 # %% auto #0
 __all__ = ['DEFAULT_WINDOWS', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'SFTConfig', 'RewardConfig',
-           'RLRFConfig', 'RunConfig', 'from_dict', 'parse_override', 'load_config', 'config_dict', 'config_hash',
-           'girl_home', 'seed_everything', 'get_device', 'cpu_has_bf16', 'get_dtype', 'get_logger', 'stage_dir',
-           'write_json', 'write_metrics', 'read_metrics', 'package_dir', 'convert_gguf', 'bundled_model_path',
-           'tiny_model_path', 'resolve_model', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool',
-           'embed_texts']
+           'RLRFConfig', 'RunConfig', 'from_dict', 'parse_override', 'add_config_args', 'load_config', 'config_dict',
+           'config_hash', 'girl_home', 'seed_everything', 'get_device', 'cpu_has_bf16', 'get_dtype', 'get_logger',
+           'stage_dir', 'write_json', 'write_metrics', 'read_metrics', 'package_dir', 'convert_gguf',
+           'bundled_model_path', 'tiny_model_path', 'resolve_model', 'load_tokenizer', 'load_generator', 'load_encoder',
+           'mean_pool', 'embed_texts']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -292,6 +292,14 @@ def parse_override(s:str) -> tuple[str, object]:
     if "=" not in s: raise ConfigError(f"override {s!r}: expected section.key=value")
     k, v = s.split("=", 1)
     return k.strip(), yaml.safe_load(v) if v.strip() else ""
+
+# %% ../nbs/00_core.ipynb #066cba8c
+def add_config_args(p, example:str="data.sft_pairs=500"):
+    "Add `--config FILE` and repeatable `--set KEY=VALUE` to argparse parser `p`"
+    p.add_argument("--config", help="YAML preset, e.g. configs/demo.yaml (defaults when omitted)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"override a config value, e.g. --set {example} (repeatable)")
+    return p
 
 # %% ../nbs/00_core.ipynb #dea39106
 def load_config(path:str|Path|None=None, overrides:list[str]=(), cls=RunConfig):

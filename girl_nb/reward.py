@@ -8,7 +8,7 @@ import argparse, json, math, random, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (ConfigError, RunConfig, RewardConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
+from .core import (add_config_args, ConfigError, RunConfig, RewardConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
                           load_tokenizer, resolve_model, seed_everything, stage_dir, write_json, write_metrics, _safetensors_only)
 
 # %% auto #0
@@ -395,8 +395,7 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
 def add_reward_cli(subparsers):
     "Add the `reward` and `score` subcommands to the `girl` parser's `subparsers`"
     p = subparsers.add_parser("reward", help="train the reward model on recruiter feedback (paper §IV-B, Eq. 2); writes OUT/reward")
-    p.add_argument("--config", help="YAML preset, e.g. configs/demo.yaml (defaults when omitted)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a config value, e.g. --set reward.lr=1e-4 (repeatable)")
+    add_config_args(p, "reward.lr=1e-4")
     p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/reward")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/reward/checkpoints")
     p.set_defaults(func=reward_cli)

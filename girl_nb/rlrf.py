@@ -8,7 +8,7 @@ import argparse, copy, csv, json, math, os, random, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
-from .core import (ConfigError, RunConfig, RLRFConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
+from .core import (add_config_args, ConfigError, RunConfig, RLRFConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
                           load_generator, load_tokenizer, seed_everything, stage_dir, write_json, write_metrics)
 
 # %% auto #0
@@ -627,8 +627,7 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
 def add_rlrf_cli(subparsers):
     "Add the `rlrf` subcommand to the `girl` parser's `subparsers`"
     p = subparsers.add_parser("rlrf", help="PPO from recruiter feedback (paper §IV-C); reads OUT/sft, OUT/reward, OUT/data, writes OUT/rlrf")
-    p.add_argument("--config", help="YAML preset, e.g. configs/demo.yaml (defaults when omitted)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a config value, e.g. --set rlrf.iterations=20 (repeatable)")
+    add_config_args(p, "rlrf.iterations=20")
     p.add_argument("--out", required=True, help="run folder holding sft/, reward/ and data/")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/rlrf/checkpoints")
     p.set_defaults(func=rlrf_cli)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, json, math, random, re, sys, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import (ConfigError, RunConfig, SFTConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
+from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
                    load_generator, load_tokenizer, seed_everything, stage_dir, write_json, write_metrics)
 
 # %% auto #0
@@ -421,8 +421,7 @@ def _finish(cfg, sft_cfg, tr, sdir:Path, st, train, held, ev, base, sft, eval_lo
 def add_sft_cli(subparsers):
     "Add the `sft` and `generate` subcommands to the `girl` parser's `subparsers`"
     p = subparsers.add_parser("sft", help="supervised fine-tuning of the generator (paper §IV-A); writes OUT/sft")
-    p.add_argument("--config", help="YAML preset, e.g. configs/demo.yaml (defaults when omitted)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a config value, e.g. --set sft.lr=1e-4 (repeatable)")
+    add_config_args(p, "sft.lr=1e-4")
     p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/sft")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/sft/checkpoints")
     p.set_defaults(func=sft_cli)
