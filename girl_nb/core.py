@@ -11,11 +11,11 @@ import numpy as np, yaml
 
 # %% auto #0
 __all__ = ['DEFAULT_WINDOWS', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'SFTConfig', 'RewardConfig',
-           'RLRFConfig', 'RunConfig', 'from_dict', 'parse_override', 'add_config_args', 'load_config', 'config_dict',
-           'config_hash', 'girl_home', 'seed_everything', 'get_device', 'cpu_has_bf16', 'get_dtype', 'get_logger',
-           'stage_dir', 'write_json', 'write_metrics', 'read_metrics', 'package_dir', 'convert_gguf',
-           'bundled_model_path', 'tiny_model_path', 'resolve_model', 'load_tokenizer', 'load_generator', 'load_encoder',
-           'mean_pool', 'embed_texts']
+           'RLRFConfig', 'RecConfig', 'EvalConfig', 'RunConfig', 'from_dict', 'parse_override', 'add_config_args',
+           'load_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'get_device', 'cpu_has_bf16',
+           'get_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics', 'read_metrics', 'package_dir',
+           'convert_gguf', 'bundled_model_path', 'tiny_model_path', 'resolve_model', 'load_tokenizer', 'load_generator',
+           'load_encoder', 'mean_pool', 'embed_texts']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -222,6 +222,89 @@ class RLRFConfig:
         need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0"); need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
         need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
 
+# %% ../nbs/00_core.ipynb #cd3b2bd8
+@dataclass
+class RecConfig:
+    "Settings of the generation-enhanced recommender (paper §V, Eq. 9–15, §VI-D–F)"
+    # Generators whose JDs enhance the matcher (row name -> generator): `base` needs none
+    generators: dict = cfg_field({"girl_sft": "sft", "girl": "rlrf"}, "Row name -> generator: a stage folder in OUT (`sft`, `rlrf`), a model folder, a bundled name or `tiny`; a missing stage folder skips its row with a warning")
+    encoder: str = cfg_field("", "Encoder of Eq. 9/12: empty = `models.encoder` (bundled all-MiniLM-L6-v2), `tiny` or a local HF folder")
+    encoder_max_length: int = cfg_field(256, "Tokens of a text the encoder reads")
+    encode_batch_size: int = cfg_field(64, "Texts per encoder forward pass")
+    # Generated JDs (J')
+    n_jds: int = cfg_field(1, "Generated JDs per CV used for Tables III–IV (several are mean-pooled, §VI-E)")
+    fig5_max_n: int = cfg_field(0, "Fig. 5: generate this many JDs per CV and sweep 1..N (0 = off)")
+    gen_max_new_tokens: int = cfg_field(256, "Most tokens of a generated JD")
+    gen_temperature: float = cfg_field(0.0, "0 = greedy (one JD per CV); > 0 samples (needed when n_jds or fig5_max_n > 1)")
+    gen_top_p: float = cfg_field(0.95, "Nucleus mass when sampling")
+    gen_batch_size: int = cfg_field(16, "CVs generated together")
+    max_train_seekers: int = cfg_field(0, "Seekers of rec_train kept (their rows all kept); 0 = all. Bounds generation time on CPU")
+    max_eval_seekers: int = cfg_field(0, "Seekers of rec_val and of rec_test kept each; 0 = all (rec_test_cold is always whole)")
+    # Predictors (Eq. 10–11, 13–15)
+    predictors: list = cfg_field(["mlp", "dot"], "Predictors to train: `mlp` (Eq. 10/13) and/or `dot` (Eq. 11/14–15)")
+    hidden: int = cfg_field(256, "Hidden width of the MLPs and of the Dot towers")
+    tower_dim: int = cfg_field(128, "Output width of the Dot predictor's trainable towers")
+    dropout: float = cfg_field(0.1, "Dropout inside the MLPs")
+    lr: float = cfg_field(1e-3, "AdamW learning rate")
+    weight_decay: float = cfg_field(1e-4, "AdamW weight decay")
+    batch_size: int = cfg_field(256, "Pairs per training step")
+    max_epochs: int = cfg_field(60, "Most passes over rec_train")
+    patience: int = cfg_field(8, "Stop when validation AUC has not improved for this many epochs (best weights kept)")
+    seeds: int = cfg_field(3, "Predictors trained per row with seeds 0..k-1; test scores are averaged (less seed noise in the lifts)")
+    # Reporting and grounding
+    bootstrap: int = cfg_field(1000, "Bootstrap resamples of the test set for 95% confidence intervals")
+    grounding_k: int = cfg_field(10, "k of recall@k when retrieving real jobs with a generated JD")
+    grounding_cvs: int = cfg_field(200, "Test seekers with a matched job used for the grounding recall (0 = off)")
+
+    def __post_init__(self):
+        def need(ok, key, msg):
+            if not ok: raise ConfigError(f"rec.{key}: {msg}, got {getattr(self, key)!r}")
+        for k in ("encoder_max_length", "encode_batch_size", "n_jds", "gen_max_new_tokens", "gen_batch_size", "hidden", "tower_dim",
+                  "batch_size", "max_epochs", "patience", "seeds", "grounding_k"):
+            need(getattr(self, k) >= 1, k, "must be >= 1")
+        for k in ("fig5_max_n", "max_train_seekers", "max_eval_seekers", "bootstrap", "grounding_cvs"): need(getattr(self, k) >= 0, k, "must be >= 0")
+        need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map row names to generator names")
+        need("base" not in self.generators, "generators", "`base` is the row without generated JDs and cannot name a generator")
+        need(set(self.predictors) <= {"mlp", "dot"} and len(self.predictors) > 0, "predictors", "must be a non-empty list of `mlp`, `dot`")
+        need(0 <= self.dropout < 1, "dropout", "must be in [0, 1)"); need(self.lr > 0, "lr", "must be > 0")
+        need(self.gen_temperature >= 0, "gen_temperature", "must be >= 0"); need(0 < self.gen_top_p <= 1, "gen_top_p", "must be in (0, 1]")
+        need(self.gen_temperature > 0 or (self.n_jds == 1 and self.fig5_max_n <= 1), "gen_temperature",
+             "must be > 0 when n_jds or fig5_max_n > 1 (greedy decoding gives the same JD every time)")
+
+
+# %% ../nbs/00_core.ipynb #f50f663a
+@dataclass
+class EvalConfig:
+    "Settings of the evaluation stage: pairwise judge (Table II, Fig. 4) and case study (Fig. 6)"
+    judge: str = cfg_field("gold", "`gold` (the simulator's recruiter utility + rubric checks, offline), `hf` (a local chat model) or `openai` (an OpenAI-compatible endpoint)", choices=["gold", "hf", "openai"])
+    judge_model: str = cfg_field("", "hf: a local model folder or bundled name; openai: the endpoint's model name")
+    base_url: str = cfg_field("", "openai: the endpoint, e.g. http://127.0.0.1:8080/v1")
+    api_key_env: str = cfg_field("OPENAI_API_KEY", "openai: environment variable holding the API key (never logged)")
+    generators: dict = cfg_field({"base": "base", "girl_sft": "sft", "girl": "rlrf"}, "Name -> generator: `base` (models.generator untuned), a stage folder in OUT, a model folder or `tiny`")
+    pairs: list = cfg_field(["girl:base", "girl:girl_sft", "girl_sft:base"], "Model pairs `a:b` to compare (a is the candidate, b the opponent)")
+    n_cvs: int = cfg_field(200, "Held-out CVs judged (the paper's 200), from rec_test")
+    gen_max_new_tokens: int = cfg_field(320, "Most tokens of a generated JD")
+    gen_batch_size: int = cfg_field(16, "CVs generated together")
+    judge_max_new_tokens: int = cfg_field(512, "Most tokens of a judge's answer")
+    timeout: float = cfg_field(60.0, "openai: seconds per request before it counts as failed")
+    max_retries: int = cfg_field(4, "openai: retries with exponential backoff before the evaluation stops (the cache is kept)")
+    concurrency: int = cfg_field(4, "openai: requests in flight at once")
+    also_gold: bool = cfg_field(True, "With an LLM judge, also judge with the gold judge and report their agreement")
+    bootstrap: int = cfg_field(1000, "Bootstrap resamples for the 95% confidence intervals")
+
+    def __post_init__(self):
+        def need(ok, key, msg):
+            if not ok: raise ConfigError(f"eval.{key}: {msg}, got {getattr(self, key)!r}")
+        for k in ("n_cvs", "gen_max_new_tokens", "gen_batch_size", "judge_max_new_tokens", "concurrency"): need(getattr(self, k) >= 1, k, "must be >= 1")
+        need(self.max_retries >= 0, "max_retries", "must be >= 0"); need(self.timeout > 0, "timeout", "must be > 0"); need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
+        need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map names to generators")
+        for pr in self.pairs:
+            a, _, b = str(pr).partition(":")
+            need(a in self.generators and b in self.generators and a != b, "pairs", f"{pr!r} must be `a:b` with two different names from eval.generators {sorted(self.generators)}")
+        need(self.judge == "gold" or bool(self.judge_model), "judge_model", f"is needed for judge {self.judge!r}")
+        need(self.judge != "openai" or bool(self.base_url), "base_url", "is needed for judge 'openai'")
+
+
 # %% ../nbs/00_core.ipynb #d80db4e3
 @dataclass
 class RunConfig:
@@ -235,6 +318,8 @@ class RunConfig:
     sft: SFTConfig = cfg_field(SFTConfig(), "Supervised fine-tuning stage (nbs/02_sft)")
     reward: RewardConfig = cfg_field(RewardConfig(), "Reward-model stage (nbs/03_reward, paper §IV-B)")
     rlrf: RLRFConfig = cfg_field(RLRFConfig(), "Reinforcement learning from recruiter feedback (nbs/04_rlrf)")
+    rec: RecConfig = cfg_field(RecConfig(), "Generation-enhanced recommender (nbs/05_recommender, paper §V)")
+    eval: EvalConfig = cfg_field(EvalConfig(), "Evaluation: pairwise judge, case study (nbs/06_evaluation)")
 
 # %% ../nbs/00_core.ipynb #230704dd
 def _type_ok(v, tp):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_sft.ipynb #e9490ae6
 from __future__ import annotations
-import argparse, json, math, random, re, sys, time
+import argparse, json, math, os, random, re, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
@@ -12,8 +12,9 @@ from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field
 
 # %% auto #0
 __all__ = ['INSTRUCTIONS', 'SYSTEM', 'JD_PARTS', 'build_prompt', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair',
-           'sft_rows', 'split_by_seeker', 'make_trainer', 'generate_jds', 'eval_generator', 'save_generator',
-           'model_card', 'plot_losses', 'run_sft', 'add_sft_cli', 'sft_cli', 'generate_cli']
+           'sft_rows', 'split_by_seeker', 'make_trainer', 'generate_jds', 'eval_generator', 'resolve_generator',
+           'cached_generate', 'save_generator', 'model_card', 'plot_losses', 'run_sft', 'add_sft_cli', 'sft_cli',
+           'generate_cli']
 
 # %% ../nbs/02_sft.ipynb #f8c4c961
 INSTRUCTIONS = dict(
@@ -278,6 +279,86 @@ def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str], sft_cf
         sc = gold.score_many(seeker_ids, texts) if hasattr(gold, "score_many") else [gold.score(s, t) for s, t in zip(seeker_ids, texts)]
         res["gold"] = sum(map(float, sc)) / max(len(texts), 1)
     return res
+
+# %% ../nbs/02_sft.ipynb #549e1679
+def resolve_generator(name:str, # `base`, a stage folder name (`sft`, `rlrf`), a model folder, a bundled name or `tiny`
+                      out:str|Path|None=None, # the run folder holding OUT/sft, OUT/rlrf
+                      cfg:RunConfig|None=None) -> str:
+    "The model `load_generator` should load for generator `name`"
+    cfg = cfg or RunConfig()
+    if name == "base": return cfg.models.generator
+    if out is not None and name in ("sft", "rlrf"):
+        p = Path(out)/name
+        if not (p/"adapter_config.json").is_file() and not (p/"config.json").is_file():
+            raise FileNotFoundError(f"generator {name!r}: {p} holds no model; run `girl {name} --out {out}` first")
+        return str(p)
+    return str(name)
+
+# %% ../nbs/02_sft.ipynb #9fefc8a8
+def _fingerprint(model:str, settings:dict) -> str:
+    "Hash of a generator's weight files (name, size, mtime) and the decoding settings"
+    import hashlib
+    p, parts = Path(model), [str(model)]
+    if p.is_dir():
+        for f in sorted(p.glob("*.safetensors")): st = f.stat(); parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256(json.dumps([parts, settings], sort_keys=True).encode()).hexdigest()[:16]
+
+def _cv_key(seeker_id:str, cv:str) -> str:
+    import hashlib
+    return f"{seeker_id}:{hashlib.sha256(cv.encode()).hexdigest()[:12]}"
+
+def _read_parts(folder:Path) -> dict:
+    "key -> JDs from the finished chunks in `folder/parts`"
+    got = {}
+    for f in sorted((folder/"parts").glob("*.jsonl")):
+        for line in f.read_text().splitlines(): r = json.loads(line); got[r["key"]] = r["jds"]
+    return got
+
+# %% ../nbs/02_sft.ipynb #09c57e0f
+def cached_generate(generator:str, # anything `load_generator` takes (resolve names with `resolve_generator` first)
+                    seeker_ids:list[str], cvs:list[str],
+                    folder:str|Path, # the cache: a `datasets` folder, e.g. OUT/gen/sft
+                    n:int=1, temperature:float=0.0, top_p:float=1.0, max_new_tokens:int=320, batch_size:int=16,
+                    seed:int=0, language:str="en", device:str="cpu", dtype=None,
+                    chunk:int=64, # CVs per saved chunk
+                    progress:bool=True) -> dict[str, list[str]]:
+    "`n` JDs for each (seeker, CV) from `generator`, reusing and extending the cache in `folder`"
+    import datasets
+    if len(seeker_ids) != len(cvs): raise ValueError(f"{len(seeker_ids)} seeker ids but {len(cvs)} CVs")
+    if n > 1 and temperature == 0: raise ValueError(f"n={n} JDs per CV need temperature > 0 (greedy decoding repeats itself)")
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    settings = dict(n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, language=language, seed=seed)
+    fp, meta = _fingerprint(generator, settings), folder/"girl_generations.json"
+    if meta.is_file() and json.loads(meta.read_text()).get("fingerprint") != fp:
+        get_logger().warning(f"{folder}: made by another generator or with other settings; generating afresh")
+        import shutil; shutil.rmtree(folder); folder.mkdir(parents=True)
+    write_json(meta, dict(generator=str(generator), settings=settings, fingerprint=fp))
+    got = {}
+    if (folder/"dataset_info.json").is_file():
+        ds = datasets.load_from_disk(str(folder)); got = dict(zip(ds["key"], ds["jds"]))
+    got |= _read_parts(folder)
+    keys = [_cv_key(s, c) for s, c in zip(seeker_ids, cvs)]
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in got}.values())
+    if todo:
+        from tqdm.auto import tqdm
+        model, tok = load_generator(generator, dtype=dtype, device=device), load_tokenizer(generator, padding_side="left")
+        (folder/"parts").mkdir(exist_ok=True)
+        bar = tqdm(total=len(todo), desc=f"generating JDs ({Path(str(generator)).name})", disable=not progress)
+        for c0 in range(0, len(todo), chunk):
+            idx = todo[c0:c0+chunk]
+            texts = generate_jds(model, tok, [cvs[i] for i in idx], n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                                 batch_size=batch_size, seed=seed + c0, language=language)
+            rows = [dict(key=keys[i], seeker_id=seeker_ids[i], jds=texts[j*n:(j+1)*n]) for j, i in enumerate(idx)]
+            tmp = folder/"parts"/f".{c0:08d}.tmp"; tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+            os.replace(tmp, folder/"parts"/f"{len(list((folder/'parts').glob('*.jsonl'))):06d}.jsonl")
+            got |= {r["key"]: r["jds"] for r in rows}; bar.update(len(idx))
+        bar.close()
+        ks = sorted(got)
+        tmpd = folder.parent/f".{folder.name}.tmp"
+        datasets.Dataset.from_dict(dict(key=ks, seeker_id=[k.rsplit(":", 1)[0] for k in ks], jds=[got[k] for k in ks])).save_to_disk(str(tmpd))
+        for f in tmpd.iterdir(): os.replace(f, folder/f.name)
+        import shutil; shutil.rmtree(tmpd, ignore_errors=True); shutil.rmtree(folder/"parts", ignore_errors=True)
+    return {s: got[k] for s, k in zip(seeker_ids, keys)}
 
 # %% ../nbs/02_sft.ipynb #a412552a
 def save_generator(model, tokenizer, folder:str|Path, base:str, merge:bool=False, dtype=None) -> Path:
