@@ -35,6 +35,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_reward_cli(sub)  # `girl reward`, `girl score` (nbs/03_reward)
     from girl_nb.rlrf import add_rlrf_cli
     add_rlrf_cli(sub)  # `girl rlrf` (nbs/04_rlrf)
+    from girl_nb.recommender import add_rec_cli
+    add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05_recommender)
     return p
 
 # %% ../nbs/90_cli.ipynb #9655830a

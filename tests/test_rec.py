@@ -1,0 +1,70 @@
+"Fast tests of the enhanced recommender (girl_nb.recommender, nbs/05_recommender.ipynb): the stage on the tiny preset, reuse, bad input."
+import json, logging
+from pathlib import Path
+
+import numpy as np, pytest
+
+from girl_nb.core import load_config, read_metrics, tiny_model_path, RecConfig
+from girl_nb.cli import main
+from girl_nb.recommender import EmbeddingCache, bootstrap_table, encoder_key, rec_splits, run_rec
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST = ["rec.seeds=1", "rec.max_epochs=4", "rec.bootstrap=30", "rec.grounding_cvs=10", "rec.gen_max_new_tokens=6"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    "A tiny run folder with the data stage of configs/tiny.yaml and the tiny generator saved as OUT/sft"
+    from girl_nb.data_stage import run_data_stage
+    from girl_nb.core import load_generator, load_tokenizer
+    out = tmp_path_factory.mktemp("run")
+    run_data_stage(load_config(ROOT/"configs"/"tiny.yaml"), out)
+    load_generator("tiny").save_pretrained(out/"sft"); load_tokenizer("tiny").save_pretrained(out/"sft")
+    return out
+
+
+def test_stage_writes_tables_and_skips_missing_rlrf(run_dir, caplog):
+    "Default generators are OUT/sft and OUT/rlrf: without OUT/rlrf the GIRL row is skipped with a warning, the rest runs"
+    cfg = load_config(ROOT/"configs"/"tiny.yaml", FAST)
+    with caplog.at_level(logging.WARNING): m = run_rec(cfg, run_dir, progress=False)
+    assert "row 'girl' skipped" in caplog.text and "girl rlrf" in caplog.text
+    assert m["rows"] == ["base", "girl_sft"]
+    saved = read_metrics(run_dir/"rec")
+    for p in ("mlp", "dot"):
+        for r in ("base", "girl_sft"):
+            v = saved["table3"][p][r]
+            assert 0 <= v["auc"] <= 1 and v["auc_ci"][0] <= v["auc_ci"][1] and v["logloss"] > 0
+        assert "lift_auc" in saved["table3"][p]["girl_sft"] and "delta_auc_ci" in saved["table3"][p]["girl_sft"]
+    assert (run_dir/"gen"/"sft"/"dataset_info.json").is_file(), "generated JDs are a datasets folder named after the generator"
+    assert "| MLP | girl_sft |" in (run_dir/"rec"/"tables.md").read_text()
+    # a second run generates and encodes nothing
+    m2 = run_rec(cfg, run_dir, progress=False)
+    assert m2["encoder"]["texts_encoded"] == 0 and m2["table3"]["mlp"]["base"]["auc"] == m["table3"]["mlp"]["base"]["auc"]
+
+
+def test_one_class_split_is_a_clear_error():
+    rows = lambda y: [dict(seeker_id=f"s{i}", job_id=f"j{i}", cv="cv", jd="jd", label=y[i % len(y)]) for i in range(6)]
+    with pytest.raises(ValueError, match="rec_test: all 6 rows have label 0; AUC is undefined"):
+        rec_splits(dict(rec_train=rows([0, 1]), rec_val=rows([0, 1]), rec_test=rows([0])), RecConfig())
+    with pytest.raises(ValueError, match="no rec_val split"):
+        rec_splits(dict(rec_train=rows([0, 1]), rec_test=rows([0, 1])), RecConfig())
+    with pytest.raises(ValueError, match="test split: all 3 rows"):
+        bootstrap_table([1, 1, 1], dict(base=[0.1, 0.2, 0.3]))
+
+
+def test_encoder_that_is_not_an_encoder(tmp_path):
+    with pytest.raises(ValueError, match="is not a text encoder"): encoder_key(str(tiny_model_path("generator")))
+    (tmp_path/"adapter_config.json").write_text("{}")
+    with pytest.raises(ValueError, match="adapter folder"): EmbeddingCache(tmp_path/"c", str(tmp_path))
+
+
+def test_cli(run_dir, tmp_path, capsys):
+    cv = tmp_path/"cv.txt"; cv.write_text("Registered nurse, five years in intensive care.")
+    jobs = tmp_path/"jobs.jsonl"; jobs.write_text("".join(json.dumps(dict(job_id=f"j{i}", jd=f"Job title: role {i}")) + "\n" for i in range(4)))
+    assert main(["recommend", "--model", "tiny", "--encoder", "tiny", "--cv", str(cv), "--jobs", str(jobs), "-k", "3", "--max-new-tokens", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "=== 3 nearest jobs ===" in out and out.count(" j") >= 3
+    assert main(["recommend", "--model", "tiny", "--cv", str(cv), "--jobs", str(tmp_path/"none.jsonl")]) == 2
+    assert "none.jsonl: no such file" in capsys.readouterr().err
+    assert main(["rec", "--out", str(tmp_path/"empty")]) == 2
+    assert "run `girl data generate" in capsys.readouterr().err
