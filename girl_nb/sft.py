@@ -317,7 +317,7 @@ def _read_parts(folder:Path) -> dict:
 # %% ../nbs/02_sft.ipynb #09c57e0f
 def cached_generate(generator:str, # anything `load_generator` takes (resolve names with `resolve_generator` first)
                     seeker_ids:list[str], cvs:list[str],
-                    folder:str|Path, # the cache: a `datasets` folder, e.g. OUT/gen/sft
+                    folder:str|Path, # the generator's cache, e.g. OUT/gen/sft: one `datasets` subfolder per weights+settings hash
                     n:int=1, temperature:float=0.0, top_p:float=1.0, max_new_tokens:int=320, batch_size:int=16,
                     seed:int=0, language:str="en", device:str="cpu", dtype=None,
                     chunk:int=64, # CVs per saved chunk
@@ -326,13 +326,10 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
     import datasets
     if len(seeker_ids) != len(cvs): raise ValueError(f"{len(seeker_ids)} seeker ids but {len(cvs)} CVs")
     if n > 1 and temperature == 0: raise ValueError(f"n={n} JDs per CV need temperature > 0 (greedy decoding repeats itself)")
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    settings = dict(n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, language=language, seed=seed)
-    fp, meta = _fingerprint(generator, settings), folder/"girl_generations.json"
-    if meta.is_file() and json.loads(meta.read_text()).get("fingerprint") != fp:
-        get_logger().warning(f"{folder}: made by another generator or with other settings; generating afresh")
-        import shutil; shutil.rmtree(folder); folder.mkdir(parents=True)
-    write_json(meta, dict(generator=str(generator), settings=settings, fingerprint=fp))
+    greedy = temperature == 0  # greedy decoding ignores top_p and the seed: runs that differ only there share a cache
+    settings = dict(n=n, temperature=temperature, top_p=1.0 if greedy else top_p, max_new_tokens=max_new_tokens, language=language, seed=0 if greedy else seed)
+    fp = _fingerprint(generator, settings); folder = Path(folder)/fp; folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder/"girl_generations.json", dict(generator=str(generator), settings=settings, fingerprint=fp))
     got = {}
     if (folder/"dataset_info.json").is_file():
         ds = datasets.load_from_disk(str(folder)); got = dict(zip(ds["key"], ds["jds"]))
