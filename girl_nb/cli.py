@@ -37,6 +37,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_rlrf_cli(sub)  # `girl rlrf` (nbs/04_rlrf)
     from girl_nb.recommender import add_rec_cli
     add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05_recommender)
+    from girl_nb.pipeline import add_pipeline_cli
+    add_pipeline_cli(sub)  # `girl pipeline` (nbs/07_pipeline)
     return p
 
 # %% ../nbs/90_cli.ipynb #9655830a
@@ -65,3 +67,6 @@ def main(argv:list[str]|None=None) -> int:
     try: return run(a) or 0
     except (ConfigError, FileNotFoundError, ValueError) as e:
         print(f"girl: error: {e}", file=sys.stderr); return 2
+
+# %% ../nbs/90_cli.ipynb #fc6f1370
+if __name__ == "__main__" and Path(sys.argv[0]).name == "cli.py": sys.exit(main())

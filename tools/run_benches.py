@@ -1,0 +1,53 @@
+"""Run every bench/*.py with its standard arguments and write bench/results.md (machine, date, load, command, figures).
+
+    python tools/run_benches.py [--quick] [--only rec,generate] [--out bench/results.md]
+
+Each script prints its own figures (JSON or a Markdown table), with ratios against the baselines its docstring names; this
+collects them, one section per script, in the order below. --quick uses smaller sizes (a smoke run, not figures to quote).
+"""
+import argparse, datetime, os, platform, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHES = {  # script -> (standard args, quick args)
+    "data_gen.py": (["--scale", "1.0"], ["--scale", "0.05"]),
+    "generate.py": (["--n-cvs", "64", "--max-new-tokens", "200"], ["--n-cvs", "8", "--max-new-tokens", "32", "--baseline-cvs", "2"]),
+    "reward.py": (["--pairs", "128", "--steps", "8"], ["--pairs", "32", "--steps", "2", "--rounds", "1"]),
+    "rlrf.py": (["--cvs", "8", "--max-new-tokens", "128", "--iterations", "3"], ["--generator", "tiny", "--reward", "tiny", "--cvs", "4", "--max-new-tokens", "16", "--iterations", "2"]),
+    "rec.py": (["--texts", "512", "--pairs", "200000", "--rounds", "3"], ["--texts", "32", "--pairs", "20000", "--rounds", "1"]),
+}
+
+
+def machine() -> str:
+    try: cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration): cpu = platform.processor()
+    try:
+        import torch; gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU"
+    except ImportError: gpu = ""
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}){gpu}, Python {platform.python_version()}"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true"); ap.add_argument("--only", help="comma-separated script names (without .py)")
+    ap.add_argument("--out", default=str(ROOT/"bench"/"results.md"))
+    a = ap.parse_args(argv)
+    names = [n for n in BENCHES if not a.only or n[:-3] in a.only.split(",")]
+    parts = [f"# Benchmark results\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC · {machine()}"
+             + (" · **quick run (smoke sizes, not figures to quote)**" if a.quick else "") + "\n"]
+    failed = []
+    for n in names:
+        args = BENCHES[n][1 if a.quick else 0]; cmd = [sys.executable, f"bench/{n}", *args]
+        load = os.getloadavg()[0]; t = time.perf_counter()
+        r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        secs = time.perf_counter() - t
+        out = r.stdout.strip() or "(no output)"
+        if r.returncode: failed.append(n); out += "\n\n" + "\n".join(r.stderr.strip().splitlines()[-15:])
+        parts.append(f"## {n}\n\n`python bench/{n} {' '.join(args)}` · {secs:.0f} s wall · load {load:.1f} at start · exit {r.returncode}\n\n"
+                     + (out if out.lstrip().startswith("|") else f"```\n{out}\n```") + "\n")
+        print(f"{n}: exit {r.returncode} in {secs:.0f} s", flush=True)
+    Path(a.out).write_text("\n".join(parts)); print(f"wrote {a.out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__": sys.exit(main())
