@@ -37,6 +37,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_rlrf_cli(sub)  # `girl rlrf` (nbs/04_rlrf)
     from girl_nb.recommender import add_rec_cli
     add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05_recommender)
+    from girl_nb.evaluation import add_eval_cli
+    add_eval_cli(sub)  # `girl judge`, `girl compare`, `girl report` (nbs/06_evaluation)
     from girl_nb.pipeline import add_pipeline_cli
     add_pipeline_cli(sub)  # `girl pipeline` (nbs/07_pipeline)
     return p
@@ -65,7 +67,7 @@ def main(argv:list[str]|None=None) -> int:
     a = make_parser().parse_args(argv)
     run = getattr(a, "func", None) or dict(data=_cmd_data, models=_cmd_models, config=_cmd_config)[a.cmd]
     try: return run(a) or 0
-    except (ConfigError, FileNotFoundError, ValueError) as e:
+    except (ConfigError, FileNotFoundError, FileExistsError, ValueError, ConnectionError) as e:  # ConnectionError: a judge endpoint that failed for good
         print(f"girl: error: {e}", file=sys.stderr); return 2
 
 # %% ../nbs/90_cli.ipynb #fc6f1370

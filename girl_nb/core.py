@@ -289,14 +289,18 @@ class EvalConfig:
     timeout: float = cfg_field(60.0, "openai: seconds per request before it counts as failed")
     max_retries: int = cfg_field(4, "openai: retries with exponential backoff before the evaluation stops (the cache is kept)")
     concurrency: int = cfg_field(4, "openai: requests in flight at once")
+    retry_backoff: float = cfg_field(1.0, "openai: seconds before the first retry, doubling with each retry")
+    judge_batch_size: int = cfg_field(4, "hf: prompts judged together")
+    gold_tie_margin: float = cfg_field(0.02, "gold: overall scores closer than this are a tie")
     also_gold: bool = cfg_field(True, "With an LLM judge, also judge with the gold judge and report their agreement")
     bootstrap: int = cfg_field(1000, "Bootstrap resamples for the 95% confidence intervals")
 
     def __post_init__(self):
         def need(ok, key, msg):
             if not ok: raise ConfigError(f"eval.{key}: {msg}, got {getattr(self, key)!r}")
-        for k in ("n_cvs", "gen_max_new_tokens", "gen_batch_size", "judge_max_new_tokens", "concurrency"): need(getattr(self, k) >= 1, k, "must be >= 1")
-        need(self.max_retries >= 0, "max_retries", "must be >= 0"); need(self.timeout > 0, "timeout", "must be > 0"); need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
+        for k in ("n_cvs", "gen_max_new_tokens", "gen_batch_size", "judge_max_new_tokens", "concurrency", "judge_batch_size"): need(getattr(self, k) >= 1, k, "must be >= 1")
+        need(self.max_retries >= 0, "max_retries", "must be >= 0"); need(self.retry_backoff >= 0, "retry_backoff", "must be >= 0"); need(self.gold_tie_margin >= 0, "gold_tie_margin", "must be >= 0")
+        need(self.timeout > 0, "timeout", "must be > 0"); need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
         need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map names to generators")
         for pr in self.pairs:
             a, _, b = str(pr).partition(":")

@@ -6,7 +6,7 @@
 __all__ = ['READERS', 'LABELS', 'TABLES', 'PII_PATTERNS', 'SPLITS', 'DISJOINT', 'Problem', 'read_records', 'validate_seekers',
            'validate_jobs', 'validate_interactions', 'ValidationReport', 'load_tables', 'scrub_pii_count', 'scrub_pii',
            'pii_strategies', 'hash_ids', 'delink_tables', 'Splits', 'split_by_time', 'check_leaks', 'save_splits',
-           'load_splits']
+           'load_splits', 'pick_seekers', 'run_split']
 
 # %% ../nbs/01_data.ipynb #b86b118c
 import csv, hashlib, hmac, io, json, re, secrets, sys
@@ -500,3 +500,23 @@ def load_splits(folder:str|Path) -> 'datasets.DatasetDict':
     meta = json.loads((Path(folder)/'girl_splits.json').read_text()) if (Path(folder)/'girl_splits.json').exists() else {}
     dd.windows, dd.report = meta.get('windows'), meta.get('report')
     return dd
+
+# %% ../nbs/01_data.ipynb #64832d7e
+def pick_seekers(ids, # seeker ids (repeats are fine)
+                 k:int=0, # how many; 0 = all
+                 seed:int=0) -> list[str]:
+    "`k` distinct ids in a seeded hash order: the same seekers for every stage that asks for k of them"
+    order = sorted({str(i) for i in ids}, key=lambda s: hashlib.sha256(f"{seed}:{s}".encode()).hexdigest())
+    return order[:k] if k else order
+
+# %% ../nbs/01_data.ipynb #16366147
+def run_split(splits, # a DatasetDict/dict of splits, a splits folder, or None for OUT/data/splits
+              out:str|Path, # the run folder
+              name:str): # the split a stage needs, e.g. `sft` or `rec_test`
+    "Split `name`, with errors that say which command makes it"
+    if splits is None: splits = Path(out)/"data"/"splits"
+    if isinstance(splits, (str, Path)):
+        if not Path(splits).exists(): raise FileNotFoundError(f"{splits}: no data splits; run `girl data generate --out {out}` first")
+        splits = load_splits(splits)
+    if name not in splits: raise ValueError(f"splits have no {name!r} split (found: {', '.join(splits) or 'none'})")
+    return splits[name]

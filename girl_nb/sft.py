@@ -13,8 +13,8 @@ from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field
 # %% auto #0
 __all__ = ['INSTRUCTIONS', 'SYSTEM', 'JD_PARTS', 'build_prompt', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair',
            'sft_rows', 'split_by_seeker', 'make_trainer', 'generate_jds', 'eval_generator', 'resolve_generator',
-           'cached_generate', 'save_generator', 'model_card', 'plot_losses', 'run_sft', 'add_sft_cli', 'sft_cli',
-           'generate_cli']
+           'generation_folder', 'cached_generate', 'save_generator', 'model_card', 'plot_losses', 'run_sft',
+           'add_sft_cli', 'sft_cli', 'generate_cli']
 
 # %% ../nbs/02_sft.ipynb #f8c4c961
 INSTRUCTIONS = dict(
@@ -294,6 +294,12 @@ def resolve_generator(name:str, # `base`, a stage folder name (`sft`, `rlrf`), a
         return str(p)
     return str(name)
 
+def generation_folder(out:str|Path, # run folder
+                      generator:str) -> Path:
+    "Where a run caches the JDs of `generator`: OUT/gen/<base|sft|rlrf|tiny|folder name>"
+    name = generator if generator in ("base", "sft", "rlrf", "tiny") else Path(str(generator)).name or "generator"
+    return Path(out)/"gen"/name
+
 # %% ../nbs/02_sft.ipynb #9fefc8a8
 def _fingerprint(model:str, settings:dict) -> str:
     "Hash of a generator's weight files (name, size, mtime) and the decoding settings"
@@ -327,7 +333,8 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
     if len(seeker_ids) != len(cvs): raise ValueError(f"{len(seeker_ids)} seeker ids but {len(cvs)} CVs")
     if n > 1 and temperature == 0: raise ValueError(f"n={n} JDs per CV need temperature > 0 (greedy decoding repeats itself)")
     greedy = temperature == 0  # greedy decoding ignores top_p and the seed: runs that differ only there share a cache
-    settings = dict(n=n, temperature=temperature, top_p=1.0 if greedy else top_p, max_new_tokens=max_new_tokens, language=language, seed=0 if greedy else seed)
+    settings = dict(n=n, temperature=temperature, top_p=1.0 if greedy else top_p, max_new_tokens=max_new_tokens, language=language,
+                    seed=0 if greedy else seed, dtype=str(dtype or "float32").replace("torch.", ""))
     fp = _fingerprint(generator, settings); folder = Path(folder)/fp; folder.mkdir(parents=True, exist_ok=True)
     write_json(folder/"girl_generations.json", dict(generator=str(generator), settings=settings, fingerprint=fp))
     got = {}
@@ -403,21 +410,8 @@ def plot_losses(log_history:list[dict], path:str|Path, eval_loss:float|None=None
 # %% ../nbs/02_sft.ipynb #e719e1d1
 def _load_split(splits, out:Path):
     "The `sft` split from a DatasetDict/dict, a splits folder, or OUT/data/splits"
-    if splits is None: splits = out/"data"/"splits"
-    if isinstance(splits, (str, Path)):
-        if not Path(splits).exists(): raise FileNotFoundError(f"{splits}: no data splits; run `girl data generate --out {out}` first")
-        from girl_nb.data import load_splits
-        splits = load_splits(splits)
-    if "sft" not in splits: raise ValueError(f"splits have no 'sft' split (found: {', '.join(splits) or 'none'})")
-    return splits["sft"]
-
-def _load_gold(gold, out:Path):
-    "A gold judge object, one loaded from a folder, OUT/data/gold when it exists, or None"
-    if gold is None and (out/"data"/"gold").exists(): gold = out/"data"/"gold"
-    if isinstance(gold, (str, Path)):
-        from girl_nb.simulator import GoldJudge
-        gold = GoldJudge.load(gold)
-    return gold
+    from girl_nb.data import run_split
+    return run_split(splits, out, "sft")
 
 # %% ../nbs/02_sft.ipynb #e3b26359
 def _prepare(cfg:RunConfig, sft_cfg:SFTConfig, splits, out:Path):
