@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #7e16546d
 from __future__ import annotations
-import dataclasses, difflib, fcntl, hashlib, json, logging, math, os, random, shutil, sys, tempfile, types, typing
+import dataclasses, difflib, fcntl, hashlib, json, logging, math, os, random, re, shutil, sys, tempfile, types, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 import numpy as np, yaml
@@ -169,9 +169,9 @@ class RLRFConfig:
     "Settings of the RLRF stage (paper §IV-C, Alg. 1)"
     # Loop size (Alg. 1)
     iterations: int = cfg_field(40, "PPO iterations (rollout + update) to run")
-    cvs_per_iter: int = cfg_field(8, "RL CVs sampled per iteration; one JD each (TRL 1.12 PPO was measured at 8 prompts)")
+    cvs_per_iter: int = cfg_field(8, "RL CVs sampled per iteration; one JD each (TRL 1.12 PPO was measured at 8 prompts); a multiple of the process count under accelerate launch")
     ppo_epochs: int = cfg_field(2, "Passes over an iteration's rollouts (Alg. 1 line 8); TRL uses 4, 2 halves CPU time")
-    minibatch: int = cfg_field(4, "JDs per PPO minibatch (Alg. 1 line 9)")
+    minibatch: int = cfg_field(4, "JDs per PPO minibatch (Alg. 1 line 9), per process under accelerate launch")
     # Optimisation
     actor_lr: float = cfg_field(5e-5, "Actor learning rate α_am (LoRA adapters; ~1e-5 for full fine-tuning)")
     critic_lr: float = cfg_field(5e-5, "Critic learning rate α_cm (every weight of the copied reward model)")
@@ -239,7 +239,7 @@ class RecConfig:
     gen_top_p: float = cfg_field(0.95, "Nucleus mass when sampling")
     gen_batch_size: int = cfg_field(16, "CVs generated together")
     max_train_seekers: int = cfg_field(0, "Seekers of rec_train kept (their rows all kept); 0 = all. Bounds generation time on CPU")
-    max_eval_seekers: int = cfg_field(0, "Seekers of rec_val and of rec_test kept each; 0 = all (rec_test_cold is always whole)")
+    max_eval_seekers: int = cfg_field(0, "Seekers kept in each of rec_val, rec_test and rec_test_cold; 0 = all")
     # Predictors (Eq. 10–11, 13–15)
     predictors: list = cfg_field(["mlp", "dot"], "Predictors to train: `mlp` (Eq. 10/13) and/or `dot` (Eq. 11/14–15)")
     hidden: int = cfg_field(256, "Hidden width of the MLPs and of the Dot towers")
@@ -353,6 +353,7 @@ def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="
         tp, key = hints[k], prefix + k
         if is_dataclass(tp): kw[k] = from_dict(tp, v, file, lines, key + "."); continue
         if isinstance(v, int) and not isinstance(v, bool) and tp is float: v = float(v)
+        if tp is float and isinstance(v, str) and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", v.strip()): v = float(v)  # YAML 1.1 reads 3e-4 as a string
         if not _type_ok(v, tp):
             raise ConfigError(f"{where(key)}: {key}: expected {getattr(tp, '__name__', tp)}, got {type(v).__name__} {v!r}")
         ch = fs[k].metadata.get("choices")

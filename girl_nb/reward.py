@@ -367,6 +367,7 @@ def run_reward(cfg:RunConfig|None=None, # run config (models, seed, device, dtyp
     log.info(f"{len(train)} training pairs, {len(held)} held-out pairs; skipped: {st['n_no_pos']} CVs without J+, {st['n_no_neg']} without J-, "
              f"{st['n_identical']} identical pairs; cut: {st['n_cv_truncated']} CVs, {st['n_jd_truncated']} JDs")
     tr = _train(cfg, rcfg, tok, model, train, sdir, resume, device, dtype, callbacks)
+    if not tr.is_world_process_zero(): return {}  # under `accelerate launch`: the main process alone saves, evaluates and writes
     save_reward_model(tr.model, tok, sdir, rcfg.max_length, rcfg.segment_a, cfg.data.language)
     model, tok = load_reward_model(sdir, device, trust_remote_code=cfg.models.trust_remote_code)  # score what was saved
     ev = eval_rows(model, tok, held, held_lab, gold, rcfg.score_batch_size)

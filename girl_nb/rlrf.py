@@ -105,10 +105,12 @@ class RunningMoments:
     def state_dict(self): return dict(mean=self.mean, var=self.var, count=self.count)
     def load_state_dict(self, d): self.mean, self.var, self.count = d["mean"], d["var"], d["count"]
 
-def whiten(x, # values of one iteration, (B,)
+def whiten(x, # values of one iteration (this process's share of it), (B,)
+           of=None, # the values whose mean and std to use: the whole iteration gathered from every process; `x` when None
           ):
-    "Zero mean, unit (population) standard deviation; left alone when fewer than two values"
-    return x if len(x) < 2 else (x - x.mean()) / (x.std(unbiased=False) + 1e-8)
+    "Zero mean, unit (population) standard deviation (those of `of`); left alone when `of` has fewer than two values"
+    of = x if of is None else of
+    return x if len(of) < 2 else (x - of.mean()) / (of.std(unbiased=False) + 1e-8)
 
 # %% ../nbs/04_rlrf.ipynb #3abae0cd
 def pack_rollout(prompt_ids:list[list[int]], # token ids of each prompt
@@ -203,6 +205,9 @@ class RLRF:
         from accelerate import Accelerator
         if not len(cvs): raise ValueError("rl split: no CVs to train on (after holding out the evaluation CVs)")
         self.acc = Accelerator(cpu=cpu, mixed_precision=mixed_precision)
+        if rc.cvs_per_iter % self.acc.num_processes:  # unequal shares would leave the processes' collectives out of step
+            raise ConfigError(f"rlrf.cvs_per_iter: must be a multiple of the {self.acc.num_processes} processes (each rolls out an equal "
+                              f"share), got {rc.cvs_per_iter}")
         opt_a = torch.optim.AdamW([p for p in actor.parameters() if p.requires_grad], lr=rc.actor_lr)
         opt_c = torch.optim.AdamW(critic.parameters(), lr=rc.critic_lr)
         self.actor, self.critic, self.opt_a, self.opt_c = self.acc.prepare(actor, critic, opt_a, opt_c)
@@ -214,6 +219,10 @@ class RLRF:
         self.moments, self.iteration, self.log, self.eval_log = RunningMoments(), 0, [], []
         self.folder = Path(folder) if folder is not None else None; self._tb = None
         self.logger = get_logger("girl_nb.rlrf")
+
+    def _gather(self, x):
+        "This process's rows `x` (B,) from every process, concatenated in process order (on the CPU); `x` itself in one process"
+        return x if self.acc.num_processes == 1 else self.acc.gather(x.to(self.acc.device)).cpu()
 
 # %% ../nbs/04_rlrf.ipynb #3137c96c
 from fastcore.basics import patch
@@ -279,12 +288,12 @@ def rewards(self:RLRF, ro:dict) -> dict:
     t0, rc = time.perf_counter(), self.rc
     u = self._score(ro["cvs"], ro["texts"])
     un = u
-    if rc.reward_norm: self.moments.update(u.numpy()); un = torch.as_tensor(self.moments.normalise(u.numpy()), dtype=torch.float32)
+    if rc.reward_norm: self.moments.update(self._gather(u).numpy()); un = torch.as_tensor(self.moments.normalise(u.numpy()), dtype=torch.float32)
     r = penalised_reward(un, ro["kl"], self.kl_ctl.value) - rc.no_eos_penalty * ro["no_eos"]
     cv_in = self.acc.unwrap_model(self.critic).encode(ro["cvs"]); self.critic.eval()
     with torch.no_grad(), self.acc.autocast(): v = self.critic(**{k: x.to(self.acc.device) for k, x in cv_in.items()}).float().cpu()
     a = advantage(r, v)
-    if rc.whiten_advantages: a = whiten(a)
+    if rc.whiten_advantages: a = whiten(a, self._gather(a))  # the moments of the whole iteration
     if not (torch.isfinite(r).all() and torch.isfinite(a).all()): raise FloatingPointError(f"iteration {self.iteration}: non-finite rewards or advantages")
     return ro | dict(u=u, r=r, v=v, adv=a, cv_in=cv_in, t_score=time.perf_counter() - t0)
 
@@ -344,16 +353,20 @@ def step(self:RLRF) -> dict:
     rc, t0 = self.rc, time.perf_counter()
     idx = iteration_indices(self.iteration, rc.cvs_per_iter, len(self.cvs), self.seed)
     idx = idx[self.acc.process_index::self.acc.num_processes]  # each process its share
-    ro = self.rewards(self.rollout([self.cvs[i] for i in idx], seed=self.seed * 7919 + self.iteration))
+    seed = self.seed * 7919 + self.iteration + 104_729 * self.acc.process_index  # each process its own sampling stream
+    ro = self.rewards(self.rollout([self.cvs[i] for i in idx], seed=seed))
     lam = self.kl_ctl.value
     tr = self.update(ro)
-    kl = float(ro["kl"].mean()); self.kl_ctl.update(kl, len(idx))
-    row = dict(iteration=self.iteration + 1, rm_reward=float(ro["u"].mean()), reward=float(ro["r"].mean()), kl=kl, kl_coef=lam,
-               value=float(ro["v"].mean()), policy_loss=tr["pl"], value_loss=tr["vl"], clip_frac=tr["cf"], entropy=tr["ent"],
-               jd_len=float(ro["jd_len"].mean()), no_eos_rate=float(ro["no_eos"].mean()),
+    g = {k: self._gather(ro[k]) for k in ("u", "r", "kl", "v", "jd_len", "no_eos")}  # the whole iteration: every process's share
+    loss = self._gather(torch.tensor([tr[k] for k in ("pl", "vl", "cf", "ent")], dtype=torch.float64)).view(-1, 4).mean(0).tolist()
+    kl = float(g["kl"].mean()); self.kl_ctl.update(kl, len(g["kl"]))
+    row = dict(iteration=self.iteration + 1, rm_reward=float(g["u"].mean()), reward=float(g["r"].mean()), kl=kl, kl_coef=lam,
+               value=float(g["v"].mean()), policy_loss=loss[0], value_loss=loss[1], clip_frac=loss[2], entropy=loss[3],
+               jd_len=float(g["jd_len"].mean()), no_eos_rate=float(g["no_eos"].mean()),
                t_gen=ro["t_gen"], t_ref=ro["t_ref"], t_score=ro["t_score"], t_train=tr["t_train"], t_total=time.perf_counter() - t0)
     if self.gold is not None:
-        row["gold"] = float(np.mean(self.gold.score_many([self.ids[i] for i in idx], ro["texts"])))
+        gs = torch.as_tensor(np.asarray(self.gold.score_many([self.ids[i] for i in idx], ro["texts"]), dtype=np.float64))
+        row["gold"] = float(np.mean(self._gather(gs).numpy()))
     self.iteration += 1
     return row
 
@@ -568,7 +581,8 @@ def _build(cfg:RunConfig, rc:RLRFConfig, out:Path, rows:list[dict], gold, scorer
     actor, critic = make_actor(base, rc), load_critic(reward_dir, rc.critic_max_length, cfg.models.trust_remote_code)
     if scorer is None:
         from girl_nb.reward import load_reward_model
-        rm, rtok = load_reward_model(reward_dir, device, trust_remote_code=cfg.models.trust_remote_code)
+        rdev = f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if device == "cuda" else device  # before the Accelerator: each process its GPU
+        rm, rtok = load_reward_model(reward_dir, rdev, trust_remote_code=cfg.models.trust_remote_code)
         scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
     order = np.random.default_rng(cfg.seed).permutation(len(rows)); n_ev = min(rc.n_eval_cvs, len(rows) - 1)
     ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
@@ -595,6 +609,8 @@ def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype,
     tr, dtype = _build(cfg, rc, out, rows, gold, scorer, sdir)
     if last: tr.load_checkpoint(last); tr.logger.info(f"resumed from {last} (iteration {tr.iteration})")
     tr.fit(callbacks)
+    tr.acc.wait_for_everyone()
+    if not tr.acc.is_main_process: return {}  # the other processes trained their shares; the main one saves and reports
     how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft", dtype)
     return _finish(cfg, rc, tr, sdir, how)
 

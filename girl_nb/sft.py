@@ -413,6 +413,14 @@ def _load_split(splits, out:Path):
     from girl_nb.data import run_split
     return run_split(splits, out, "sft")
 
+def _load_gold(gold, out:Path):
+    "A gold judge object, one loaded from a folder, OUT/data/gold when it exists, or None"
+    if gold is None and (out/"data"/"gold").exists(): gold = out/"data"/"gold"
+    if isinstance(gold, (str, Path)):
+        from girl_nb.simulator import GoldJudge
+        gold = GoldJudge.load(gold)
+    return gold
+
 # %% ../nbs/02_sft.ipynb #e3b26359
 def _prepare(cfg:RunConfig, sft_cfg:SFTConfig, splits, out:Path):
     "Tokenizer, fitted train/eval rows, counts and the held-out evaluation CVs"
@@ -465,8 +473,9 @@ def run_sft(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, 
     device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); gold = _load_gold(gold, out)
     tok, train, held, st, ev = _prepare(cfg, sft_cfg, splits, out)
     log.info(f"{len(train)} train pairs, {len(held)} held-out pairs, {len(ev)} evaluation CVs, {st['n_truncated']} CVs truncated")
-    base = _eval_cached(sdir/"eval_base.json", cfg.models.generator, tok, ev, sft_cfg, gold, cfg, device, dtype) if ev else None
     tr, eval_loss = _train(cfg, sft_cfg, tok, train, held, sdir, resume, device, dtype, callbacks)
+    if not tr.is_world_process_zero(): return {}  # under `accelerate launch`: the main process alone saves, evaluates and writes
+    base = _eval_cached(sdir/"eval_base.json", cfg.models.generator, tok, ev, sft_cfg, gold, cfg, device, dtype) if ev else None
     save_generator(tr.model, tok, sdir, cfg.models.generator, merge=sft_cfg.merge_lora or sft_cfg.full_finetune, dtype=dtype)
     sft = _eval_cached(sdir/"eval_sft.json", sdir, tok, ev, sft_cfg, gold, cfg, device, dtype, reuse=False) if ev else None
     return _finish(cfg, sft_cfg, tr, sdir, st, train, held, ev, base, sft, eval_loss)
