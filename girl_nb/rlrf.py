@@ -625,6 +625,7 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
         m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"], jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
         if "gold" in ev[-1]: m |= dict(gold_sft=ev[0]["gold"], gold_girl=ev[-1]["gold"])
         plot_overoptimisation(ev, sdir/"overoptimisation.png")
+        if not hasattr(tr, "last_eval_texts"): tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
         with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
             for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, tr.last_eval_texts): f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_girl=jd), ensure_ascii=False) + "\n")
     plot_training(log, sdir/"training.png")

@@ -121,6 +121,11 @@ def test_resume_after_kill_loses_nothing(run_dir, tmp_path):
     from safetensors.torch import load_file
     wa, wb = (load_file(str(x/"rlrf"/"adapter_model.safetensors")) for x in (a, b))
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    # killed after the last checkpoint but before the metrics were written: resuming only finishes the stage
+    (b/"rlrf"/"metrics.json").unlink(); (b/"rlrf"/"samples.jsonl").unlink()
+    m2 = run_rlrf(cfg, rc, b, resume=True, scorer=short)
+    assert m2["iterations"] == 4 and m2["rm_reward_girl"] == m["rm_reward_girl"]
+    assert (b/"rlrf"/"samples.jsonl").read_text() == (a/"rlrf"/"samples.jsonl").read_text()
 
 
 def csv_rows(path):
