@@ -13,9 +13,9 @@ import numpy as np, yaml
 __all__ = ['DEFAULT_WINDOWS', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'SFTConfig', 'RewardConfig',
            'RLRFConfig', 'RecConfig', 'EvalConfig', 'RunConfig', 'from_dict', 'parse_override', 'add_config_args',
            'load_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'get_device', 'cpu_has_bf16',
-           'get_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics', 'read_metrics', 'package_dir',
-           'convert_gguf', 'bundled_model_path', 'tiny_model_path', 'resolve_model', 'load_tokenizer', 'load_generator',
-           'load_encoder', 'mean_pool', 'embed_texts']
+           'get_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics', 'read_metrics',
+           'last_trainer_checkpoint', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path',
+           'resolve_model', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool', 'embed_texts']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -502,6 +502,19 @@ def write_metrics(folder:str|Path, metrics:dict, cfg=None) -> Path:
 def read_metrics(folder:str|Path) -> dict:
     "The `metrics` of `folder/metrics.json`"
     return json.loads((Path(folder)/"metrics.json").read_text())["metrics"]
+
+# %% ../nbs/00_core.ipynb #6af2cf50
+def last_trainer_checkpoint(folder:str|Path) -> str|None:
+    "The newest complete `checkpoint-N` of a HF Trainer in `folder` (complete: its trainer_state.json, written last, parses)"
+    folder = Path(folder)
+    if not folder.is_dir(): return None
+    def ok(d):
+        try: json.loads((d/"trainer_state.json").read_text()); return True
+        except (OSError, ValueError): return False
+    cks = sorted((d for d in folder.glob("checkpoint-*") if d.is_dir() and d.name.split("-")[-1].isdigit()), key=lambda d: int(d.name.split("-")[-1]))
+    good = [d for d in cks if ok(d)]
+    if len(good) < len(cks): get_logger().warning(f"{folder}: skipping torn checkpoint(s) {[d.name for d in cks if d not in good]} (no complete trainer_state.json)")
+    return str(good[-1]) if good else None
 
 # %% ../nbs/00_core.ipynb #2a491b6b
 BUNDLED = dict(generator="smollm2-135m-instruct", encoder="all-minilm-l6-v2")

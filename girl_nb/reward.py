@@ -313,8 +313,8 @@ def _prepare(cfg:RunConfig, rcfg:RewardConfig, rm:list[dict], tok):
 def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, callbacks):
     "Train (or resume from the last checkpoint) and return the trainer"
     import torch
-    from transformers.trainer_utils import get_last_checkpoint
-    ck = sdir/"checkpoints"; last = get_last_checkpoint(str(ck)) if ck.is_dir() else None
+    from girl_nb.core import last_trainer_checkpoint
+    ck = sdir/"checkpoints"; last = last_trainer_checkpoint(ck)
     if last and not resume: raise FileExistsError(f"{ck} holds checkpoints of an earlier run: pass resume=True (--resume) to continue, or delete the folder")
     tr = make_reward_trainer(model, tok, train, [], rcfg, ck, cfg.seed, bf16=dtype == torch.bfloat16, device=device, callbacks=callbacks)
     if last: get_logger("girl_nb.reward").info(f"resuming from {last}")

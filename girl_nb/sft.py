@@ -447,8 +447,8 @@ def _eval_cached(path:Path, name:str, tok, ev, sft_cfg, gold, cfg, device, dtype
 def _train(cfg, sft_cfg, tok, train, held, sdir:Path, resume:bool, device, dtype, callbacks):
     "Train (or resume) and return the trainer and its eval loss"
     import torch
-    from transformers.trainer_utils import get_last_checkpoint
-    ck = sdir/"checkpoints"; last = get_last_checkpoint(str(ck)) if ck.is_dir() else None
+    from girl_nb.core import last_trainer_checkpoint
+    ck = sdir/"checkpoints"; last = last_trainer_checkpoint(ck)
     if last and not resume: raise FileExistsError(f"{ck} holds checkpoints of an earlier run: pass resume=True (--resume) to continue, or delete the folder")
     seed_everything(cfg.seed)  # before loading, so LoRA's initialisation is seeded too
     model = load_generator(cfg.models.generator, dtype=torch.float32, device=device, trust_remote_code=cfg.models.trust_remote_code)

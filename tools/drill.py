@@ -3,7 +3,7 @@
     python tools/drill.py [--preset tiny] [--seed 0] [--keep DIR]
 
 1. A reference run: `girl pipeline --preset P --stages data,sft,reward,rlrf` into REF, uninterrupted.
-2. The drill run into DRILL: for each of sft, reward, rlrf the pipeline is started, killed with SIGKILL (whole process group)
+2. The drill run into DRILL, on a copy of REF's data folder (the data stage salts ids afresh on every run): for each of sft, reward, rlrf the pipeline is started, killed with SIGKILL (whole process group)
    a random 0-3 s after the stage's first checkpoint appears, and started again; the last start runs to the end.
 3. Checks: every stage finished (pipeline.json); SFT and reward metrics equal the reference (losses within 1e-3 relative);
    RLRF's log.csv has iterations 1..N exactly once each and the same rewards as the reference (within 1e-3).
@@ -55,6 +55,9 @@ def main(argv=None):
     stages = "data," + ",".join(TRAIN)
     print(f"drill folder {base}", flush=True)
     if run(ref, a.preset, stages): print("FAIL: the reference run failed"); return 1
+    # the data stage de-links ids with a fresh secret salt on every run (by design), which reorders rows: the drill
+    # therefore trains on the reference's data folder, so the two runs differ only by the kills
+    import shutil; shutil.copytree(ref/"data", drill/"data")
     killed = {s: kill_during(drill, a.preset, s, rnd) for s in TRAIN}
     if run(drill, a.preset, stages): print("FAIL: the rerun after the kills failed"); return 1
     checks = [(f"{s} was killed mid-stage", killed[s]) for s in TRAIN]
