@@ -5,7 +5,7 @@ in their given order) and scoring pairs/s of the trained predictors from cached 
 
 Texts are the CVs and JDs of `--data`'s rec splits (OUT/data/splits) or, without it, of a tiny data stage. The encoding runs use a fresh
 cache each round (nothing is read back from disk). Scoring uses predictors of the configured width (hidden 256, towers 128) over random
-unit vectors of the encoder's width: MLP and Dot, base (Eq. 10/11) and enhanced (Eq. 13/15), batch 8192. Prints one JSON object with
+unit vectors of the encoder's width: MLP and Dot, base (Eq. 10/11) and enhanced (Eq. 13/15), `predict`'s default batch (seeker/job parts computed once per call). Prints one JSON object with
 medians over rounds; --json also writes it to a file.
 """
 import argparse, json, platform, statistics, sys, tempfile, time
