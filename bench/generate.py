@@ -2,16 +2,19 @@
 
     python bench/generate.py                          # SmolLM2-135M bf16; HF: 5 CVs in one batch; ours: 64 CVs
     python bench/generate.py --n-cvs 128 --batch-size 64 --max-new-tokens 200 --threads 1
+    python bench/generate.py --device cuda --n-cvs 512 --batch-size 256 --json gen.json   # a GPU: adds MFU against its bf16 peak
 
 Baseline: HF `generate`, greedy, the first `--baseline-cvs` CVs left-padded in one batch (the call the pipeline used
 to make). Ours: `generate_jds` on `--n-cvs` CVs (greedy, `--batch-size` rows at a time). Tokens/s counts generated
 tokens (each completion up to and including its EOS) over wall time, prompts' prefill included. Greedy check: our
 completions for the baseline CVs must equal HF's token for token. Prints the machine, date, load average and peak RSS.
 """
-import argparse, datetime, os, platform, resource, sys, time
+import argparse, datetime, json, os, platform, resource, sys, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PEAKS = {'H100': 989.0, 'H200': 989.0, 'A100': 312.0, 'L40S': 362.0}  # bf16 dense TFLOP/s
 
 
 def hf_generate(model, tok, enc, max_new_tokens):
@@ -19,6 +22,7 @@ def hf_generate(model, tok, enc, max_new_tokens):
     import torch
     from girl_nb.sft import _left_pad, _until_eos
     ids, mask, _ = _left_pad(enc, tok.pad_token_id)
+    ids, mask = ids.to(model.device), mask.to(model.device)
     out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
                          eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     return [_until_eos(r[ids.shape[1]:].tolist(), tok.eos_token_id, tok.pad_token_id) for r in out]
@@ -34,14 +38,19 @@ def main(argv=None):
     ap.add_argument('--dtype', default='bf16', choices=['bf16', 'fp32'])
     ap.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (default: torch default)')
     ap.add_argument('--skip-baseline', action='store_true')
+    ap.add_argument('--device', default='cpu', help='cpu, cuda or auto')
+    ap.add_argument('--peak-tflops', type=float, help='bf16 dense peak for MFU (default: known GPUs; none on CPU)')
+    ap.add_argument('--json', help='also write the figures to this file')
     a = ap.parse_args(argv)
     import torch
-    from girl_nb.core import load_generator, load_tokenizer
+    from girl_nb.core import get_device, load_generator, load_tokenizer
     from girl_nb.sft import _ids, build_prompt, generate_jds
     from girl_nb.simulator import simulate
     if a.threads: torch.set_num_threads(a.threads)
     dtype = dict(bf16=torch.bfloat16, fp32=torch.float32)[a.dtype]
-    tok, model = load_tokenizer(a.model), load_generator(a.model, dtype=dtype).eval()
+    dev = get_device(a.device)
+    tok, model = load_tokenizer(a.model), load_generator(a.model, dtype=dtype, device=dev).eval()
+    sync = torch.cuda.synchronize if dev == 'cuda' else (lambda: None)
     seekers = simulate(sft_pairs=max(200, a.n_cvs, a.baseline_cvs), rm_cvs=0, rl_cvs=0, rec_pairs=0, n_jobs=100).seekers
     cvs = [s['cv'] for s in seekers]
     print(f"### Generation: naive HF generate vs generate_jds ({a.model}, {a.dtype}, max_new_tokens {a.max_new_tokens})\n")
@@ -50,7 +59,7 @@ def main(argv=None):
     with torch.inference_mode(): generate_jds(model, tok, cvs[:2], max_new_tokens=2)  # warm-up (oneDNN kernels)
     rows = []
     def run(name, f, n_cvs):
-        la0 = os.getloadavg()[0]; t0 = time.perf_counter(); comp = f(); secs = time.perf_counter() - t0
+        la0 = os.getloadavg()[0]; sync(); t0 = time.perf_counter(); comp = f(); sync(); secs = time.perf_counter() - t0
         ntok = sum(map(len, comp)); rows.append((name, n_cvs, ntok, secs, ntok / secs, la0, os.getloadavg()[0]))
         return comp
     if not a.skip_baseline:
@@ -71,7 +80,21 @@ def main(argv=None):
     lens = sorted(map(len, ours))
     print(f"completion lengths (ours): min {lens[0]}, median {lens[len(lens)//2]}, max {lens[-1]}; ended with EOS: "
           f"{sum(c[-1] == tok.eos_token_id for c in ours)}/{len(ours)}")
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB; load average now {os.getloadavg()}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"peak RSS: {rss:.2f} GiB; load average now {os.getloadavg()}")
+    # model FLOPs of decoding: 2 * N_params per generated token (attention over the cache left out: an underestimate)
+    n_params = sum(p.numel() for p in model.parameters())
+    gpu = torch.cuda.get_device_name() if dev == 'cuda' else None
+    peak = a.peak_tflops or next((v for k, v in PEAKS.items() if gpu and k in gpu), None)
+    res = dict(model=a.model, device=dev, gpu=gpu, dtype=a.dtype, max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, n_params=n_params,
+               runs=[dict(what=r[0], cvs=r[1], tokens=r[2], seconds=round(r[3], 3), tokens_per_s=round(r[4], 1)) for r in rows],
+               peak_rss_gib=round(rss, 2), ratio=round(rows[1][4] / rows[0][4], 2) if not a.skip_baseline else None)
+    if peak:
+        for r in res['runs']: r['mfu'] = round(2 * n_params * r['tokens_per_s'] / (peak * 1e12), 5)
+        res['peak_tflops'] = peak
+        print("MFU (2 N tokens/s / peak " + f"{peak:g} TFLOP/s): " + ", ".join(f"{r['what']}: {r['mfu']:.2%}" for r in res['runs']))
+    if dev == 'cuda': res['peak_gpu_mem_gib'] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
+    if a.json: Path(a.json).write_text(json.dumps(res, indent=1))
     return 0
 
 

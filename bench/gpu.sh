@@ -1,35 +1,50 @@
 #!/usr/bin/env bash
-# One prepared benchmark run for a lent GPU machine (fits in ~10 minutes): SFT tokens/s and MFU, PPO seconds per
-# iteration, reward-model and recommender scoring pairs/s. Figures go to ${OUT:-bench/gpu}/*.json and gpu_results.md.
+# One prepared benchmark run for a lent GPU machine (about 8 minutes): JD generation tokens/s and MFU (ours vs HF generate), SFT
+# tokens/s and MFU (ours vs a bare TRL SFTTrainer; full fine-tuning), PPO seconds per iteration, recommender encoding texts/s and
+# scoring pairs/s, reward-model training/scoring pairs/s (ours vs a bare TRL RewardTrainer). Figures go to $RES/*.json, and after
+# every benchmark $OUT/gpu_results.md is rewritten (so a run stopped half-way still reports what it measured), logs to $OUT/all.log.
 #
-#   PY=/path/to/venv/bin/python bench/gpu.sh
+#   PY=/path/to/python bench/gpu.sh            # on the GPU machine, from the repo root
+#   DEVICE=cpu SMALL=1 GEN=tiny ENC=tiny bench/gpu.sh   # a dry run of the script itself on a CPU (tiny models and sizes)
 #
-# The bundled SmolLM2 GGUF (98 MB) may be too large to carry to the machine: speed does not depend on the weights, so
-# when the converted folder is absent the script builds a randomly initialised model of the same shape from the
-# bundled config and tokenizer (tools/random_init.py) and says so in the results.
+# Speed does not depend on the weights, and the bundled models cannot travel to a machine that only gets the repository, so when the
+# bundled packages are absent the script builds randomly initialised models of the same shapes (tools/random_init.py) from tokenizer
+# folders in $TOK (default .gpu: tok_smollm2, tok_minilm) and says so in the results. Random weights never emit EOS: every
+# generated JD runs to max_new_tokens, which is what a throughput figure wants anyway.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PY=${PY:-python}
-OUT=${OUT:-bench/gpu}; mkdir -p "$OUT"
-GEN=${GEN:-}
-if [ -z "$GEN" ]; then
-  GEN=$($PY - <<'PY' 2>/dev/null
-from girl_nb.core import bundled_model_path
-print(bundled_model_path("smollm2-135m-instruct"))
-PY
-) || GEN=""
-fi
-NOTE="generator: $GEN (trained weights)"
-if [ -z "$GEN" ] || [ ! -f "$GEN/config.json" ]; then
-  GEN=$OUT/smollm2-random; $PY tools/random_init.py --like smollm2 --out "$GEN" && NOTE="generator: SmolLM2-135M shape, random weights (speed only)"
-fi
-run() { name=$1; shift; echo "== $name: $*"; timeout "${LIMIT:-150}" "$PY" "$@" --json "$OUT/$name.json" > "$OUT/$name.log" 2>&1; echo "exit $?"; tail -3 "$OUT/$name.log"; }
-run sft bench/sft.py --model "$GEN" --pairs 256 --steps 20 --batch 32 --device cuda
-run rlrf bench/rlrf.py --generator "$GEN" --cvs 8 --max-new-tokens 128 --iterations 3 --device cuda
-LIMIT=120 run reward bench/reward.py --pairs 512 --steps 20 --batch 64 --device cuda
-LIMIT=90 run rec bench/rec.py --texts 2048 --pairs 2000000 --rounds 3 --device cuda
-{
-  echo "# GPU benchmark results"; echo; date -u; nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null; echo "$NOTE"; echo
-  for f in "$OUT"/*.json; do echo "## $(basename "$f" .json)"; echo '```'; cat "$f"; echo '```'; echo; done
-} > "$OUT/gpu_results.md"
-echo "wrote $OUT/gpu_results.md"
+PY=${PY:-python}; DEVICE=${DEVICE:-cuda}; SMALL=${SMALL:-0}; TOK=${TOK:-.gpu}
+OUT=${OUT:-bench/gpu}; RES=${RES:-/tmp/girl_gpu}; mkdir -p "$OUT" "$RES"
+log() { echo "$*" | tee -a "$OUT/all.log"; }
+model_dir() {  # bundled folder, else a random-weight copy of its shape
+  local name=$1 like=$2 tok=$3 p
+  p=$($PY -c "from girl_nb.core import resolve_model; print(resolve_model('$name'))" 2>/dev/null) && [ -f "$p/config.json" ] && { echo "$p"; return; }
+  p=$RES/$like-random; [ -f "$p/config.json" ] || $PY tools/random_init.py --like "$like" --out "$p" --tokenizer-from "$TOK/$tok" >> "$OUT/all.log" 2>&1
+  echo "$p"
+}
+GEN=${GEN:-$(model_dir smollm2-135m-instruct smollm2 tok_smollm2)}; ENC=${ENC:-$(model_dir all-minilm-l6-v2 minilm tok_minilm)}
+case "$GEN" in "$RES"/*) NOTE="models: SmolLM2-135M and all-MiniLM-L6-v2 shapes with random weights (speed only)";; *) NOTE="models: bundled weights";; esac
+report() {
+  { echo "# GPU benchmark results"; echo; date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
+    $PY -c "import torch, transformers, trl, peft; print('torch', torch.__version__, '| transformers', transformers.__version__, '| trl', trl.__version__, '| peft', peft.__version__)" 2>/dev/null
+    echo "$NOTE"; echo
+    for f in "$RES"/*.json; do [ -f "$f" ] || continue; echo "## $(basename "$f" .json)"; echo '```'; cat "$f"; echo; echo '```'; echo; done
+  } > "$OUT/gpu_results.md"
+}
+run() {  # name limit script args...
+  local name=$1 lim=$2; shift 2; log "== $name ($(date -u +%T), limit ${lim}s): $*"
+  local t0=$SECONDS; timeout "$lim" "$PY" "$@" --json "$RES/$name.json" >> "$OUT/all.log" 2>&1; local rc=$?
+  log "   exit $rc in $((SECONDS - t0)) s"; report
+}
+# N CVs generated (batch B) x T new tokens; SFT P pairs, S steps, batch SB; PPO C CVs; X texts encoded, Q pairs scored; reward batch RB
+if [ "$SMALL" = 1 ]; then N=8; B=4; T=16; P=16; S=2; SB=2; C=4; X=64; Q=20000; RB=2; else N=256; B=256; T=200; P=256; S=20; SB=32; C=8; X=2048; Q=2000000; RB=64; fi
+log "$NOTE; device $DEVICE"
+run generate 100 bench/generate.py --model "$GEN" --device "$DEVICE" --n-cvs $N --batch-size $B --max-new-tokens $T --baseline-cvs 5
+run sft 150 bench/sft.py --model "$GEN" --pairs $P --steps $S --batch $SB --device "$DEVICE"
+run rlrf 100 bench/rlrf.py --generator "$GEN" --reward "$ENC" --cvs $C --max-new-tokens $((T * 2 / 3)) --iterations 3 --device "$DEVICE"
+run rec 60 bench/rec.py --encoder "$ENC" --texts $X --pairs $Q --rounds 3 --device "$DEVICE"
+run reward 90 bench/reward.py --backbone "$ENC" --pairs $P --steps $S --batch $RB --device "$DEVICE"
+run generate_same_batch 60 bench/generate.py --model "$GEN" --device "$DEVICE" --n-cvs $((N / 4)) --batch-size $((N / 4)) --max-new-tokens $T --baseline-cvs $((N / 4))
+run sft_full 60 bench/sft.py --model "$GEN" --pairs $P --steps $S --batch $SB --full --sides ours --device "$DEVICE"
+run rlrf_64 90 bench/rlrf.py --generator "$GEN" --reward "$ENC" --cvs $((C * 8)) --max-new-tokens $((T * 2 / 3)) --iterations 3 --device "$DEVICE"
+log "wrote $OUT/gpu_results.md"

@@ -1,11 +1,17 @@
-"""SFT speed: training tokens/s and model FLOPs utilisation of girl_nb's SFT trainer (TRL SFTTrainer, LoRA by default).
+"""SFT speed: training tokens/s, peak memory and model FLOPs utilisation of girl_nb's SFT trainer against a bare TRL SFTTrainer.
 
-    python bench/sft.py [--model smollm2-135m-instruct] [--pairs 64] [--steps 6] [--batch 8] [--full] [--device auto] [--peak-tflops X]
+    python bench/sft.py [--model smollm2-135m-instruct] [--pairs 64] [--steps 6] [--batch 8] [--full] [--dtype auto] [--device auto]
+    python bench/sft.py --sides ours            # only ours (e.g. to compare --full or --dtype fp32 runs)
 
-Trains `--steps` optimizer steps on matched pairs of a tiny data stage (CVs cut to 256 tokens, as the demo), after one warm-up step that is
-left out. Tokens/s counts every token of every sequence (prompt + JD; padding excluded). MFU = 6 * N_params * tokens/s / peak (forward +
-backward FLOPs of a dense decoder, attention left out, so a slight underestimate); the peak is --peak-tflops, or the bf16 dense peak of a
-known GPU (H100/H200 SXM: 989 TFLOP/s); on CPU it is only printed when --peak-tflops is given. Prints one JSON object.
+Both sides train `--steps` optimizer steps on the same matched pairs of a tiny data stage (prompt-completion rows, CVs cut to 256
+tokens as in the demo) with the same batch, dtype and LoRA settings (r 16, alpha 32, all-linear), after one warm-up step that is left
+out. `ours` is `girl_nb.sft.make_trainer` (what `girl sft` runs); `bare` is `trl.SFTTrainer` given the text rows with its own defaults
+(tokenisation inside TRL, gradient checkpointing on as TRL defaults). The sides run back to back in one process, ours first, `--rounds`
+times in turn (the last round is reported: the first pays CUDA/oneDNN warm-up), and the ratio ours / bare of tokens/s is printed. Tokens/s counts every token of every sequence (prompt + JD + EOS; padding excluded).
+MFU = 6 * N_params * tokens/s / peak (forward + backward FLOPs of a dense decoder, attention left out, so a slight underestimate);
+the peak is --peak-tflops, or the bf16 dense peak of a known GPU (H100/H200 SXM: 989 TFLOP/s); on CPU only with --peak-tflops.
+Peak memory: the process's peak RSS so far (CPU; it never falls, so the second side's figure is an upper bound) and
+torch.cuda.max_memory_allocated per side (GPU). Prints one JSON object; --json also writes it.
 """
 import argparse, json, platform, resource, sys, tempfile, time
 from pathlib import Path
@@ -14,47 +20,84 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 PEAKS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0}
 
 
+def _timer(device):
+    "A Trainer callback recording the wall clock at each step's start and at the end of training"
+    import torch
+    from transformers import TrainerCallback
+    times = []
+    def mark():
+        if device == "cuda": torch.cuda.synchronize()
+        times.append(time.perf_counter())
+    class _T(TrainerCallback):
+        def on_step_begin(self, *x, **k): mark()
+        def on_train_end(self, *x, **k): mark()
+    return _T(), times
+
+
+def _bare(model, tok, rows, a, dtype, device, out, cb):
+    "trl.SFTTrainer with its defaults, given the text rows, LoRA as ours"
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig
+    from trl import SFTConfig as TRLConfig, SFTTrainer
+    args = TRLConfig(output_dir=str(out), max_steps=a.steps + 1, per_device_train_batch_size=a.batch, learning_rate=2e-4, lr_scheduler_type="constant",
+                     bf16=dtype == torch.bfloat16, use_cpu=device == "cpu", report_to="none", save_strategy="no", logging_steps=10**6, disable_tqdm=True)
+    peft = None if a.full else LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear", task_type="CAUSAL_LM")
+    return SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list([dict(prompt=r["prompt"], completion=r["completion"]) for r in rows]),
+                      processing_class=tok, peft_config=peft, callbacks=[cb])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="smollm2-135m-instruct"); ap.add_argument("--pairs", type=int, default=64)
     ap.add_argument("--steps", type=int, default=6); ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--full", action="store_true", help="full fine-tuning instead of LoRA"); ap.add_argument("--device", default="auto")
+    ap.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
+    ap.add_argument("--sides", default="ours,bare", help="comma-separated: ours, bare")
+    ap.add_argument("--rounds", type=int, default=2, help="the sides this many times in turn; the last round is reported (the first pays warm-up costs)")
     ap.add_argument("--peak-tflops", type=float); ap.add_argument("--json")
     a = ap.parse_args(argv)
+    sides = [s.strip() for s in a.sides.split(",") if s.strip()]
+    if not set(sides) <= {"ours", "bare"} or not sides: ap.error("--sides takes ours and/or bare")
     import torch
-    from transformers import TrainerCallback
     from girl_nb.core import SFTConfig, get_device, get_dtype, load_config, load_generator, load_tokenizer
     from girl_nb.data import load_splits
     from girl_nb.data_stage import run_data_stage
     from girl_nb.sft import make_trainer, sft_rows
-    device = get_device(a.device); dtype = get_dtype("auto", device)
+    device = get_device(a.device); dtype = get_dtype(a.dtype, device)
+    res = dict(machine=f"{platform.machine()} {torch.get_num_threads()} threads" + (f", {torch.cuda.get_device_name()}" if device == "cuda" else ""),
+               device=device, dtype=str(dtype).replace("torch.", ""), model=a.model, lora=not a.full, batch=a.batch, steps=a.steps, rounds=a.rounds)
+    peak = a.peak_tflops or next((v for k, v in PEAKS.items() if device == "cuda" and k in torch.cuda.get_device_name()), None)
     with tempfile.TemporaryDirectory() as d:
         run_data_stage(load_config(Path(__file__).resolve().parents[1]/"configs"/"tiny.yaml", [f"data.sft_pairs={max(a.pairs, 40)}"]), d)
         tok = load_tokenizer(a.model)
         rows, _ = sft_rows(list(load_splits(Path(d)/"data"/"splits")["sft"])[:a.pairs], tok)
-        model = load_generator(a.model, dtype=dtype, device=device)
-        n_params = sum(p.numel() for p in model.parameters())
-        cfg = SFTConfig(max_steps=a.steps + 1, batch_size=a.batch, full_finetune=a.full, save_steps=10**6, logging_steps=10**6, warmup=0)
-        times = []
-        class _T(TrainerCallback):
-            def on_step_begin(self, *x, **k):
-                if device == "cuda": torch.cuda.synchronize()
-                times.append(time.perf_counter())
-            def on_train_end(self, *x, **k):
-                if device == "cuda": torch.cuda.synchronize()
-                times.append(time.perf_counter())
-        tr = make_trainer(model, tok, rows, [], cfg, Path(d)/"out", bf16=dtype == torch.bfloat16, device=device, callbacks=[_T()])
         ntok = [len(tok(r["prompt"] + r["completion"], add_special_tokens=False)["input_ids"]) + 1 for r in rows]
-        tr.train()
-    secs = times[-1] - times[1]  # step 0 is the warm-up
-    per_step = sum(ntok) / len(ntok) * a.batch
-    tps = per_step * a.steps / secs
-    peak = a.peak_tflops or next((v for k, v in PEAKS.items() if device == "cuda" and k in torch.cuda.get_device_name()), None)
-    res = dict(machine=f"{platform.machine()} {torch.get_num_threads()} threads" + (f", {torch.cuda.get_device_name()}" if device == "cuda" else ""),
-               device=device, dtype=str(dtype).replace("torch.", ""), model=a.model, params=n_params, lora=not a.full, batch=a.batch, steps=a.steps,
-               mean_seq_tokens=sum(ntok) / len(ntok), s_per_step=secs / a.steps, train_tokens_per_s=tps,
-               mfu=(6 * n_params * tps / (peak * 1e12)) if peak else None, peak_tflops=peak,
-               peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+        res["mean_seq_tokens"] = sum(ntok) / len(ntok)
+        def side_run(side):
+            "Train one side from a fresh copy of the model; its figures"
+            torch.manual_seed(0)
+            model = load_generator(a.model, dtype=torch.float32, device=device)  # fp32 weights, bf16 autocast: as `girl sft`
+            n_params = sum(p.numel() for p in model.parameters()); res["params"] = n_params
+            cb, times = _timer(device)
+            if device == "cuda": torch.cuda.reset_peak_memory_stats()
+            if side == "ours":
+                cfg = SFTConfig(max_steps=a.steps + 1, batch_size=a.batch, full_finetune=a.full, save_steps=10**6, logging_steps=10**6, warmup=0)
+                tr = make_trainer(model, tok, rows, [], cfg, Path(d)/side, bf16=dtype == torch.bfloat16, device=device, callbacks=[cb])
+            else: tr = _bare(model, tok, rows, a, dtype, device, Path(d)/side, cb)
+            tr.train()
+            secs = times[-1] - times[1]  # step 0 is the warm-up
+            tps = sum(ntok) / len(ntok) * a.batch * a.steps / secs
+            r = dict(s_per_step=secs / a.steps, train_tokens_per_s=tps, mfu=(6 * n_params * tps / (peak * 1e12)) if peak else None,
+                     peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+                     activation_checkpointing=bool(getattr(tr.args, "activation_checkpointing", None) or getattr(tr.args, "gradient_checkpointing", False)))
+            if device == "cuda": r["peak_gpu_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
+            return r
+        rounds = [{side: side_run(side) for side in sides} for _ in range(a.rounds)]
+        res["sides"], res["earlier_rounds"] = rounds[-1], rounds[:-1]
+    res["peak_tflops"] = peak
+    if {"ours", "bare"} <= set(res["sides"]):
+        res["ratio_ours_over_bare"] = res["sides"]["ours"]["train_tokens_per_s"] / res["sides"]["bare"]["train_tokens_per_s"]
     print(json.dumps(res, indent=1))
     if a.json: Path(a.json).write_text(json.dumps(res, indent=1))
 

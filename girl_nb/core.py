@@ -65,6 +65,13 @@ class ModelsConfig:
     generator: str = cfg_field("smollm2-135m-instruct", "Generator: `smollm2-135m-instruct` (bundled), `tiny` (a 2-layer test model) or a local HF folder")
     encoder: str = cfg_field("all-minilm-l6-v2", "Text encoder: `all-minilm-l6-v2` (bundled), `tiny` or a local HF folder")
     trust_remote_code: bool = cfg_field(False, "Allow model folders to run their own Python code (off unless you trust the folder)")
+    # Generation backend (nbs/02_sft, "Generation backends")
+    gen_backend: str = cfg_field("hf", "Backend of the cached JD generation (`cached_generate`): `hf` (girl_nb's batched decoding loop, any device) or `vllm` (a GPU; `pip install girl_nb[vllm]`)", choices=["hf", "vllm"])
+    vllm_gpu_memory_utilization: float = cfg_field(0.9, "vllm: share of the GPU's memory vLLM may take for weights and KV cache")
+
+    def __post_init__(self):
+        u = self.vllm_gpu_memory_utilization
+        if not 0 < u <= 1: raise ConfigError(f"models.vllm_gpu_memory_utilization: must be in (0, 1], got {u!r}")
 
 # %% ../nbs/00_core.ipynb #a46ea45f
 @dataclass

@@ -6,7 +6,7 @@
 __all__ = ['READERS', 'LABELS', 'TABLES', 'PII_PATTERNS', 'SPLITS', 'DISJOINT', 'Problem', 'read_records', 'validate_seekers',
            'validate_jobs', 'validate_interactions', 'ValidationReport', 'load_tables', 'scrub_pii_count', 'scrub_pii',
            'pii_strategies', 'hash_ids', 'delink_tables', 'Splits', 'split_by_time', 'check_leaks', 'save_splits',
-           'load_splits', 'pick_seekers', 'run_split']
+           'load_splits', 'pick_seekers', 'run_splits', 'run_split']
 
 # %% ../nbs/01_data.ipynb #b86b118c
 import csv, hashlib, hmac, io, json, re, secrets, sys
@@ -510,13 +510,19 @@ def pick_seekers(ids, # seeker ids (repeats are fine)
     return order[:k] if k else order
 
 # %% ../nbs/01_data.ipynb #16366147
-def run_split(splits, # a DatasetDict/dict of splits, a splits folder, or None for OUT/data/splits
-              out:str|Path, # the run folder
-              name:str): # the split a stage needs, e.g. `sft` or `rec_test`
-    "Split `name`, with errors that say which command makes it"
+def run_splits(splits, # a DatasetDict/dict of splits, a splits folder, or None for OUT/data/splits
+               out:str|Path): # the run folder
+    "All the splits a stage reads: `splits` itself, or loaded from its folder, with an error that says which command makes them"
     if splits is None: splits = Path(out)/"data"/"splits"
     if isinstance(splits, (str, Path)):
         if not Path(splits).exists(): raise FileNotFoundError(f"{splits}: no data splits; run `girl data generate --out {out}` first")
         splits = load_splits(splits)
+    return splits
+
+def run_split(splits, # a DatasetDict/dict of splits, a splits folder, or None for OUT/data/splits
+              out:str|Path, # the run folder
+              name:str): # the split a stage needs, e.g. `sft` or `rec_test`
+    "Split `name` of `run_splits(splits, out)`, with errors that say which command makes it"
+    splits = run_splits(splits, out)
     if name not in splits: raise ValueError(f"splits have no {name!r} split (found: {', '.join(splits) or 'none'})")
     return splits[name]

@@ -528,7 +528,7 @@ def run_eval(cfg:RunConfig|None=None, # run config (models, seed, device, dtype,
             texts[n] = {s: jds[n][s] for s in ids}; continue
         log.info(f"generating {len(ids)} JDs with {n} ({gens[n]})")
         got = cached_generate(gens[n], ids, cvs, generation_folder(out, ec.generators[n]), n=1, temperature=0.0, top_p=1.0, max_new_tokens=ec.gen_max_new_tokens,
-                              batch_size=ec.gen_batch_size, seed=cfg.seed, language=lang, device=device, dtype=dtype, progress=progress)
+                              batch_size=ec.gen_batch_size, seed=cfg.seed, language=lang, device=device, dtype=dtype, progress=progress, backend=cfg)
         texts[n] = {s: v[0] for s, v in got.items()}
     t_gen = time.perf_counter() - t0
     items = [dict(pair=f"{a}:{b}", seeker_id=s, cv=cv, a=texts[a][s], b=texts[b][s]) for a, b in pairs for s, cv in rows]
@@ -637,7 +637,8 @@ def _rec_table(t:dict, name:str) -> list[str]:
     return L + ["", "Lifts are relative to Base (LogLoss lift > 0 means lower LogLoss), as in the paper.", ""]
 
 def _sec_rec(m):
-    L = _rec_table(m.get("table3"), "Table III: recommendation") + _rec_table(m.get("table4"), "Table IV: cold start")
+    cold = m["cold_start"] if "cold_start" in m else m.get("table4")  # `table4`: metrics written before the key was renamed
+    L = _rec_table(m.get("table3"), "Table III: recommendation") + _rec_table(cold, "Table IV: cold start")
     f5 = m.get("fig5")
     if isinstance(f5, dict) and f5:
         ns = sorted({p.get("n") for pts in f5.values() for p in (pts or []) if isinstance(p, dict) and p.get("n") is not None})

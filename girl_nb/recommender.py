@@ -10,7 +10,7 @@ import numpy as np, torch
 from torch import nn
 from .core import (add_config_args, ConfigError, RecConfig, RunConfig, config_dict, get_device, get_dtype, get_logger, load_config, load_encoder,
                           mean_pool, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
-from .data import pick_seekers
+from .data import pick_seekers, run_splits
 from .sft import cached_generate, generation_folder, resolve_generator
 
 # %% auto #0
@@ -261,7 +261,7 @@ def generated_jds(cfg:RunConfig, out:Path, seekers:dict[str, str], rows:dict[str
         res[row] = cached_generate(path, ids, [seekers[s] for s in ids], generation_folder(out, gen), n=n,
                                    temperature=rc.gen_temperature, top_p=rc.gen_top_p, max_new_tokens=rc.gen_max_new_tokens,
                                    batch_size=rc.gen_batch_size, seed=cfg.seed, language=cfg.data.language,
-                                   device=dev, dtype=get_dtype(cfg.dtype, dev), progress=progress)
+                                   device=dev, dtype=get_dtype(cfg.dtype, dev), progress=progress, backend=cfg)
     return res
 
 # %% ../nbs/05_recommender.ipynb #a4cc6dcf
@@ -309,6 +309,7 @@ def plot_auc_bars(tables:dict, path:str|Path, title:str="") -> Path:
         ax.set_title(f"{p.upper()} {title}".strip()); ax.set_ylabel("AUC")
     fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig); return Path(path)
 
+# %% ../nbs/05_recommender.ipynb #0d3e7d34
 def plot_fig5(points:dict, path:str|Path) -> Path:
     "Fig. 5: test AUC against the number of generated JDs per CV"
     plt = _plt(); fig, ax = plt.subplots(figsize=(4.2, 3))
@@ -316,10 +317,11 @@ def plot_fig5(points:dict, path:str|Path) -> Path:
     ax.set_xlabel("generated JDs per CV"); ax.set_ylabel("AUC (MLP)"); ax.legend(); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
     return Path(path)
 
+# %% ../nbs/05_recommender.ipynb #30693b68
 def tables_md(m:dict) -> str:
-    "Tables III and IV as Markdown, in the paper's layout (AUC, LogLoss, relative lifts over Base)"
+    "Tables III (`table3`) and IV (`cold_start`) as Markdown, in the paper's layout (AUC, LogLoss, relative lifts over Base)"
     out = []
-    for key, title in (("table3", "Table III: test"), ("table4", "Table IV: cold start")):
+    for key, title in (("table3", "Table III: test"), ("cold_start", "Table IV: cold start")):
         if not m.get(key): continue
         out += [f"### {title}", "", "| predictor | row | AUC (95% CI) | LogLoss (95% CI) | ΔAUC | ΔLogLoss |", "|---|---|---|---|---|---|"]
         for p, t in m[key].items():
@@ -359,21 +361,14 @@ def grounding(F:Features, splits:dict, cache:EmbeddingCache, out:Path, rc:RecCon
     return res
 
 # %% ../nbs/05_recommender.ipynb #dd791e96
-def _load_rec_splits(splits, out:Path):
-    if splits is not None: return splits
-    p = out/"data"/"splits"
-    if not p.is_dir(): raise FileNotFoundError(f"{p} not found: run `girl data generate --out {out}` first")
-    from girl_nb.data import load_splits
-    return load_splits(p)
-
 def run_rec(cfg:RunConfig|None=None, # run config; its `rec` section drives the stage
             out:str|Path="runs/run", # run folder: reads OUT/data, OUT/sft, OUT/rlrf; writes OUT/gen, OUT/cache, OUT/rec
-            splits=None, # a DatasetDict/dict of rec splits instead of OUT/data/splits
+            splits=None, # a DatasetDict/dict of rec splits or a splits folder instead of OUT/data/splits
             progress:bool=True) -> dict:
     "The enhanced-recommender stage: Tables III–IV, Fig. 5 and grounding into OUT/rec"
     cfg = cfg or RunConfig(); rc, out, log = cfg.rec, Path(out), get_logger()
     seed_everything(cfg.seed); sdir = stage_dir(out, "rec"); T0 = time.perf_counter()
-    sp = rec_splits(_load_rec_splits(splits, out), rc, cfg.seed)
+    sp = rec_splits(run_splits(splits, out), rc, cfg.seed)
     seekers = {r["seeker_id"]: r["cv"] for v in sp.values() for r in v}
     n_gen = max(rc.n_jds, rc.fig5_max_n)
     t0 = time.perf_counter(); gens = generated_jds(cfg, out, seekers, rc.generators, n_gen, progress); t_gen = time.perf_counter() - t0
@@ -381,7 +376,7 @@ def run_rec(cfg:RunConfig|None=None, # run config; its `rec` section drives the 
     t0 = time.perf_counter(); F = Features(sp, gens, cache, progress); t_enc = time.perf_counter() - t0
     rows = ["base"] + list(gens)
     m = dict(n_pairs={k: len(v) for k, v in sp.items()}, n_seekers={k: len({r["seeker_id"] for r in v}) for k, v in sp.items()},
-             rows=rows, generators={r: rc.generators[r] for r in gens}, n_jds=rc.n_jds, table3={}, table4={}, val_auc={})
+             rows=rows, generators={r: rc.generators[r] for r in gens}, n_jds=rc.n_jds, table3={}, cold_start={}, val_auc={})
     t0 = time.perf_counter()
     mlp_res = {}
     for kind in rc.predictors:
@@ -391,7 +386,7 @@ def run_rec(cfg:RunConfig|None=None, # run config; its `rec` section drives the 
         m["table3"][kind] = bootstrap_table(te.y.numpy(), {r: res[r]["probs"]["rec_test"] for r in rows}, te.seekers, rc.bootstrap, cfg.seed)
         if "rec_test_cold" in F.data:
             co = F.data["rec_test_cold"]
-            m["table4"][kind] = bootstrap_table(co.y.numpy(), {r: res[r]["probs"]["rec_test_cold"] for r in rows}, co.seekers, rc.bootstrap, cfg.seed)
+            m["cold_start"][kind] = bootstrap_table(co.y.numpy(), {r: res[r]["probs"]["rec_test_cold"] for r in rows}, co.seekers, rc.bootstrap, cfg.seed)
         m["val_auc"][kind] = {r: float(np.mean([h["best_val_auc"] for h in res[r]["history"]])) for r in rows}
         for r in rows: log.info(f"rec {kind} {r}: test AUC {m['table3'][kind][r]['auc']:.4f}")
     t_train = time.perf_counter() - t0
@@ -404,7 +399,7 @@ def run_rec(cfg:RunConfig|None=None, # run config; its `rec` section drives the 
         plot_fig5(m["fig5"], sdir/"fig5.png")
     if rc.grounding_cvs: m["grounding"] = grounding(F, sp, cache, out, rc, cfg.seed, progress)
     plot_auc_bars(m["table3"], sdir/"auc_test.png", "test")
-    if m["table4"]: plot_auc_bars(m["table4"], sdir/"auc_cold.png", "cold start")
+    if m["cold_start"]: plot_auc_bars(m["cold_start"], sdir/"auc_cold.png", "cold start")
     m["time_s"] = dict(generation=t_gen, encoding=t_enc, predictors=t_train, total=time.perf_counter() - T0)
     m["encoder"] = dict(texts_encoded=cache.misses, texts_cached=cache.hits, texts_per_s=cache.misses / cache.encode_secs if cache.encode_secs else None)
     (sdir/"tables.md").write_text(tables_md(m)); write_metrics(sdir, m, cfg)

@@ -4,17 +4,17 @@
 
 # %% ../nbs/02_sft.ipynb #e9490ae6
 from __future__ import annotations
-import argparse, json, math, os, random, re, sys, time
+import argparse, dataclasses, json, math, os, random, re, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
-                   load_generator, load_tokenizer, seed_everything, stage_dir, write_json, write_metrics)
+                   load_generator, load_tokenizer, ModelsConfig, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
 
 # %% auto #0
-__all__ = ['INSTRUCTIONS', 'SYSTEM', 'JD_PARTS', 'build_prompt', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair',
-           'sft_rows', 'split_by_seeker', 'make_trainer', 'generate_jds', 'eval_generator', 'resolve_generator',
-           'generation_folder', 'cached_generate', 'save_generator', 'model_card', 'plot_losses', 'run_sft',
-           'add_sft_cli', 'sft_cli', 'generate_cli']
+__all__ = ['INSTRUCTIONS', 'SYSTEM', 'JD_PARTS', 'GEN_BACKENDS', 'build_prompt', 'toy_sft_rows', 'jd_parts', 'jd_format_ok',
+           'fit_pair', 'sft_rows', 'split_by_seeker', 'make_trainer', 'generate_jds', 'eval_generator', 'GenBackend',
+           'HFBackend', 'VLLMBackend', 'make_backend', 'resolve_generator', 'generation_folder', 'cached_generate',
+           'save_generator', 'model_card', 'plot_losses', 'run_sft', 'add_sft_cli', 'sft_cli', 'generate_cli']
 
 # %% ../nbs/02_sft.ipynb #f8c4c961
 INSTRUCTIONS = dict(
@@ -280,6 +280,128 @@ def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str], sft_cf
         res["gold"] = sum(map(float, sc)) / max(len(texts), 1)
     return res
 
+# %% ../nbs/02_sft.ipynb #c42f3fcc
+GEN_BACKENDS = next(f for f in dataclasses.fields(ModelsConfig) if f.name == "gen_backend").metadata["choices"]
+
+class GenBackend:
+    "The generation interface: `n` JDs per CV from the prompt `build_prompt` renders, one list per CV in CV order"
+    name:str = ""    # `models.gen_backend` value; part of the cache fingerprint
+    tokenizer = None  # the generator's tokenizer: it renders the prompts and decodes the JDs
+    def generate(self, cvs:list[str]|str,
+                 n:int=1, # JDs per CV
+                 temperature:float=0.0, # 0 = greedy
+                 top_p:float=1.0, max_new_tokens:int=200,
+                 seed:int=0, # sampling seed
+                 language:str="en") -> list[list[str]]:
+        "`n` JDs for each CV in `cvs`, as one list per CV"
+        raise NotImplementedError
+    def __repr__(self): return f"{type(self).__name__}(name={self.name!r})"
+
+def _backend_name(backend) -> str:
+    "`backend` itself, or a RunConfig's/ModelsConfig's `gen_backend`, checked against `GEN_BACKENDS`"
+    mc = getattr(backend, "models", backend)
+    name = mc.gen_backend if isinstance(mc, ModelsConfig) else backend
+    if name not in GEN_BACKENDS: raise ValueError(f"gen_backend: {name!r} is not one of {list(GEN_BACKENDS)}")
+    return name
+
+# %% ../nbs/02_sft.ipynb #50ad0332
+class HFBackend(GenBackend):
+    "`generate_jds` on a loaded HF causal LM (plain or PEFT) and its tokenizer"
+    name = "hf"
+    def __init__(self, model, tokenizer,
+                 batch_size:int=32): # rows decoded together (`generate_jds`)
+        self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size
+
+    @classmethod
+    def from_path(cls, path:str|Path, # anything `load_generator` takes
+                  dtype=None, device:str="cpu", batch_size:int=32, trust_remote_code:bool=False):
+        "Load the generator in `path` and its tokenizer"
+        return cls(load_generator(path, dtype=dtype, device=device, trust_remote_code=trust_remote_code),
+                   load_tokenizer(path, trust_remote_code=trust_remote_code, padding_side="left"), batch_size)
+
+    def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en") -> list[list[str]]:
+        "`n` JDs for each CV in `cvs`, as one list per CV"
+        texts = generate_jds(self.model, self.tokenizer, cvs, n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                             batch_size=self.batch_size, seed=seed, language=language)
+        return [texts[i:i+n] for i in range(0, len(texts), n)]
+
+# %% ../nbs/02_sft.ipynb #d5ae5a5f
+_VLLM_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)  # the values vLLM accepts for max_lora_rank
+
+def _import_vllm():
+    "The `vllm` module, or a one-line error that says how to install it"
+    try: import vllm
+    except ImportError:
+        raise ImportError("gen_backend 'vllm': the vllm package is not installed; pip install girl_nb[vllm] (needs a CUDA GPU), "
+                          "or set models.gen_backend=hf") from None
+    return vllm
+
+def _vllm_dtype(dtype) -> str:
+    "vLLM's name of a torch dtype or a girl_nb dtype name; None or `auto` lets vLLM pick"
+    s = str(dtype or "auto").replace("torch.", "")
+    return dict(bf16="bfloat16", fp16="float16", fp32="float32").get(s, s)
+
+# %% ../nbs/02_sft.ipynb #2df1f7c8
+class VLLMBackend(GenBackend):
+    "vLLM's offline engine on a generator folder; a PEFT adapter folder runs as a LoRA request on its base"
+    name = "vllm"
+    def __init__(self, model:str|Path, # anything `resolve_model` takes: a bundled name, `tiny`, an HF folder or a PEFT adapter folder
+                 dtype=None, # torch dtype or name (`bf16`, `float16`, ...); None = vLLM's choice
+                 seed:int=0, # the engine's seed
+                 gpu_memory_utilization:float=0.9, # share of the GPU's memory vLLM may take
+                 trust_remote_code:bool=False,
+                 **llm_kw): # more `vllm.LLM` arguments, e.g. max_model_len, enforce_eager
+        from girl_nb.core import _safetensors_only
+        vllm = _import_vllm()
+        self.path = self.base = resolve_model(model, "generator")
+        self.tokenizer = load_tokenizer(self.path, trust_remote_code=trust_remote_code)
+        self.lora, kw = None, {}
+        if (self.path/"adapter_config.json").is_file():
+            ac = json.loads((self.path/"adapter_config.json").read_text())
+            self.base = resolve_model(ac["base_model_name_or_path"], "generator")
+            if (self.base/"adapter_config.json").is_file():
+                raise ValueError(f"{self.path}: its base {self.base} is an adapter too; vLLM runs one LoRA on a full model (merge one first)")
+            from vllm.lora.request import LoRARequest
+            self.lora = LoRARequest("girl_nb", 1, str(self.path))
+            kw = dict(enable_lora=True, max_lora_rank=next((r for r in _VLLM_RANKS if r >= ac.get("r", 16)), ac.get("r", 16)))
+        _safetensors_only(self.base)
+        tok_dir = self.path if (self.path/"tokenizer_config.json").is_file() else self.base
+        self.sampling_params = vllm.SamplingParams
+        self.llm = vllm.LLM(model=str(self.base), tokenizer=str(tok_dir), dtype=_vllm_dtype(dtype), seed=seed, trust_remote_code=trust_remote_code,
+                            gpu_memory_utilization=gpu_memory_utilization, **kw, **llm_kw)
+
+    def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en") -> list[list[str]]:
+        "`n` JDs for each CV in `cvs`, as one list per CV"
+        tok, cvs = self.tokenizer, [cvs] if isinstance(cvs, str) else list(cvs)
+        prompts = [dict(prompt_token_ids=_ids(tok, build_prompt(cv, tok, language))) for cv in cvs]
+        greedy = temperature <= 0
+        sp = self.sampling_params(n=n, temperature=0.0 if greedy else temperature, top_p=1.0 if greedy else top_p, max_tokens=max_new_tokens,
+                                  seed=seed, stop_token_ids=[tok.eos_token_id])
+        outs = self.llm.generate(prompts, sp, lora_request=self.lora, use_tqdm=False)
+        if len(outs) != len(cvs) or any(len(o.outputs) != n for o in outs):
+            raise RuntimeError(f"vLLM answered {len(outs)} requests for {len(cvs)} CVs ({n} JDs each)")
+        return [[tok.decode(list(c.token_ids), skip_special_tokens=True).strip() for c in o.outputs] for o in outs]
+
+# %% ../nbs/02_sft.ipynb #51bedd26
+def make_backend(backend:str|RunConfig|ModelsConfig="hf", # `hf`, `vllm`, or a config whose `models.gen_backend` picks
+                 model=None, # a generator name or folder (any backend), or for `hf` a loaded model
+                 tokenizer=None, # `hf` with a loaded model: its tokenizer
+                 dtype=None, device:str="cpu",
+                 batch_size:int=32, # `hf`: rows decoded together
+                 seed:int=0, # `vllm`: the engine's seed
+                 **kw) -> GenBackend: # trust_remote_code; for `vllm` also gpu_memory_utilization and `vllm.LLM` arguments
+    "The generation backend that `backend` names, on `model`"
+    name, mc = _backend_name(backend), getattr(backend, "models", backend)
+    if isinstance(mc, ModelsConfig): kw = dict(trust_remote_code=mc.trust_remote_code, gpu_memory_utilization=mc.vllm_gpu_memory_utilization) | kw
+    if model is None: raise ValueError(f"make_backend({name!r}): no model given")
+    loaded = not isinstance(model, (str, Path))
+    if name == "vllm":
+        if loaded: raise TypeError("gen_backend 'vllm' loads its own weights: give a generator name or folder, not a loaded model")
+        return VLLMBackend(model, dtype=dtype, seed=seed, **kw)
+    if not loaded: return HFBackend.from_path(model, dtype, device, batch_size, kw.get("trust_remote_code", False))
+    if tokenizer is None: raise ValueError("make_backend('hf', model): a loaded model needs its tokenizer")
+    return HFBackend(model, tokenizer, batch_size)
+
 # %% ../nbs/02_sft.ipynb #549e1679
 def resolve_generator(name:str, # `base`, a stage folder name (`sft`, `rlrf`), a model folder, a bundled name or `tiny`
                       out:str|Path|None=None, # the run folder holding OUT/sft, OUT/rlrf
@@ -327,16 +449,20 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
                     n:int=1, temperature:float=0.0, top_p:float=1.0, max_new_tokens:int=320, batch_size:int=16,
                     seed:int=0, language:str="en", device:str="cpu", dtype=None,
                     chunk:int=64, # CVs per saved chunk
-                    progress:bool=True) -> dict[str, list[str]]:
+                    progress:bool=True,
+                    backend:str|RunConfig|ModelsConfig="hf", # `hf`, `vllm`, or a config whose `models.gen_backend` picks
+                   ) -> dict[str, list[str]]:
     "`n` JDs for each (seeker, CV) from `generator`, reusing and extending the cache in `folder`"
     import datasets
     if len(seeker_ids) != len(cvs): raise ValueError(f"{len(seeker_ids)} seeker ids but {len(cvs)} CVs")
+    name = _backend_name(backend)
     if n > 1 and temperature == 0: raise ValueError(f"n={n} JDs per CV need temperature > 0 (greedy decoding repeats itself)")
     greedy = temperature == 0  # greedy decoding ignores top_p and the seed: runs that differ only there share a cache
     settings = dict(n=n, temperature=temperature, top_p=1.0 if greedy else top_p, max_new_tokens=max_new_tokens, language=language,
                     seed=0 if greedy else seed, dtype=str(dtype or "float32").replace("torch.", ""))
+    if name != "hf": settings |= dict(backend=name, dtype=_vllm_dtype(dtype))  # `hf` keeps its old fingerprints
     fp = _fingerprint(generator, settings); folder = Path(folder)/fp; folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder/"girl_generations.json", dict(generator=str(generator), settings=settings, fingerprint=fp))
+    write_json(folder/"girl_generations.json", dict(generator=str(generator), backend=name, settings=settings, fingerprint=fp))
     got = {}
     if (folder/"dataset_info.json").is_file():
         ds = datasets.load_from_disk(str(folder)); got = dict(zip(ds["key"], ds["jds"]))
@@ -345,14 +471,14 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
     todo = sorted({k: i for i, k in enumerate(keys) if k not in got}.values())
     if todo:
         from tqdm.auto import tqdm
-        model, tok = load_generator(generator, dtype=dtype, device=device), load_tokenizer(generator, padding_side="left")
+        gen = make_backend(backend, generator, dtype=dtype, device=device, batch_size=batch_size, seed=seed)
         (folder/"parts").mkdir(exist_ok=True)
         bar = tqdm(total=len(todo), desc=f"generating JDs ({Path(str(generator)).name})", disable=not progress)
         for c0 in range(0, len(todo), chunk):
             idx = todo[c0:c0+chunk]
-            texts = generate_jds(model, tok, [cvs[i] for i in idx], n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                                 batch_size=batch_size, seed=seed + c0, language=language)
-            rows = [dict(key=keys[i], seeker_id=seeker_ids[i], jds=texts[j*n:(j+1)*n]) for j, i in enumerate(idx)]
+            jds = gen.generate([cvs[i] for i in idx], n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                               seed=seed + c0, language=language)
+            rows = [dict(key=keys[i], seeker_id=seeker_ids[i], jds=jds[j]) for j, i in enumerate(idx)]
             tmp = folder/"parts"/f".{c0:08d}.tmp"; tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
             os.replace(tmp, folder/"parts"/f"{len(list((folder/'parts').glob('*.jsonl'))):06d}.jsonl")
             got |= {r["key"]: r["jds"] for r in rows}; bar.update(len(idx))
@@ -515,6 +641,7 @@ def add_sft_cli(subparsers):
     g.add_argument("--max-new-tokens", type=int, default=200); g.add_argument("--seed", type=int, default=0)
     g.add_argument("--language", choices=list(INSTRUCTIONS), default="en", help="instruction language of the prompt")
     g.add_argument("--dtype", choices=["auto", "bf16", "fp32"], default="auto"); g.add_argument("--device", default="auto")
+    g.add_argument("--backend", choices=list(GEN_BACKENDS), default="hf", help="generation backend: hf, or vllm (a CUDA GPU; pip install girl_nb[vllm])")
     g.set_defaults(func=generate_cli)
     return subparsers
 
@@ -535,8 +662,8 @@ def generate_cli(args) -> int:
     else: cv = Path(args.cv).read_text(encoding="utf-8")
     cv = _check_text(cv, f"--cv {args.cv}")
     device = get_device(args.device)
-    model, tok = load_generator(args.model, dtype=get_dtype(args.dtype, device), device=device), load_tokenizer(args.model)
-    jds = generate_jds(model, tok, [cv], n=args.n, temperature=args.temperature, top_p=args.top_p,
-                       max_new_tokens=args.max_new_tokens, seed=args.seed, language=args.language)
+    gen = make_backend(args.backend, args.model, dtype=get_dtype(args.dtype, device), device=device, seed=args.seed)
+    jds = gen.generate([cv], n=args.n, temperature=args.temperature, top_p=args.top_p,
+                       max_new_tokens=args.max_new_tokens, seed=args.seed, language=args.language)[0]
     for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
     return 0

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from girl_nb.data import (Problem, ValidationReport, Splits, read_records, validate_seekers, validate_jobs,
                           validate_interactions, load_tables, scrub_pii, scrub_pii_count, hash_ids, delink_tables,
-                          split_by_time, check_leaks, save_splits, load_splits, pii_strategies)
+                          split_by_time, check_leaks, save_splits, load_splits, pii_strategies, run_split, run_splits)
 
 FIX = Path(__file__).parent/'fixtures'
 S, J = {'s1', 's2'}, {'j1', 'j2'}
@@ -226,3 +226,16 @@ def test_save_load_roundtrip(good_splits, tmp_path):
     check_leaks(dd)
     dd['rec_test'] = dd['rec_test'].add_item(dict(dd['rec_train'][0], timestamp='2023-05-29'))
     with pytest.raises(AssertionError, match=re.escape("rec_train and rec_test: [('s4', 'j4')]")): check_leaks(dd)
+
+
+def test_run_splits_and_run_split(good_splits, tmp_path):
+    "Stages read their splits through run_splits (all of them: the recommender) or run_split (one): given, a folder, or OUT/data/splits"
+    sp, _ = good_splits
+    assert run_splits(sp, tmp_path) is sp and run_split(sp, tmp_path, 'rm') == sp['rm']
+    with pytest.raises(FileNotFoundError, match=re.escape(f"run `girl data generate --out {tmp_path}` first")): run_splits(None, tmp_path)
+    save_splits(sp, tmp_path/'data'/'splits')
+    for given in (None, tmp_path/'data'/'splits', str(tmp_path/'data'/'splits')):
+        dd = run_splits(given, tmp_path)
+        assert {k: dd[k].to_list() for k in dd} == dict(sp) and dd.report == sp.report
+    assert run_split(None, tmp_path, 'rec_test').to_list() == sp['rec_test']
+    with pytest.raises(ValueError, match="splits have no 'gold' split"): run_split(None, tmp_path, 'gold')

@@ -302,15 +302,24 @@ def test_judge_and_report_cli(run_dir, tmp_path, capsys):
 
 def test_report_robust_to_odd_metrics(tmp_path):
     out = tmp_path/"r"
-    write_metrics(out/"rec", dict(table3=dict(mlp=dict(base={}, girl=dict(auc=0.7, lift_auc=None))), table4="oops",
+    write_metrics(out/"rec", dict(table3=dict(mlp=dict(base={}, girl=dict(auc=0.7, lift_auc=None))), cold_start="oops",
                                   fig5=dict(girl=[dict(n=1), "x"]), grounding=dict(recall_gen=None), extra=1.5))
     write_metrics(out/"eval", dict(judges=dict(gold={"girl:base": dict(win=0.5)}), agreement=dict(all=None)))
     (out/"sft").mkdir(); (out/"sft"/"metrics.json").write_text("{not json")
     write_metrics(out/"rlrf", dict(gold_girl=0.3, nested=dict(a=1)))
     md = build_report(out)
     assert "| MLP | GIRL | 0.7 |" in md and "| GIRL vs Base | 0.5 | – |" in md and "not valid JSON" in md and "| gold_girl | 0.3 |" in md
-    assert "| extra | 1.5 |" in md and "_Stage `data` has not run" in md
+    assert "| extra | 1.5 |" in md and "_Stage `data` has not run" in md and "_Table IV: cold start: not in metrics.json._" in md
     write_report(out)
+
+
+def test_report_reads_old_and_new_cold_start_key(tmp_path):
+    "Table IV is `cold_start` in OUT/rec/metrics.json; run folders from before the rename hold it as `table4`"
+    cold = dict(mlp=dict(base=dict(auc=0.61, auc_ci=[0.55, 0.67], logloss=0.42), girl=dict(auc=0.65, lift_auc=0.0656)))
+    for key in ("cold_start", "table4"):
+        write_metrics(tmp_path/key/"rec", {"table3": {}, key: cold})
+        md = build_report(tmp_path/key)
+        assert "**Table IV: cold start**" in md and "| MLP | GIRL | 0.65 (+6.6%) |" in md, key
 
 
 def test_html_converters():

@@ -36,10 +36,18 @@ def test_stage_writes_tables_and_skips_missing_rlrf(run_dir, caplog):
             assert 0 <= v["auc"] <= 1 and v["auc_ci"][0] <= v["auc_ci"][1] and v["logloss"] > 0
         assert "lift_auc" in saved["table3"][p]["girl_sft"] and "delta_auc_ci" in saved["table3"][p]["girl_sft"]
     assert any((run_dir/"gen"/"sft").glob("*/dataset_info.json")), "generated JDs are a datasets folder under the generator's name"
-    assert "| MLP | girl_sft |" in (run_dir/"rec"/"tables.md").read_text()
+    assert sorted(saved["cold_start"]) == ["dot", "mlp"] and "table4" not in saved, sorted(saved)
+    for r in ("base", "girl_sft"): assert {"auc", "auc_ci", "logloss"} <= set(saved["cold_start"]["mlp"][r])
+    md = (run_dir/"rec"/"tables.md").read_text()
+    assert "| MLP | girl_sft |" in md and "### Table IV: cold start" in md and (run_dir/"rec"/"auc_cold.png").is_file()
     # a second run generates and encodes nothing
     m2 = run_rec(cfg, run_dir, progress=False)
     assert m2["encoder"]["texts_encoded"] == 0 and m2["table3"]["mlp"]["base"]["auc"] == m["table3"]["mlp"]["base"]["auc"]
+
+
+def test_missing_data_says_which_command(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no data splits; run `girl data generate --out"):
+        run_rec(load_config(ROOT/"configs"/"tiny.yaml", FAST), tmp_path/"empty", progress=False)
 
 
 def test_one_class_split_is_a_clear_error():

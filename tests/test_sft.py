@@ -164,3 +164,119 @@ def test_stage_with_simulator_gold(tiny_cfg, tmp_path):
     assert len(samples) == m["n_eval_cvs"] == 3
     assert m["gold_base"] == pytest.approx(sum(sd.gold.score(s["seeker_id"], s["jd_base"]) for s in samples) / 3, abs=1e-6)
     assert m["gold_sft"] == pytest.approx(sum(sd.gold.score(s["seeker_id"], s["jd_sft"]) for s in samples) / 3, abs=1e-6)
+
+
+# Generation backends (nbs/02_sft, "Generation backends")
+
+CVS = ["Java developer, Spring Boot, 5 years.", "Nurse.", "Accountant with tax filing and bookkeeping experience, 10 years.",
+       "Data analyst: SQL, Python, Tableau."]
+
+
+@pytest.fixture
+def vllm_stub(monkeypatch, tok):
+    "A stand-in `vllm` in sys.modules; returns the record of its calls. Each completion: 4 tokens of the prompt, 400+k, EOS"
+    rec = dict(llm=[], generate=[])
+    class Completion:
+        def __init__(self, ids): self.token_ids, self.text = tuple(ids), "<vLLM's detokenized text>"
+    class RequestOutput:
+        def __init__(self, prompt, n): self.prompt_token_ids, self.outputs = prompt["prompt_token_ids"], [Completion(prompt["prompt_token_ids"][-8:-4] + [400 + k, tok.eos_token_id]) for k in range(n)]
+    class LLM:
+        def __init__(self, **kw): rec["llm"].append(kw)
+        def generate(self, prompts, sampling_params, *, lora_request=None, use_tqdm=True):
+            rec["generate"].append(dict(prompts=prompts, params=sampling_params.__dict__, lora=lora_request))
+            return [RequestOutput(p, sampling_params.n) for p in prompts]
+    class SamplingParams:
+        def __init__(self, **kw): self.__dict__.update(kw)
+    class LoRARequest:
+        def __init__(self, lora_name, lora_int_id, lora_path): self.lora_name, self.lora_int_id, self.lora_path = lora_name, lora_int_id, lora_path
+    mods = {m: __import__("types").ModuleType(m) for m in ("vllm", "vllm.lora", "vllm.lora.request")}
+    mods["vllm"].LLM, mods["vllm"].SamplingParams, mods["vllm.lora.request"].LoRARequest = LLM, SamplingParams, LoRARequest
+    for m, mod in mods.items(): monkeypatch.setitem(sys.modules, m, mod)
+    return rec
+
+def _stub_jds(tok, prompt_ids:list[int], n:int) -> list[str]:
+    "What `VLLMBackend` should make of the stub's completions of one prompt"
+    return [tok.decode(prompt_ids[-8:-4] + [400 + k], skip_special_tokens=True).strip() for k in range(n)]
+
+
+def test_hf_backend_is_generate_jds(tok):
+    model = load_generator("tiny")
+    hf = sft.make_backend("hf", model, tok, batch_size=3)
+    assert isinstance(hf, sft.HFBackend) and hf.name == "hf"
+    assert hf.generate(CVS, max_new_tokens=10) == [[t] for t in generate_jds(model, tok, CVS, max_new_tokens=10, batch_size=3)]
+    kw = dict(temperature=0.8, top_p=0.95, max_new_tokens=6, seed=7)
+    flat = generate_jds(model, tok, CVS, n=3, batch_size=3, **kw)
+    got = hf.generate(CVS, n=3, **kw)
+    assert got == [flat[3*i:3*i+3] for i in range(len(CVS))] and got == hf.generate(CVS, n=3, **kw)
+    assert sft.make_backend("hf", "tiny", batch_size=3).generate(CVS[1], max_new_tokens=10) == [generate_jds(model, tok, CVS[1:2], max_new_tokens=10)]
+
+
+def test_vllm_backend_plain_model(tok, vllm_stub):
+    vb = sft.make_backend("vllm", "tiny", dtype=torch.float16, seed=3, max_model_len=1024)
+    assert isinstance(vb, sft.VLLMBackend) and vb.lora is None
+    assert vllm_stub["llm"] == [dict(model=str(sft.resolve_model("tiny")), tokenizer=str(sft.resolve_model("tiny")), dtype="float16", seed=3,
+                                     trust_remote_code=False, gpu_memory_utilization=0.9, max_model_len=1024)]
+    got = vb.generate(CVS, n=1, temperature=0.0, top_p=0.5, max_new_tokens=9, seed=4, language="zh")  # greedy: top_p is 1
+    call = vllm_stub["generate"][0]
+    enc = [tok(build_prompt(cv, tok, "zh"), add_special_tokens=False)["input_ids"] for cv in CVS]
+    assert call["prompts"] == [dict(prompt_token_ids=e) for e in enc] and call["lora"] is None
+    assert call["params"] == dict(n=1, temperature=0.0, top_p=1.0, max_tokens=9, seed=4, stop_token_ids=[tok.eos_token_id])
+    assert got == [_stub_jds(tok, e, 1) for e in enc]
+
+
+def test_vllm_backend_lora_adapter_and_config(tok, vllm_stub, tmp_path):
+    from peft import LoraConfig, get_peft_model
+    peft_model = get_peft_model(load_generator("tiny"), LoraConfig(r=12, lora_alpha=12, target_modules=["q_proj", "v_proj"]))
+    ad = sft.save_generator(peft_model, tok, tmp_path/"sft", base="tiny")
+    cfg = from_dict(RunConfig, dict(models=dict(gen_backend="vllm", vllm_gpu_memory_utilization=0.4)))
+    vb = sft.make_backend(cfg, str(ad), dtype="bf16", seed=1)
+    llm = vllm_stub["llm"][0]
+    assert (llm["model"], llm["tokenizer"], llm["dtype"]) == (str(sft.resolve_model("tiny")), str(ad), "bfloat16")
+    assert (llm["enable_lora"], llm["max_lora_rank"], llm["gpu_memory_utilization"]) == (True, 16, 0.4)  # r=12 rounds up to vLLM's 16
+    got = vb.generate(CVS[:3], n=2, temperature=0.9, top_p=0.8, max_new_tokens=5, seed=2)
+    call = vllm_stub["generate"][0]
+    assert (call["lora"].lora_name, call["lora"].lora_int_id, call["lora"].lora_path) == ("girl_nb", 1, str(ad))
+    assert call["params"] == dict(n=2, temperature=0.9, top_p=0.8, max_tokens=5, seed=2, stop_token_ids=[tok.eos_token_id])
+    assert got == [_stub_jds(tok, p["prompt_token_ids"], 2) for p in call["prompts"]] and len(got) == 3
+    assert [tok.decode(p["prompt_token_ids"]) for p in call["prompts"]] == [build_prompt(cv, tok) for cv in CVS[:3]]
+    with pytest.raises(TypeError, match="loads its own weights"): sft.make_backend(cfg, peft_model)
+
+
+def test_vllm_missing_is_one_clear_line(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "vllm", None)  # as if not installed
+    cfg = from_dict(RunConfig, dict(models=dict(gen_backend="vllm")))
+    with pytest.raises(ImportError, match=r"pip install girl_nb\[vllm\]") as e: sft.make_backend(cfg, "tiny")
+    assert "\n" not in str(e.value) and e.value.__cause__ is None
+    with pytest.raises(ImportError, match=r"pip install girl_nb\[vllm\]"):
+        sft.cached_generate("tiny", ["s0"], CVS[:1], tmp_path, max_new_tokens=4, progress=False, backend=cfg)
+    with pytest.raises(ValueError, match="gen_backend: 'tgi' is not one of"): sft.cached_generate("tiny", ["s0"], CVS[:1], tmp_path, backend="tgi")
+
+
+def test_cached_generate_backends(tok, vllm_stub, tmp_path, monkeypatch):
+    "`hf` keeps the pre-backend fingerprint (old caches are hit) and the same JDs; `vllm` gets a folder of its own"
+    ids = [f"s{i}" for i in range(len(CVS))]
+    old = sft._fingerprint("tiny", dict(n=1, temperature=0.0, top_p=1.0, max_new_tokens=6, language="en", seed=0, dtype="float32"))
+    g = sft.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, chunk=3)
+    assert [p.name for p in tmp_path.iterdir()] == [old]
+    assert json.loads((tmp_path/old/"girl_generations.json").read_text())["backend"] == "hf"
+    assert g == {s: [t] for s, t in zip(ids, generate_jds(load_generator("tiny"), tok, CVS[:3], max_new_tokens=6) +
+                                        generate_jds(load_generator("tiny"), tok, CVS[3:], max_new_tokens=6, seed=3))}
+    monkeypatch.setattr(sft, "load_generator", lambda *a, **k: pytest.fail("the cache was missed"))
+    assert sft.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, backend=RunConfig()) == g
+    kw = dict(n=2, temperature=0.7, top_p=0.9, max_new_tokens=6, seed=5, progress=False)
+    gv = sft.cached_generate("tiny", ids, CVS, tmp_path, backend="vllm", chunk=3, **kw)
+    assert len(list(tmp_path.iterdir())) == 2 and vllm_stub["llm"][0]["seed"] == 5
+    assert [c["params"]["seed"] for c in vllm_stub["generate"]] == [5, 8]  # seed + first index of each chunk, as with hf
+    enc = [p["prompt_token_ids"] for c in vllm_stub["generate"] for p in c["prompts"]]
+    assert gv == {s: _stub_jds(tok, e, 2) for s, e in zip(ids, enc)}
+    assert sft.cached_generate("tiny", ids, CVS, tmp_path, backend="vllm", **kw) == gv and len(vllm_stub["llm"]) == 1  # cached
+
+
+def test_generate_cli_backend(vllm_stub, tmp_path, capsys):
+    import argparse
+    ap = argparse.ArgumentParser(prog="girl"); sft.add_sft_cli(ap.add_subparsers(dest="cmd"))
+    (tmp_path/"cv.txt").write_text(CVS[0])
+    a = ap.parse_args(["generate", "--model", "tiny", "--cv", str(tmp_path/"cv.txt"), "-n", "2", "--backend", "vllm", "--device", "cpu", "--dtype", "fp32"])
+    assert a.func(a) == 0 and capsys.readouterr().out.count("=== JD") == 2
+    assert vllm_stub["generate"][0]["params"]["n"] == 2 and vllm_stub["llm"][0]["dtype"] == "float32"
+    with pytest.raises(SystemExit): ap.parse_args(["generate", "--model", "tiny", "--cv", "-", "--backend", "tgi"])
