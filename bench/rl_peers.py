@@ -1,0 +1,85 @@
+"""Our PPO (girl_nb.rlrf) beside TRL 1.16's RLOOTrainer and GRPOTrainer on the same SFT model, reward model and JD budget.
+
+    python bench/rl_peers.py --run runs/demo --config configs/demo.yaml [--trainers rloo,grpo] [--json peers.json]
+
+Needs a run folder where `girl pipeline` (or the sft, reward and rlrf stages) has finished: OUT/sft, OUT/reward, OUT/data and
+OUT/rlrf/metrics.json (our row). The peers start from the same SFT model with the same LoRA settings (rlrf.lora_*), use the same
+reward model through `reward_funcs` (a callable scoring (CV, JD) with OUT/reward, the scorer our PPO uses), the same rollout
+temperature, top-p, JD length limit, actor learning rate and CV cut, and generate the same number of JDs in all as our run did
+(iterations x cvs_per_iter; RLOO/GRPO need 2 JDs per prompt, so they see half as many CVs). Everything else is TRL's default
+(RLOO beta 0.05, GRPO beta 0.0) except gradient checkpointing, off on every side. Each trained actor is then evaluated exactly as
+our stage evaluates (`RLRF.evaluate`: the same held-out RL CVs, the same sampling seed): reward-model reward, gold score, KL to the
+SFT model (Eq. 3, per JD token) and JD length. Wall time is the trainer's `train()` call (ours: the sum of its iterations).
+Prints a Markdown table and one JSON object.
+"""
+import argparse, json, sys, tempfile, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _dataset(tr, n_prompts:int):
+    "The first `n_prompts` training CVs of our run, as TRL prompt rows (the prompt our generator sees) with the CV for the reward"
+    from datasets import Dataset
+    from girl_nb.rlrf import _cut_cv
+    from girl_nb.sft import build_prompt
+    cvs = [_cut_cv(tr.tok, c, tr.rc.max_cv_tokens) for c in tr.cvs[:n_prompts]]
+    return Dataset.from_list([dict(prompt=build_prompt(cv, tr.tok, tr.language), cv=cv) for cv in cvs])
+
+
+def _peer(kind:str, tr, out:Path, jds:int, dtype, seed:int):
+    "Train one TRL peer from the SFT model; (trained PEFT model, wall seconds)"
+    import torch
+    from peft import LoraConfig
+    from girl_nb.core import load_generator
+    rc = tr.rc
+    base = load_generator(out/"sft", dtype=torch.float32)
+    if hasattr(base, "merge_and_unload"): base = base.merge_and_unload()
+    def rm_reward(prompts, completions, cv, **kw):
+        return [float(x) for x in torch.as_tensor(tr.scorer(list(cv), [c.strip() or " " for c in completions])).flatten()]
+    rm_reward.__name__ = "reward_model"
+    if kind == "rloo": from trl import RLOOConfig as Cfg, RLOOTrainer as Trainer
+    else: from trl import GRPOConfig as Cfg, GRPOTrainer as Trainer
+    per_step = 8  # completions per optimizer step (4 prompts x 2 generations)
+    args = Cfg(output_dir=str(Path(tempfile.mkdtemp())/kind), per_device_train_batch_size=per_step, num_generations=2,
+               max_completion_length=rc.max_new_tokens, temperature=rc.temperature, top_p=rc.top_p, learning_rate=rc.actor_lr,
+               max_steps=max(1, jds // per_step), logging_steps=1, report_to="none", save_strategy="no", use_cpu=not torch.cuda.is_available(),
+               bf16=dtype == torch.bfloat16, gradient_checkpointing=False, seed=seed, disable_tqdm=True)
+    peft = LoraConfig(r=rc.lora_r, lora_alpha=rc.lora_alpha, lora_dropout=rc.lora_dropout, target_modules=rc.lora_target_modules, task_type="CAUSAL_LM")
+    t = Trainer(model=base, reward_funcs=rm_reward, args=args, train_dataset=_dataset(tr, jds // 2), processing_class=tr.tok, peft_config=peft)
+    t0 = time.perf_counter(); t.train(); secs = time.perf_counter() - t0
+    return t.accelerator.unwrap_model(t.model).eval(), secs, args.max_steps * per_step
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--run", required=True, help="run folder with sft, reward, data and rlrf stages")
+    ap.add_argument("--config", required=True, help="the run's config (its rlrf section sets the shared settings)")
+    ap.add_argument("--trainers", default="rloo,grpo"); ap.add_argument("--json")
+    a = ap.parse_args(argv)
+    import torch
+    from girl_nb.core import load_config
+    from girl_nb.rlrf import _build, _rl_rows
+    from girl_nb.sft import _load_gold
+    cfg, out = load_config(a.config), Path(a.run)
+    ours = json.loads((out/"rlrf"/"metrics.json").read_text())["metrics"]
+    jds = ours["iterations"] * cfg.rlrf.cvs_per_iter
+    tr, dtype = _build(cfg, cfg.rlrf, out, _rl_rows(None, out), _load_gold(None, out), None, Path(tempfile.mkdtemp()))
+    rows = [dict(method="SFT (start)", **{k: ours.get(f"{k}_sft") for k in ("gold", "rm_reward")}, kl=0.0, jd_len=ours.get("jd_len_sft"), wall_s=0.0, jds=0),
+            dict(method=f"ours: PPO, {ours['iterations']} x {cfg.rlrf.cvs_per_iter} CVs", gold=ours.get("gold_girl"), rm_reward=ours.get("rm_reward_girl"),
+                 kl=ours.get("kl_girl"), jd_len=ours.get("jd_len_girl"), wall_s=ours["s_per_iter"] * ours["iterations"], jds=jds)]
+    for kind in [k.strip() for k in a.trainers.split(",") if k.strip()]:
+        model, secs, n_jds = _peer(kind, tr, out, jds, dtype, cfg.seed)
+        tr.actor = model  # evaluated like ours: the same held-out CVs and seed; the reference is the actor with adapters off
+        ev = tr.evaluate()
+        rows.append(dict(method=f"TRL {kind.upper()}Trainer, {n_jds // 2} CVs x 2", gold=ev.get("gold"), rm_reward=ev["rm_reward"], kl=ev["kl"],
+                         jd_len=ev["jd_len"], wall_s=secs, jds=n_jds))
+    f = lambda v: "–" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+    print(f"### RL peers on {out} ({len(tr.eval_cvs)} held-out RL CVs)\n\n| method | gold | RM reward | KL to SFT (nats/token) | JD tokens | JDs generated | wall s |\n|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows: print(f"| {r['method']} | {f(r['gold'])} | {f(r['rm_reward'])} | {f(r['kl'])} | {f(r['jd_len'])} | {r['jds']} | {f(r['wall_s'])} |")
+    res = dict(run=str(out), n_eval_cvs=len(tr.eval_cvs), rows=rows, torch=torch.__version__)
+    print(json.dumps(res, indent=1))
+    if a.json: Path(a.json).write_text(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__": main()
