@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #7e16546d
 from __future__ import annotations
-import dataclasses, difflib, fcntl, hashlib, json, logging, math, os, random, re, shutil, sys, tempfile, types, typing
+import dataclasses, difflib, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys, tempfile, types, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 import numpy as np, yaml
@@ -12,9 +12,9 @@ import numpy as np, yaml
 # %% auto #0
 __all__ = ['DEFAULT_WINDOWS', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'SFTConfig', 'RewardConfig',
            'RLRFConfig', 'RecConfig', 'EvalConfig', 'RunConfig', 'from_dict', 'parse_override', 'add_config_args',
-           'load_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'get_device', 'cpu_has_bf16',
-           'get_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics', 'read_metrics',
-           'last_trainer_checkpoint', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path',
+           'read_text_arg', 'load_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'get_device',
+           'cpu_has_bf16', 'get_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics', 'read_metrics',
+           'last_trainer_checkpoint', 'plt_agg', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path',
            'resolve_model', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool', 'embed_texts']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
@@ -28,6 +28,11 @@ def cfg_field(default, help:str, choices=None):
     if isinstance(default, (dict, list)): return field(default_factory=lambda: json.loads(json.dumps(default)), metadata=md)
     if is_dataclass(default): return field(default_factory=type(default), metadata=md)
     return field(default=default, metadata=md)
+
+# %% ../nbs/00_core.ipynb #11ab0a47
+def _need(section:str, cfg, ok:bool, key:str, msg:str):
+    "Raise `ConfigError('<section>.<key>: <msg>, got <value>')` unless `ok`"
+    if not ok: raise ConfigError(f"{section}.{key}: {msg}, got {getattr(cfg, key)!r}")
 
 # %% ../nbs/00_core.ipynb #cfc2d3d3
 DEFAULT_WINDOWS = dict(sft=["2023-04-01","2023-04-30"], rm=["2023-05-01","2023-05-07"], rl=["2023-05-08","2023-05-10"],
@@ -70,8 +75,7 @@ class ModelsConfig:
     vllm_gpu_memory_utilization: float = cfg_field(0.9, "vllm: share of the GPU's memory vLLM may take for weights and KV cache")
 
     def __post_init__(self):
-        u = self.vllm_gpu_memory_utilization
-        if not 0 < u <= 1: raise ConfigError(f"models.vllm_gpu_memory_utilization: must be in (0, 1], got {u!r}")
+        _need("models", self, 0 < self.vllm_gpu_memory_utilization <= 1, "vllm_gpu_memory_utilization", "must be in (0, 1]")
 
 # %% ../nbs/00_core.ipynb #a46ea45f
 @dataclass
@@ -110,8 +114,7 @@ class SFTConfig:
     gen_batch_size: int = cfg_field(16, "CVs generated together (left-padded, bucketed by prompt length)")
 
     def __post_init__(self):
-        def need(ok, key, msg):
-            if not ok: raise ConfigError(f"sft.{key}: {msg}, got {getattr(self, key)!r}")
+        need = functools.partial(_need, "sft", self)
         need(self.lr > 0, "lr", "must be > 0"); need(self.batch_size >= 1, "batch_size", "must be >= 1")
         need(self.grad_accum >= 1, "grad_accum", "must be >= 1"); need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
         need(self.max_cv_tokens >= 1, "max_cv_tokens", "must be >= 1")
@@ -159,8 +162,7 @@ class RewardConfig:
     gen_max_new_tokens: int = cfg_field(160, "Most tokens of a generated JD")
 
     def __post_init__(self):
-        def need(ok, key, msg):
-            if not ok: raise ConfigError(f"reward.{key}: {msg}, got {getattr(self, key)!r}")
+        need = functools.partial(_need, "reward", self)
         need(self.max_length >= 32, "max_length", "must be >= 32"); need(self.pairs_per_cv >= 0, "pairs_per_cv", "must be >= 0")
         need(0 < self.eval_share < 1, "eval_share", "must be in (0, 1)"); need(self.lr > 0, "lr", "must be > 0")
         need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
@@ -216,8 +218,7 @@ class RLRFConfig:
     tensorboard: bool = cfg_field(True, "Also log to OUT/rlrf/tb when tensorboard is installed")
 
     def __post_init__(self):
-        def need(ok, key, msg):
-            if not ok: raise ConfigError(f"rlrf.{key}: {msg}, got {getattr(self, key)!r}")
+        need = functools.partial(_need, "rlrf", self)
         for k in ("iterations", "cvs_per_iter", "ppo_epochs", "minibatch", "max_new_tokens", "max_cv_tokens", "gen_batch_size",
                   "score_batch_size", "lora_r", "critic_max_length", "save_every", "save_total_limit", "kl_horizon"):
             need(getattr(self, k) >= 1, k, "must be >= 1")
@@ -264,8 +265,7 @@ class RecConfig:
     grounding_cvs: int = cfg_field(200, "Test seekers with a matched job used for the grounding recall (0 = off)")
 
     def __post_init__(self):
-        def need(ok, key, msg):
-            if not ok: raise ConfigError(f"rec.{key}: {msg}, got {getattr(self, key)!r}")
+        need = functools.partial(_need, "rec", self)
         for k in ("encoder_max_length", "encode_batch_size", "n_jds", "gen_max_new_tokens", "gen_batch_size", "hidden", "tower_dim",
                   "batch_size", "max_epochs", "patience", "seeds", "grounding_k"):
             need(getattr(self, k) >= 1, k, "must be >= 1")
@@ -303,8 +303,7 @@ class EvalConfig:
     bootstrap: int = cfg_field(1000, "Bootstrap resamples for the 95% confidence intervals")
 
     def __post_init__(self):
-        def need(ok, key, msg):
-            if not ok: raise ConfigError(f"eval.{key}: {msg}, got {getattr(self, key)!r}")
+        need = functools.partial(_need, "eval", self)
         for k in ("n_cvs", "gen_max_new_tokens", "gen_batch_size", "judge_max_new_tokens", "concurrency", "judge_batch_size"): need(getattr(self, k) >= 1, k, "must be >= 1")
         need(self.max_retries >= 0, "max_retries", "must be >= 0"); need(self.retry_backoff >= 0, "retry_backoff", "must be >= 0"); need(self.gold_tie_margin >= 0, "gold_tie_margin", "must be >= 0")
         need(self.timeout > 0, "timeout", "must be > 0"); need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
@@ -397,6 +396,19 @@ def add_config_args(p, example:str="data.sft_pairs=500"):
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help=f"override a config value, e.g. --set {example} (repeatable)")
     return p
+
+# %% ../nbs/00_core.ipynb #9c53d933
+def read_text_arg(path:str, # a file, or `-` for stdin
+                  what:str="--cv", # the option (or thing) named in errors
+                  check:bool=False, # strip the text; an empty or whitespace-only text is a `ValueError`
+                  ) -> str:
+    "Text of the file `path`, or of stdin for `-`; a missing file is a `FileNotFoundError` naming `what`"
+    if path == "-": s, where = sys.stdin.read(), f"{what} - (stdin)"
+    elif not Path(path).is_file(): raise FileNotFoundError(f"{what} {path}: no such file")
+    else: s, where = Path(path).read_text(encoding="utf-8"), f"{what} {path}"
+    if not check: return s
+    if not s.strip(): raise ValueError(f"{where}: empty or only whitespace")
+    return s.strip()
 
 # %% ../nbs/00_core.ipynb #dea39106
 def load_config(path:str|Path|None=None, overrides:list[str]=(), cls=RunConfig):
@@ -522,6 +534,13 @@ def last_trainer_checkpoint(folder:str|Path) -> str|None:
     good = [d for d in cks if ok(d)]
     if len(good) < len(cks): get_logger().warning(f"{folder}: skipping torn checkpoint(s) {[d.name for d in cks if d not in good]} (no complete trainer_state.json)")
     return str(good[-1]) if good else None
+
+# %% ../nbs/00_core.ipynb #d65495dd
+def plt_agg():
+    "`matplotlib.pyplot` on the non-interactive Agg backend (the stages write their plots to files)"
+    import matplotlib; matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
 
 # %% ../nbs/00_core.ipynb #2a491b6b
 BUNDLED = dict(generator="smollm2-135m-instruct", encoder="all-minilm-l6-v2")

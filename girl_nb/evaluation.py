@@ -10,7 +10,7 @@ from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from pathlib import Path
 import numpy as np
 from .core import (add_config_args, ConfigError, EvalConfig, RunConfig, get_device, get_dtype, get_logger, load_config,
-                          load_generator, load_tokenizer, resolve_model, stage_dir, write_json, write_metrics)
+                          load_generator, load_tokenizer, plt_agg, read_text_arg, resolve_model, stage_dir, write_json, write_metrics)
 from .sft import INSTRUCTIONS, cached_generate, generate_jds, generation_folder, jd_parts, resolve_generator
 
 # %% auto #0
@@ -429,15 +429,10 @@ def eval_cvs(split, # the held-out split (a `datasets.Dataset` or list of dicts 
     return [(s, first[s]) for s in pick_seekers(first, n, seed)]
 
 # %% ../nbs/06_evaluation.ipynb #1f1e146b
-def _plt():
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
 def plot_winrates(tables:dict, # judge label -> pair -> `bootstrap_rates` dict
                   path:str|Path) -> Path:
     "Win, tie, lose and Adv. per model pair with 95% bootstrap CIs, one panel per judge"
-    plt = _plt(); J = list(tables); npair = max(len(tables[j]) for j in J)
+    plt = plt_agg(); J = list(tables); npair = max(len(tables[j]) for j in J)
     fig, axs = plt.subplots(len(J), 1, figsize=(max(5.0, 1.9 * npair + 1.5), 3.4 * len(J)), squeeze=False)
     for ax, j in zip(axs[:, 0], J):
         pairs = list(tables[j]); x = np.arange(len(pairs))
@@ -794,9 +789,7 @@ def judge_cli(args) -> int:
 def compare_cli(args) -> int:
     "`girl compare`: one CV through several generators"
     cfg = load_config(args.config, args.overrides)
-    if args.cv == "-": cv = sys.stdin.read()
-    elif not Path(args.cv).is_file(): raise FileNotFoundError(f"--cv {args.cv}: no such file")
-    else: cv = Path(args.cv).read_text(encoding="utf-8")
+    cv = read_text_arg(args.cv, "--cv")
     jds = compare(cv, args.models, args.out, cfg, args.max_new_tokens, cfg.seed)
     for m, jd in jds.items(): print(f"=== {m} ===\n{jd}\n")
     if args.save: Path(args.save).write_text(case_study_markdown(cv, jds), encoding="utf-8"); print(f"saved {args.save}")

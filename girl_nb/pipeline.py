@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_pipeline.ipynb #6fdb0e62
 from __future__ import annotations
-import argparse, hashlib, json, shutil, time
+import argparse, hashlib, importlib, json, shutil, time
 from pathlib import Path
 from .core import add_config_args, config_dict, get_logger, load_config, RunConfig, write_json
 
@@ -26,30 +26,23 @@ def stage_key(cfg:RunConfig, stage:str) -> str:
     return hashlib.sha256(json.dumps(own, sort_keys=True).encode()).hexdigest()[:16]
 
 # %% ../nbs/07_pipeline.ipynb #6b624cc8
+def _entry(module:str, name:str):
+    "`girl_nb.<module>.<name>`, imported when a stage runs (so the pipeline loads only the stages it runs)"
+    return getattr(importlib.import_module(f"girl_nb.{module}"), name)
+
+_ENTRY = dict(  # stage -> its entry point, called as (cfg, out, resume)
+    data=lambda cfg, out, resume: _entry("data_stage", "run_data_stage")(cfg, out, force=True),
+    sft=lambda cfg, out, resume: _entry("sft", "run_sft")(cfg, None, None, out, resume=resume),
+    reward=lambda cfg, out, resume: _entry("reward", "run_reward")(cfg, None, out, resume=resume),
+    rlrf=lambda cfg, out, resume: _entry("rlrf", "run_rlrf")(cfg, None, out, resume=resume),
+    rec=lambda cfg, out, resume: _entry("recommender", "run_rec")(cfg, out),
+    eval=lambda cfg, out, resume: _entry("evaluation", "run_eval")(cfg, None, out),
+    report=lambda cfg, out, resume: _entry("evaluation", "write_report")(out))
+
 def _run(stage:str, cfg:RunConfig, out:Path, resume:bool):
     "Call the stage's own entry point"
-    if stage == "data":
-        from girl_nb.data_stage import run_data_stage
-        run_data_stage(cfg, out, force=True)
-    elif stage == "sft":
-        from girl_nb.sft import run_sft
-        run_sft(cfg, None, None, out, resume=resume)
-    elif stage == "reward":
-        from girl_nb.reward import run_reward
-        run_reward(cfg, None, out, resume=resume)
-    elif stage == "rlrf":
-        from girl_nb.rlrf import run_rlrf
-        run_rlrf(cfg, None, out, resume=resume)
-    elif stage == "rec":
-        from girl_nb.recommender import run_rec
-        run_rec(cfg, out)
-    elif stage == "eval":
-        from girl_nb.evaluation import run_eval
-        run_eval(cfg, None, out)
-    elif stage == "report":
-        from girl_nb.evaluation import write_report
-        write_report(out)
-    else: raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    if stage not in _ENTRY: raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    _ENTRY[stage](cfg, out, resume)
 
 def _has_checkpoints(folder:Path) -> bool: return any((folder/"checkpoints").glob("*")) if (folder/"checkpoints").is_dir() else False
 

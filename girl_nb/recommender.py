@@ -4,12 +4,12 @@
 
 # %% ../nbs/05_recommender.ipynb #8ac06db1
 from __future__ import annotations
-import argparse, hashlib, json, math, os, sys, time
+import argparse, hashlib, json, math, os, time
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from .core import (add_config_args, ConfigError, RecConfig, RunConfig, config_dict, get_device, get_dtype, get_logger, load_config, load_encoder,
-                          mean_pool, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
+                          mean_pool, plt_agg, read_text_arg, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
 from .data import pick_seekers, run_splits
 from .sft import cached_generate, generation_folder, resolve_generator
 
@@ -294,12 +294,9 @@ def train_row(kind:str, F:Features, row:str, rc:RecConfig, k:int|None=None, eval
     return dict(probs={s: np.mean(v, 0) for s, v in probs.items()}, history=hists)
 
 # %% ../nbs/05_recommender.ipynb #7ae45d86
-def _plt():
-    import matplotlib; matplotlib.use("Agg", force=False); import matplotlib.pyplot as plt; return plt
-
 def plot_auc_bars(tables:dict, path:str|Path, title:str="") -> Path:
     "Bars of AUC with 95% CIs per predictor and row (Tables III/IV)"
-    plt = _plt(); preds = list(tables); rows = list(next(iter(tables.values())))
+    plt = plt_agg(); preds = list(tables); rows = list(next(iter(tables.values())))
     fig, axes = plt.subplots(1, len(preds), figsize=(3.2 * len(preds), 3), squeeze=False)
     for ax, p in zip(axes[0], preds):
         t = tables[p]; a = [t[r]["auc"] for r in rows]
@@ -312,7 +309,7 @@ def plot_auc_bars(tables:dict, path:str|Path, title:str="") -> Path:
 # %% ../nbs/05_recommender.ipynb #0d3e7d34
 def plot_fig5(points:dict, path:str|Path) -> Path:
     "Fig. 5: test AUC against the number of generated JDs per CV"
-    plt = _plt(); fig, ax = plt.subplots(figsize=(4.2, 3))
+    plt = plt_agg(); fig, ax = plt.subplots(figsize=(4.2, 3))
     for row, pts in points.items(): ax.plot([p["n"] for p in pts], [p["auc"] for p in pts], marker="o", label=row)
     ax.set_xlabel("generated JDs per CV"); ax.set_ylabel("AUC (MLP)"); ax.legend(); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
     return Path(path)
@@ -445,11 +442,10 @@ def rec_cli(args) -> int:
 def recommend_cli(args) -> int:
     "`girl recommend`: the generated JD and the k nearest jobs"
     from girl_nb.data import read_records, validate_jobs
-    from girl_nb.reward import _read_text
     if args.k < 1: raise ValueError(f"-k must be >= 1, got {args.k}")
     jobs, probs = validate_jobs(read_records(args.jobs), str(args.jobs))
     if probs: get_logger().warning(f"{len(probs)} job rows skipped: " + "; ".join(map(str, probs[:3])))
-    r = recommend(_read_text(args.cv, "CV"), jobs, args.model, args.encoder, args.k, args.max_new_tokens, args.device)
+    r = recommend(read_text_arg(args.cv, "CV", check=True), jobs, args.model, args.encoder, args.k, args.max_new_tokens, args.device)
     print("=== generated JD ===\n" + r["generated_jd"] + f"\n\n=== {len(r['jobs'])} nearest jobs ===")
     for i, j in enumerate(r["jobs"], 1): print(f"{i:2d}. {j['score']:.3f}  {j['job_id']}  {j['jd'].splitlines()[0][:100]}")
     return 0

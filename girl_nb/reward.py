@@ -4,12 +4,12 @@
 
 # %% ../nbs/03_reward.ipynb #5df4e528
 from __future__ import annotations
-import argparse, json, math, random, sys, time
+import argparse, json, math, random, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from .core import (add_config_args, ConfigError, RunConfig, RewardConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
-                          load_tokenizer, resolve_model, seed_everything, stage_dir, write_json, write_metrics, _safetensors_only)
+                          load_tokenizer, resolve_model, seed_everything, stage_dir, write_json, write_metrics, plt_agg, read_text_arg, _safetensors_only)
 
 # %% auto #0
 __all__ = ['group_by_cv', 'pair_rows', 'resolve_segment_a', 'encode_pairs', 'encode_pair', 'tokenize_pairs', 'pairwise_loss',
@@ -243,14 +243,9 @@ def eval_rows(model, tokenizer, pairs:list[dict], labelled:list[dict], gold=None
     return res
 
 # %% ../nbs/03_reward.ipynb #2da02e82
-def _plt():
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
 def plot_training(log_history:list[dict], path:str|Path) -> Path:
     "Training loss (Eq. 2) and batch pairwise accuracy against the optimizer step"
-    plt = _plt(); h = [e for e in log_history if "loss" in e]
+    plt = plt_agg(); h = [e for e in log_history if "loss" in e]
     fig, ax = plt.subplots(figsize=(5, 3)); ax.plot([e["step"] for e in h], [e["loss"] for e in h], marker=".", label="loss (Eq. 2)")
     ax.axhline(math.log(2), color="grey", ls=":", lw=1, label="log 2 (chance)")
     if h and "accuracy" in h[0]: ax.plot([e["step"] for e in h], [e["accuracy"] for e in h], marker=".", label="batch accuracy")
@@ -260,7 +255,7 @@ def plot_training(log_history:list[dict], path:str|Path) -> Path:
 # %% ../nbs/03_reward.ipynb #13525f27
 def plot_score_hist(u, y, path:str|Path) -> Path:
     "Histogram of reward scores of matched (label 1) and mismatched (label 0) held-out rows"
-    plt = _plt(); u, y = np.asarray(u), np.asarray(y); fig, ax = plt.subplots(figsize=(5, 3))
+    plt = plt_agg(); u, y = np.asarray(u), np.asarray(y); fig, ax = plt.subplots(figsize=(5, 3))
     bins = np.histogram_bin_edges(u, bins=20)
     ax.hist(u[y == 1], bins=bins, alpha=.6, label="matched J+"); ax.hist(u[y == 0], bins=bins, alpha=.6, label="mismatched J-")
     ax.set_xlabel("U(C, J)"); ax.set_ylabel("held-out rows"); ax.legend(fontsize=8); fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
@@ -269,7 +264,7 @@ def plot_score_hist(u, y, path:str|Path) -> Path:
 # %% ../nbs/03_reward.ipynb #79f89b65
 def plot_gold_scatter(u, g, path:str|Path, u_gen=None, g_gen=None) -> Path:
     "Reward-model score against the hidden gold utility (held-out rows, and generated JDs when given)"
-    plt = _plt(); fig, ax = plt.subplots(figsize=(5, 3.5))
+    plt = plt_agg(); fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.scatter(g, u, s=10, alpha=.6, label=f"held-out rows (ρ={spearman(u, g):.2f})")
     if u_gen is not None and len(u_gen): ax.scatter(g_gen, u_gen, s=14, alpha=.8, marker="x", label=f"generated JDs (ρ={spearman(u_gen, g_gen):.2f})")
     ax.set_xlabel("gold utility (simulator)"); ax.set_ylabel("U(C, J)"); ax.legend(fontsize=8); fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
@@ -417,15 +412,9 @@ def reward_cli(args) -> int:
     print(f"saved {Path(args.out)/'reward'}"); return 0
 
 # %% ../nbs/03_reward.ipynb #3616bf90
-def _read_text(path:str, what:str) -> str:
-    "Text of a file (or stdin for -), with an error naming the option"
-    if path == "-": return _text(sys.stdin.read(), f"{what} - (stdin)")
-    if not Path(path).is_file(): raise FileNotFoundError(f"{what} {path}: no such file")
-    return _text(Path(path).read_text(encoding="utf-8"), f"{what} {path}")
-
 def score_cli(args) -> int:
     "`girl score`: print U(C, J) for the CV and each JD file"
-    cv = _read_text(args.cv, "--cv"); jds = [_read_text(j, "--jd") for j in args.jd]
+    cv = read_text_arg(args.cv, "--cv", check=True); jds = [read_text_arg(j, "--jd", check=True) for j in args.jd]
     model, tok = load_reward_model(args.model, get_device(args.device))
     for j, u in zip(args.jd, score(model, tok, [cv] * len(jds), jds).tolist()): print(f"{u:.4f}\t{j}")
     return 0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 from .core import (add_config_args, ConfigError, RunConfig, RLRFConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
-                          load_generator, load_tokenizer, seed_everything, stage_dir, write_json, write_metrics)
+                          load_generator, load_tokenizer, plt_agg, seed_everything, stage_dir, write_json, write_metrics)
 
 # %% auto #0
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
@@ -522,14 +522,9 @@ def save_actor(actor, tokenizer, folder:str|Path,
     return how
 
 # %% ../nbs/04_rlrf.ipynb #6f7ca7db
-def _plt():
-    import matplotlib; matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
 def plot_training(log:list[dict], path:str|Path) -> Path:
     "Six panels over the iterations: reward-model reward, KL, λ, policy loss, value loss, clip fraction"
-    plt = _plt(); it = [r["iteration"] for r in log]
+    plt = plt_agg(); it = [r["iteration"] for r in log]
     fig, axs = plt.subplots(2, 3, figsize=(10, 5))
     for ax, k in zip(axs.flat, ["rm_reward", "kl", "kl_coef", "policy_loss", "value_loss", "clip_frac"]):
         ax.plot(it, [r[k] for r in log], marker="."); ax.set_title(k); ax.set_xlabel("iteration")
@@ -538,7 +533,7 @@ def plot_training(log:list[dict], path:str|Path) -> Path:
 
 def plot_overoptimisation(eval_log:list[dict], path:str|Path) -> Path:
     "Proxy (reward-model) reward and gold score of the held-out CVs against their KL to the SFT model"
-    plt = _plt(); kl = [e["kl"] for e in eval_log]
+    plt = plt_agg(); kl = [e["kl"] for e in eval_log]
     fig, ax = plt.subplots(figsize=(5, 3.5)); ax.plot(kl, [e["rm_reward"] for e in eval_log], "o-", color="C0", label="proxy U(C,J)")
     ax.set_xlabel("KL to SFT (Eq. 3, nats/token)"); ax.set_ylabel("reward-model reward", color="C0")
     for e in eval_log: ax.annotate(str(e["iteration"]), (e["kl"], e["rm_reward"]), fontsize=7)

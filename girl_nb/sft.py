@@ -8,7 +8,7 @@ import argparse, dataclasses, json, math, os, random, re, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
-                   load_generator, load_tokenizer, ModelsConfig, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
+                   load_generator, load_tokenizer, ModelsConfig, read_text_arg, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
 
 # %% auto #0
 __all__ = ['INSTRUCTIONS', 'SYSTEM', 'JD_PARTS', 'GEN_BACKENDS', 'build_prompt', 'toy_sft_rows', 'jd_parts', 'jd_format_ok',
@@ -657,10 +657,7 @@ def sft_cli(args) -> int:
 def generate_cli(args) -> int:
     "`girl generate`: print `-n` JDs for the CV in `--cv` (a file, or - for stdin)"
     if args.n < 1: raise ValueError(f"-n: must be >= 1, got {args.n}")
-    if args.cv == "-": cv = sys.stdin.read()
-    elif not Path(args.cv).is_file(): raise FileNotFoundError(f"--cv {args.cv}: no such file")
-    else: cv = Path(args.cv).read_text(encoding="utf-8")
-    cv = _check_text(cv, f"--cv {args.cv}")
+    cv = _check_text(read_text_arg(args.cv, "--cv"), f"--cv {args.cv}")
     device = get_device(args.device)
     gen = make_backend(args.backend, args.model, dtype=get_dtype(args.dtype, device), device=device, seed=args.seed)
     jds = gen.generate([cv], n=args.n, temperature=args.temperature, top_p=args.top_p,
