@@ -273,17 +273,9 @@ def plot_gold_scatter(u, g, path:str|Path, u_gen=None, g_gen=None) -> Path:
 # %% ../nbs/03_reward.ipynb #34ed0caf
 def _load_data(splits, gold, out:Path):
     "The `rm` split and the gold judge (or None) from arguments or OUT/data"
-    if splits is None: splits = out/"data"/"splits"
-    if isinstance(splits, (str, Path)):
-        if not Path(splits).exists(): raise FileNotFoundError(f"{splits}: no data splits; run `girl data generate --out {out}` first")
-        from girl_nb.data import load_splits
-        splits = load_splits(splits)
-    if "rm" not in splits: raise ValueError(f"splits have no 'rm' split (found: {', '.join(splits) or 'none'})")
-    if gold is None and (out/"data"/"gold").exists(): gold = out/"data"/"gold"
-    if isinstance(gold, (str, Path)):
-        from girl_nb.simulator import GoldJudge
-        gold = GoldJudge.load(gold)
-    return list(splits["rm"]), gold
+    from girl_nb.data import run_split
+    from girl_nb.sft import _load_gold
+    return list(run_split(splits, out, "rm")), _load_gold(gold, out)
 
 # %% ../nbs/03_reward.ipynb #eb866816
 def split_seekers(rows:list[dict], eval_share:float=0.1, seed:int=0) -> tuple[list[dict], list[dict]]:

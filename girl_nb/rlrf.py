@@ -545,14 +545,9 @@ def plot_overoptimisation(eval_log:list[dict], path:str|Path) -> Path:
 # %% ../nbs/04_rlrf.ipynb #e9086265
 def _rl_rows(splits, out:Path) -> list[dict]:
     "The `rl` split's (seeker_id, cv) rows from a DatasetDict/dict, a splits folder or OUT/data/splits"
-    if splits is None: splits = out/"data"/"splits"
-    if isinstance(splits, (str, Path)):
-        if not Path(splits).exists(): raise FileNotFoundError(f"{splits}: no data splits; run `girl data generate --out {out}` first")
-        from girl_nb.data import load_splits
-        splits = load_splits(splits)
-    if "rl" not in splits: raise ValueError(f"splits have no 'rl' split (found: {', '.join(splits) or 'none'})")
+    from girl_nb.data import run_split
     rows = []
-    for i, r in enumerate(splits["rl"]):
+    for i, r in enumerate(run_split(splits, out, "rl")):
         cv = r.get("cv")
         if not isinstance(cv, str) or not cv.strip(): raise ValueError(f"rl split row {i} (seeker_id {r.get('seeker_id')!r}): cv: empty or not text")
         rows.append(dict(seeker_id=str(r.get("seeker_id", i)), cv=cv))
