@@ -2,7 +2,7 @@
 and peak RSS, for girl_nb.rlrf's PPO.
 
     python bench/rlrf.py [--generator smollm2-135m-instruct] [--reward all-minilm-l6-v2] [--cvs 8] [--max-new-tokens 128]
-                         [--iterations 3] [--ppo-epochs 1] [--dtype auto] [--device auto] [--json out.json]
+                         [--iterations 3] [--ppo-epochs 1] [--dtype auto] [--device auto] [--no-rollout-merge] [--json out.json]
 
 Same shape as the TRL 1.12 PPO figure in shared/notes/offline-facts.md (LoRA, 8 prompts x 128-token JDs, 1 PPO epoch: 51 s per
 iteration, 33% generation, 13.9 GiB peak). The reward model is the backbone with a fresh scalar head (speed does not depend on its
@@ -21,6 +21,7 @@ def main(argv=None):
     ap.add_argument("--cvs", type=int, default=8); ap.add_argument("--max-new-tokens", type=int, default=128)
     ap.add_argument("--iterations", type=int, default=3); ap.add_argument("--ppo-epochs", type=int, default=1)
     ap.add_argument("--minibatch", type=int, default=4); ap.add_argument("--dtype", default="auto"); ap.add_argument("--device", default="auto")
+    ap.add_argument("--no-rollout-merge", action="store_true", help="sample rollouts with the LoRA actor itself (rlrf.rollout_merge=false)")
     ap.add_argument("--json", help="also write the result here")
     a = ap.parse_args(argv)
     import torch
@@ -29,7 +30,7 @@ def main(argv=None):
     from girl_nb.rlrf import RLRF, Critic, RLRFConfig, make_actor, reward_model_scorer
     device = get_device(a.device); dtype = get_dtype(a.dtype, device)
     rc = RLRFConfig(iterations=a.iterations, cvs_per_iter=a.cvs, minibatch=a.minibatch, ppo_epochs=a.ppo_epochs, max_new_tokens=a.max_new_tokens,
-                    n_eval_cvs=0, gen_batch_size=a.cvs)
+                    n_eval_cvs=0, gen_batch_size=a.cvs, rollout_merge=not a.no_rollout_merge)
     tok = load_tokenizer(a.generator); torch.manual_seed(0)
     actor = make_actor(load_generator(a.generator, dtype=torch.float32), rc)
     rp = resolve_model(a.reward, "encoder"); rtok = load_tokenizer(rp, "encoder")
@@ -43,7 +44,7 @@ def main(argv=None):
     rows = log[1:] or log  # the first iteration warms up
     mean = lambda k: sum(r[k] for r in rows) / len(rows)
     res = dict(generator=a.generator, reward=a.reward, device=device, dtype=str(dtype), cvs_per_iter=a.cvs, max_new_tokens=a.max_new_tokens,
-               ppo_epochs=a.ppo_epochs, iterations_measured=len(rows), s_per_iter=mean("t_total"), s_gen=mean("t_gen"), s_ref_logprobs=mean("t_ref"),
+               ppo_epochs=a.ppo_epochs, rollout_merge=rc.rollout_merge, iterations_measured=len(rows), s_per_iter=mean("t_total"), s_gen=mean("t_gen"), s_ref_logprobs=mean("t_ref"),
                s_score=mean("t_score"), s_train=mean("t_train"), jds_per_s_generation=a.cvs / mean("t_gen"), jds_per_s_overall=a.cvs / mean("t_total"),
                mean_jd_tokens=mean("jd_len"), peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
                peak_gpu_gib=torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None,

@@ -252,8 +252,7 @@ class HFChatJudge(ChatJudge):
 
     def _load(self):
         if self._m is None:
-            m = load_generator(self.model_name, dtype=self.dtype, device=self.device, trust_remote_code=self.trust_remote_code)
-            if hasattr(m, "merge_and_unload"): m = m.merge_and_unload()
+            m = load_generator(self.model_name, dtype=self.dtype, device=self.device, trust_remote_code=self.trust_remote_code, merge=True)
             self._m = (m.eval(), load_tokenizer(self.model_name, trust_remote_code=self.trust_remote_code, padding_side="left"))
         return self._m
 
@@ -584,8 +583,7 @@ def compare(cv:str, # the CV
         g = resolve_generator(m, out, cfg); resolve_model(g); paths[m] = g
     device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); res = {}
     for m, g in paths.items():
-        model = load_generator(g, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code)
-        if hasattr(model, "merge_and_unload"): model = model.merge_and_unload()
+        model = load_generator(g, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code, merge=True)
         tok = load_tokenizer(g, trust_remote_code=cfg.models.trust_remote_code, padding_side="left")
         res[m] = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens or cfg.eval.gen_max_new_tokens, seed=seed, language=cfg.data.language)[0]
         del model

@@ -42,7 +42,10 @@ _ENTRY = dict(  # stage -> its entry point, called as (cfg, out, resume)
 def _run(stage:str, cfg:RunConfig, out:Path, resume:bool):
     "Call the stage's own entry point"
     if stage not in _ENTRY: raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
-    _ENTRY[stage](cfg, out, resume)
+    try: _ENTRY[stage](cfg, out, resume)
+    finally:
+        from girl_nb.core import free_memory
+        free_memory()  # stages share one process: the next one starts from the memory the last one held at its peak
 
 def _has_checkpoints(folder:Path) -> bool: return any((folder/"checkpoints").glob("*")) if (folder/"checkpoints").is_dir() else False
 

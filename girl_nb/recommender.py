@@ -410,7 +410,7 @@ def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
     from girl_nb.core import load_generator, load_tokenizer, girl_home
     from girl_nb.sft import generate_jds
     if not jobs: raise ValueError("no jobs to recommend from")
-    model, tok = load_generator(generator, device=device), load_tokenizer(generator, padding_side="left")
+    model, tok = load_generator(generator, device=device, merge=True), load_tokenizer(generator, padding_side="left")
     jd = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens, language=language)[0]
     cache = EmbeddingCache(cache_dir or girl_home()/"cache"/"embeddings", encoder, device=device)
     P = cache([j["jd"] for j in jobs], progress=False); q = cache([jd], progress=False)

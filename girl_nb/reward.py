@@ -312,16 +312,15 @@ def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, 
 def _generated(cfg, rcfg, out:Path, held_lab:list[dict], gold) -> list[dict]:
     "JDs written for held-out CVs by the SFT generator (OUT/sft) or else the base generator, as (seeker_id, cv, jd) rows"
     if not rcfg.n_gen_cvs or gold is None: return []
-    from girl_nb.core import load_generator
-    from girl_nb.sft import generate_jds
+    from girl_nb.sft import make_backend
     sft = out/"sft"; name = sft if ((sft/"config.json").is_file() or (sft/"adapter_config.json").is_file()) else cfg.models.generator
     first = {}
     for r in held_lab: first.setdefault(r["seeker_id"], r["cv"])
     ev = list(first.items())[:rcfg.n_gen_cvs]
-    model = load_generator(name, device=get_device(cfg.device), trust_remote_code=cfg.models.trust_remote_code)
-    tok = load_tokenizer(name, trust_remote_code=cfg.models.trust_remote_code)
-    jds = generate_jds(model, tok, [c for _, c in ev], n=rcfg.gen_per_cv, temperature=rcfg.gen_temperature,
-                       max_new_tokens=rcfg.gen_max_new_tokens, seed=cfg.seed, language=cfg.data.language)
+    dev = get_device(cfg.device)
+    gen = make_backend(cfg, str(name), dtype=get_dtype(cfg.dtype, dev), device=dev, seed=cfg.seed)  # `models.gen_backend` picks hf or vllm
+    jds = sum(gen.generate([c for _, c in ev], n=rcfg.gen_per_cv, temperature=rcfg.gen_temperature, max_new_tokens=rcfg.gen_max_new_tokens,
+                           seed=cfg.seed, language=cfg.data.language), [])
     rows = [dict(seeker_id=s, cv=c, jd=jds[i*rcfg.gen_per_cv + k], generator=str(name)) for i, (s, c) in enumerate(ev) for k in range(rcfg.gen_per_cv)]
     return [r for r in rows if r["jd"].strip()]  # an empty generation has nothing to score (counted via n_gold_generated)
 

@@ -14,8 +14,8 @@ from .core import (add_config_args, ConfigError, RunConfig, RLRFConfig, cfg_fiel
 # %% auto #0
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
            'AdaptiveKL', 'RunningMoments', 'whiten', 'pack_rollout', 'token_logprobs', 'Critic', 'load_critic',
-           'reward_model_scorer', 'iteration_indices', 'RLRF', 'last_checkpoint', 'make_actor', 'save_actor',
-           'plot_training', 'plot_overoptimisation', 'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
+           'reward_model_scorer', 'iteration_indices', 'RLRF', 'rollout_model', 'last_checkpoint', 'make_actor',
+           'save_actor', 'plot_training', 'plot_overoptimisation', 'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
 
 # %% ../nbs/04_rlrf.ipynb #b91844c7
 def kl_estimate(logp, # log π_θ(v_j | C, v_<j) of each JD token under the actor, (B, T)
@@ -251,16 +251,32 @@ def _cut_cv(tok, cv:str, k:int) -> str:
     ids = tok(cv, add_special_tokens=False)["input_ids"]
     return cv if len(ids) <= k else tok.decode(ids[:k]).rstrip()
 
+def rollout_model(actor, # the actor: a PEFT model (adapters get merged) or a plain causal LM
+                  dtype=None): # cast the copy to this dtype (None: keep the actor's)
+    "A frozen copy of `actor` that samples rollouts: LoRA merged into the weights, cast to `dtype`; `actor` is untouched"
+    m = copy.deepcopy(actor)
+    if hasattr(m, "merge_and_unload"): m = m.merge_and_unload()
+    return (m.to(dtype) if dtype is not None else m).eval().requires_grad_(False)
+
+@patch
+def _sampler(self:RLRF):
+    "The model rollouts are sampled with: a merged copy in the run's dtype (`rollout_merge`) or the actor itself"
+    actor = self.acc.unwrap_model(self.actor)
+    if not self.rc.rollout_merge: return actor
+    return rollout_model(actor, dict(bf16=torch.bfloat16, fp16=torch.float16).get(self.acc.mixed_precision))
+
 @patch
 def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
     "Generate one JD per CV with the actor; log-probs (actor at rollout, reference) and Eq. 3's KL"
     from girl_nb.sft import generate_jds
     t0, rc, tok = time.perf_counter(), self.rc, self.tok
     cvs = [_cut_cv(tok, c, rc.max_cv_tokens) for c in cvs]
+    sampler = self._sampler()
     with self.acc.autocast():
-        texts, p_ids, c_ids = generate_jds(self.acc.unwrap_model(self.actor), tok, cvs, temperature=rc.temperature, top_p=rc.top_p,
+        texts, p_ids, c_ids = generate_jds(sampler, tok, cvs, temperature=rc.temperature, top_p=rc.top_p,
                                            max_new_tokens=rc.max_new_tokens, batch_size=rc.gen_batch_size, seed=seed,
                                            language=self.language, return_ids=True)
+    del sampler
     c_ids = [c if c else [tok.eos_token_id] for c in c_ids]  # a row of pads only: score it as an immediate EOS
     no_eos = torch.tensor([c[-1] != tok.eos_token_id for c in c_ids], dtype=torch.float32)
     t1 = time.perf_counter()

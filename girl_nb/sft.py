@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, dataclasses, json, math, os, random, re, sys, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
+from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, load_config,
                    load_generator, load_tokenizer, ModelsConfig, read_text_arg, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
 
 # %% auto #0
@@ -316,7 +316,7 @@ class HFBackend(GenBackend):
     def from_path(cls, path:str|Path, # anything `load_generator` takes
                   dtype=None, device:str="cpu", batch_size:int=32, trust_remote_code:bool=False):
         "Load the generator in `path` and its tokenizer"
-        return cls(load_generator(path, dtype=dtype, device=device, trust_remote_code=trust_remote_code),
+        return cls(load_generator(path, dtype=dtype, device=device, trust_remote_code=trust_remote_code, merge=True),
                    load_tokenizer(path, trust_remote_code=trust_remote_code, padding_side="left"), batch_size)
 
     def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en") -> list[list[str]]:
@@ -564,8 +564,7 @@ def _eval_cached(path:Path, name:str, tok, ev, sft_cfg, gold, cfg, device, dtype
     "Evaluate generator `name` on the held-out CVs; with `reuse`, take `path` when it holds the same CVs and settings"
     key = dict(model=str(name), cvs=[c for _, c in ev], gen=[sft_cfg.gen_max_new_tokens, sft_cfg.gen_temperature, sft_cfg.gen_top_p], gold=gold is not None)
     if reuse and path.exists() and (old := json.loads(path.read_text())).get("key") == key: return old["result"]
-    model = load_generator(name, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code)
-    if hasattr(model, "merge_and_unload"): model = model.merge_and_unload()  # faster generation; the folder is unchanged
+    model = load_generator(name, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code, merge=True)  # merged: faster
     res = eval_generator(model, tok, [s for s, _ in ev], [c for _, c in ev], sft_cfg, gold, cfg.seed, cfg.data.language)
     write_json(path, dict(key=key, result=res)); return res
 
@@ -601,21 +600,22 @@ def run_sft(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, 
     log.info(f"{len(train)} train pairs, {len(held)} held-out pairs, {len(ev)} evaluation CVs, {st['n_truncated']} CVs truncated")
     tr, eval_loss = _train(cfg, sft_cfg, tok, train, held, sdir, resume, device, dtype, callbacks)
     if not tr.is_world_process_zero(): return {}  # under `accelerate launch`: the main process alone saves, evaluates and writes
-    base = _eval_cached(sdir/"eval_base.json", cfg.models.generator, tok, ev, sft_cfg, gold, cfg, device, dtype) if ev else None
     save_generator(tr.model, tok, sdir, cfg.models.generator, merge=sft_cfg.merge_lora or sft_cfg.full_finetune, dtype=dtype)
+    state = tr.state; del tr; free_memory()  # the trainer's model, optimizer state and buffers leave before generation starts
+    base = _eval_cached(sdir/"eval_base.json", cfg.models.generator, tok, ev, sft_cfg, gold, cfg, device, dtype) if ev else None
     sft = _eval_cached(sdir/"eval_sft.json", sdir, tok, ev, sft_cfg, gold, cfg, device, dtype, reuse=False) if ev else None
-    return _finish(cfg, sft_cfg, tr, sdir, st, train, held, ev, base, sft, eval_loss)
+    return _finish(cfg, sft_cfg, state, sdir, st, train, held, ev, base, sft, eval_loss)
 
 # %% ../nbs/02_sft.ipynb #fdd1454c
-def _finish(cfg, sft_cfg, tr, sdir:Path, st, train, held, ev, base, sft, eval_loss) -> dict:
-    "Write metrics.json, loss.png, samples.jsonl and the model card; return the metrics"
-    steps, losses = _losses(tr.state.log_history)
+def _finish(cfg, sft_cfg, state, sdir:Path, st, train, held, ev, base, sft, eval_loss) -> dict:
+    "Write metrics.json, loss.png, samples.jsonl and the model card from the trainer's final `state`; return the metrics"
+    steps, losses = _losses(state.log_history)
     m = dict(train_loss_first=losses[0] if losses else None, train_loss_last=losses[-1] if losses else None, eval_loss=eval_loss,
-             train_steps=tr.state.global_step, n_train_pairs=len(train), n_eval_pairs=len(held), n_eval_cvs=len(ev), **st)
+             train_steps=state.global_step, n_train_pairs=len(train), n_eval_pairs=len(held), n_eval_cvs=len(ev), **st)
     if base: m |= dict(format_rate_base=base["format_rate"], format_rate_sft=sft["format_rate"], gen_tokens_per_s=sft["tokens_per_s"],
                        gen_mean_tokens_sft=sft["mean_tokens"])
     if base and "gold" in base: m |= dict(gold_base=base["gold"], gold_sft=sft["gold"])
-    write_metrics(sdir, m, cfg); plot_losses(tr.state.log_history, sdir/"loss.png", eval_loss)
+    write_metrics(sdir, m, cfg); plot_losses(state.log_history, sdir/"loss.png", eval_loss)
     if base:
         with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
             for (s, cv), b, t in zip(ev, base["texts"], sft["texts"]): f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_base=b, jd_sft=t), ensure_ascii=False) + "\n")
