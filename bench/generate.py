@@ -13,8 +13,8 @@ import argparse, datetime, json, os, platform, resource, sys, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._peaks import peak_tflops  # noqa: E402
 
-PEAKS = {'H100': 989.0, 'H200': 989.0, 'A100': 312.0, 'L40S': 362.0}  # bf16 dense TFLOP/s
 
 
 def hf_generate(model, tok, enc, max_new_tokens):
@@ -85,7 +85,7 @@ def main(argv=None):
     # model FLOPs of decoding: 2 * N_params per generated token (attention over the cache left out: an underestimate)
     n_params = sum(p.numel() for p in model.parameters())
     gpu = torch.cuda.get_device_name() if dev == 'cuda' else None
-    peak = a.peak_tflops or next((v for k, v in PEAKS.items() if gpu and k in gpu), None)
+    peak = peak_tflops(gpu, a.peak_tflops)
     res = dict(model=a.model, device=dev, gpu=gpu, dtype=a.dtype, max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, n_params=n_params,
                runs=[dict(what=r[0], cvs=r[1], tokens=r[2], seconds=round(r[3], 3), tokens_per_s=round(r[4], 1)) for r in rows],
                peak_rss_gib=round(rss, 2), ratio=round(rows[1][4] / rows[0][4], 2) if not a.skip_baseline else None)

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def _dataset(tr, n_prompts:int):
     "The first `n_prompts` training CVs of our run, as TRL prompt rows (the prompt our generator sees) with the CV for the reward"
     from datasets import Dataset
-    from girl_nb.rlrf import _cut_cv
+    from girl_nb.rlrf import cut_cv
     from girl_nb.sft import build_prompt
-    cvs = [_cut_cv(tr.tok, c, tr.rc.max_cv_tokens) for c in tr.cvs[:n_prompts]]
+    cvs = [cut_cv(tr.tok, c, tr.rc.max_cv_tokens) for c in tr.cvs[:n_prompts]]
     return Dataset.from_list([dict(prompt=build_prompt(cv, tr.tok, tr.language), cv=cv) for cv in cvs])
 
 
@@ -58,13 +58,12 @@ def main(argv=None):
     ap.add_argument("--trainers", default="rloo,grpo"); ap.add_argument("--json")
     a = ap.parse_args(argv)
     import torch
-    from girl_nb.core import load_config
-    from girl_nb.rlrf import _build, _rl_rows
-    from girl_nb.sft import _load_gold
+    from girl_nb.core import get_device, get_dtype, load_config
+    from girl_nb.rlrf import build_rlrf
     cfg, out = load_config(a.config), Path(a.run)
     ours = json.loads((out/"rlrf"/"metrics.json").read_text())["metrics"]
     jds = ours["iterations"] * cfg.rlrf.cvs_per_iter
-    tr, dtype = _build(cfg, cfg.rlrf, out, _rl_rows(None, out), _load_gold(None, out), None, Path(tempfile.mkdtemp()))
+    tr, dtype = build_rlrf(cfg, out, folder=tempfile.mkdtemp()), get_dtype(cfg.dtype, get_device(cfg.device))
     rows = [dict(method="SFT (start)", **{k: ours.get(f"{k}_sft") for k in ("gold", "rm_reward")}, kl=0.0, jd_len=ours.get("jd_len_sft"), wall_s=0.0, jds=0),
             dict(method=f"ours: PPO, {ours['iterations']} x {cfg.rlrf.cvs_per_iter} CVs", gold=ours.get("gold_girl"), rm_reward=ours.get("rm_reward_girl"),
                  kl=ours.get("kl_girl"), jd_len=ours.get("jd_len_girl"), wall_s=ours["s_per_iter"] * ours["iterations"], jds=jds)]

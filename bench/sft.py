@@ -17,7 +17,7 @@ import argparse, json, platform, resource, sys, tempfile, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-PEAKS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0}
+from bench._peaks import peak_tflops  # noqa: E402
 
 
 def _timer(device):
@@ -67,7 +67,7 @@ def main(argv=None):
     device = get_device(a.device); dtype = get_dtype(a.dtype, device)
     res = dict(machine=f"{platform.machine()} {torch.get_num_threads()} threads" + (f", {torch.cuda.get_device_name()}" if device == "cuda" else ""),
                device=device, dtype=str(dtype).replace("torch.", ""), model=a.model, lora=not a.full, batch=a.batch, steps=a.steps, rounds=a.rounds)
-    peak = a.peak_tflops or next((v for k, v in PEAKS.items() if device == "cuda" and k in torch.cuda.get_device_name()), None)
+    peak = peak_tflops(torch.cuda.get_device_name() if device == "cuda" else None, a.peak_tflops)
     with tempfile.TemporaryDirectory() as d:
         run_data_stage(load_config(Path(__file__).resolve().parents[1]/"configs"/"tiny.yaml", [f"data.sft_pairs={max(a.pairs, 40)}"]), d)
         tok = load_tokenizer(a.model)

@@ -14,8 +14,9 @@ from .core import (add_config_args, ConfigError, RunConfig, RLRFConfig, cfg_fiel
 # %% auto #0
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
            'AdaptiveKL', 'RunningMoments', 'whiten', 'pack_rollout', 'token_logprobs', 'Critic', 'load_critic',
-           'reward_model_scorer', 'iteration_indices', 'RLRF', 'rollout_model', 'last_checkpoint', 'make_actor',
-           'save_actor', 'plot_training', 'plot_overoptimisation', 'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
+           'reward_model_scorer', 'iteration_indices', 'RLRF', 'cut_cv', 'rollout_model', 'last_checkpoint',
+           'make_actor', 'save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf',
+           'add_rlrf_cli', 'rlrf_cli']
 
 # %% ../nbs/04_rlrf.ipynb #b91844c7
 def kl_estimate(logp, # log π_θ(v_j | C, v_<j) of each JD token under the actor, (B, T)
@@ -246,8 +247,8 @@ def _logprobs(self:RLRF, ids, attn, jd, ref:bool=True):
     return torch.cat(out), (torch.cat(outr) if ref else None)
 
 # %% ../nbs/04_rlrf.ipynb #1de21d78
-def _cut_cv(tok, cv:str, k:int) -> str:
-    "The first `k` tokens of `cv`, as text"
+def cut_cv(tok, cv:str, k:int) -> str:
+    "The first `k` tokens of `cv`, as text: the CV part of a rollout prompt (the CV's end is cut)"
     ids = tok(cv, add_special_tokens=False)["input_ids"]
     return cv if len(ids) <= k else tok.decode(ids[:k]).rstrip()
 
@@ -270,7 +271,7 @@ def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
     "Generate one JD per CV with the actor; log-probs (actor at rollout, reference) and Eq. 3's KL"
     from girl_nb.sft import generate_jds
     t0, rc, tok = time.perf_counter(), self.rc, self.tok
-    cvs = [_cut_cv(tok, c, rc.max_cv_tokens) for c in cvs]
+    cvs = [cut_cv(tok, c, rc.max_cv_tokens) for c in cvs]
     sampler = self._sampler()
     with self.acc.autocast():
         texts, p_ids, c_ids = generate_jds(sampler, tok, cvs, temperature=rc.temperature, top_p=rc.top_p,
@@ -575,8 +576,18 @@ def _check_stage(p:Path, what:str, cmd:str):
     if not ((p/"config.json").is_file() or (p/"adapter_config.json").is_file()):
         raise FileNotFoundError(f"{p}: no {what} (config.json or adapter_config.json); run `{cmd}` first")
 
-def _build(cfg:RunConfig, rc:RLRFConfig, out:Path, rows:list[dict], gold, scorer, sdir:Path):
-    "Actor, reference, critic, scorer and the held-out split, gathered into an `RLRF`"
+def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, language)
+               out:str|Path, # run folder holding OUT/sft, OUT/reward and OUT/data
+               rc:RLRFConfig|None=None, # the stage's settings; `cfg.rlrf` when None
+               splits=None, # DatasetDict/dict with an `rl` split, a splits folder, or None for OUT/data/splits
+               gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
+               scorer=None, # a `(cvs, jds) -> tensor` scorer instead of OUT/reward's model (tests)
+               folder:str|Path|None=None, # where logs and checkpoints go (None: nothing written)
+              ) -> RLRF:
+    "The `RLRF` trainer of run `out`: actor (+ reference) from OUT/sft, scorer and critic from OUT/reward, the RL split's CVs"
+    from girl_nb.sft import _load_gold
+    out = Path(out); rc = rc or cfg.rlrf
+    rows, gold = _rl_rows(splits, out), _load_gold(gold, out)
     sft_dir, reward_dir = out/"sft", out/"reward"
     _check_stage(sft_dir, "SFT generator", f"girl sft --out {out}"); _check_stage(reward_dir, "reward model", f"girl reward --out {out}")
     device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); seed_everything(cfg.seed)
@@ -594,7 +605,7 @@ def _build(cfg:RunConfig, rc:RLRFConfig, out:Path, rows:list[dict], gold, scorer
     ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
     mp = {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "no")
     return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], [r["seeker_id"] for r in trn], [r["cv"] for r in ev],
-                [r["seeker_id"] for r in ev], gold, sdir, cfg.seed, cfg.data.language, mp, device == "cpu", ref), dtype
+                [r["seeker_id"] for r in ev], gold, folder, cfg.seed, cfg.data.language, mp, device == "cpu", ref)
 
 # %% ../nbs/04_rlrf.ipynb #35df69be
 def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None
@@ -607,17 +618,15 @@ def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype,
              callbacks:list|None=None, # `cb(trainer, row)` after each iteration
             ) -> dict:
     "Run the RLRF stage (Alg. 1): PPO from the reward model; save the generator, logs, plots and metrics to OUT/rlrf"
-    from girl_nb.sft import _load_gold
     cfg = cfg or RunConfig(); rc = rlrf_cfg or cfg.rlrf
     out = Path(out); sdir = stage_dir(out, "rlrf"); last = last_checkpoint(sdir)
     if last and not resume: raise FileExistsError(f"{sdir/'checkpoints'} holds checkpoints of an earlier run: pass resume=True (--resume) to continue, or delete the folder")
-    rows, gold = _rl_rows(splits, out), _load_gold(gold, out)
-    tr, dtype = _build(cfg, rc, out, rows, gold, scorer, sdir)
+    tr = build_rlrf(cfg, out, rc, splits, gold, scorer, sdir)
     if last: tr.load_checkpoint(last); tr.logger.info(f"resumed from {last} (iteration {tr.iteration})")
     tr.fit(callbacks)
     tr.acc.wait_for_everyone()
     if not tr.acc.is_main_process: return {}  # the other processes trained their shares; the main one saves and reports
-    how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft", dtype)
+    how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft", get_dtype(cfg.dtype, get_device(cfg.device)))
     return _finish(cfg, rc, tr, sdir, how)
 
 # %% ../nbs/04_rlrf.ipynb #7f3a1eaa
