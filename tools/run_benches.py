@@ -22,14 +22,12 @@ BENCHES = {  # name -> (script, standard args, quick args)
                  ["--model", "tiny", "--pairs", "16", "--steps", "2", "--batch", "2", "--dtype", "fp32", "--sides", "ours", "--rounds", "1"]),
     "reward": ("reward.py", ["--pairs", "128", "--steps", "8"], ["--pairs", "32", "--steps", "2", "--rounds", "1"]),
     "rlrf": ("rlrf.py", ["--cvs", "8", "--max-new-tokens", "128", "--iterations", "3"], ["--generator", "tiny", "--reward", "tiny", "--cvs", "4", "--max-new-tokens", "16", "--iterations", "2"]),
-    # TRL 1.12's PPOTrainer (removed in TRL >= 1.13) in its own virtualenv layered on the project's: the peer of `rlrf`
-    "rlrf_trl112": ("rlrf_trl112.py", ["--cvs", "8", "--max-new-tokens", "128", "--iterations", "3"], ["--generator", "tiny", "--cvs", "4", "--max-new-tokens", "16", "--iterations", "2"]),
     "rec": ("rec.py", ["--texts", "512", "--pairs", "200000", "--rounds", "3"], ["--texts", "32", "--pairs", "20000", "--rounds", "1"]),
     # needs a finished demo run (sft, reward, rlrf): skipped with a note otherwise
     "rl_peers": ("rl_peers.py", ["--run", "runs/demo", "--config", "configs/demo.yaml"], None),
 }
 NEEDS = {"rl_peers": ROOT/"runs"/"demo"/"rlrf"/"metrics.json"}
-VENVS = {"rlrf_trl112": ("bench/trl112-venv.sh", ROOT/".bench-venv"/"trl112")}  # name -> (builder script, venv folder)
+PREP = {"rlrf": ["bash", "bench/trl112-venv.sh"]}  # run first: the TRL 1.12 virtualenv of rlrf's peer (on failure rlrf reports it skipped)
 
 
 def machine() -> str:
@@ -55,21 +53,14 @@ def main(argv=None):
         if args is None or (n in NEEDS and not NEEDS[n].exists()):
             why = "no quick size" if args is None else f"needs {NEEDS[n].relative_to(ROOT)} (run `make demo` first)"
             parts.append(f"## {n}\n\nskipped: {why}\n"); print(f"{n}: skipped ({why})", flush=True); continue
-        py = sys.executable
-        if n in VENVS:  # build (or reuse) its virtualenv first; a build failure is that benchmark's failure
-            builder, venv = VENVS[n]; b = subprocess.run(["bash", builder, str(venv)], cwd=ROOT, capture_output=True, text=True)
-            if b.returncode:
-                failed.append(n); parts.append(f"## {n}\n\n`bash {builder}` failed (exit {b.returncode}):\n\n```\n{b.stderr.strip()[-2000:]}\n```\n")
-                print(f"{n}: virtualenv build failed", flush=True); continue
-            py = str(venv/"bin"/"python")
-        cmd = [py, f"bench/{script}", *args]
+        if n in PREP and not a.quick: subprocess.run(PREP[n], cwd=ROOT, capture_output=True)
+        cmd = [sys.executable, f"bench/{script}", *args]
         load = os.getloadavg()[0]; t = time.perf_counter()
         r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         secs = time.perf_counter() - t
         out = r.stdout.strip() or "(no output)"
         if r.returncode: failed.append(n); out += "\n\n" + "\n".join(r.stderr.strip().splitlines()[-15:])
-        shown = str(VENVS[n][1].relative_to(ROOT)/"bin"/"python") if n in VENVS else "python"
-        parts.append(f"## {n}\n\n`{shown} bench/{script} {' '.join(args)}` · {secs:.0f} s wall · load {load:.1f} at start · exit {r.returncode}\n\n"
+        parts.append(f"## {n}\n\n`python bench/{script} {' '.join(args)}` · {secs:.0f} s wall · load {load:.1f} at start · exit {r.returncode}\n\n"
                      + (out if out.lstrip().startswith("|") else f"```\n{out}\n```") + "\n")
         print(f"{n}: exit {r.returncode} in {secs:.0f} s", flush=True)
         Path(a.out).write_text("\n".join(parts))  # after each script: an interrupted run keeps what it measured
