@@ -33,8 +33,7 @@ def _peer(kind:str, tr, out:Path, jds:int, dtype, seed:int):
     from peft import LoraConfig
     from girl_nb.core import load_generator
     rc = tr.rc
-    base = load_generator(out/"sft", dtype=torch.float32)
-    if hasattr(base, "merge_and_unload"): base = base.merge_and_unload()
+    base = load_generator(out/"sft", dtype=torch.float32, merge=True)
     def rm_reward(prompts, completions, cv, **kw):
         return [float(x) for x in torch.as_tensor(tr.scorer(list(cv), [c.strip() or " " for c in completions])).flatten()]
     rm_reward.__name__ = "reward_model"

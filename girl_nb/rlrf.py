@@ -533,8 +533,7 @@ def save_actor(actor, tokenizer, folder:str|Path,
         actor.save_pretrained(folder, safe_serialization=True); how = "adapter"
         ac = json.loads((folder/"adapter_config.json").read_text()); write_json(folder/"adapter_config.json", ac | dict(base_model_name_or_path=str(sft_dir.resolve())))
     if how == "full":
-        m = copy.deepcopy(actor); m = m.merge_and_unload() if hasattr(m, "merge_and_unload") else m
-        m.to(dtype or next(m.parameters()).dtype).save_pretrained(folder, safe_serialization=True)
+        rollout_model(actor, dtype).save_pretrained(folder, safe_serialization=True)  # merged copy; the actor is untouched
     tokenizer.save_pretrained(folder)
     return how
 
@@ -592,8 +591,7 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
     _check_stage(sft_dir, "SFT generator", f"girl sft --out {out}"); _check_stage(reward_dir, "reward model", f"girl reward --out {out}")
     device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); seed_everything(cfg.seed)
     tok = load_tokenizer(sft_dir, trust_remote_code=cfg.models.trust_remote_code)
-    base = load_generator(sft_dir, dtype=torch.float32, trust_remote_code=cfg.models.trust_remote_code)
-    if hasattr(base, "merge_and_unload"): base = base.merge_and_unload()  # the SFT model, dense
+    base = load_generator(sft_dir, dtype=torch.float32, trust_remote_code=cfg.models.trust_remote_code, merge=True)  # the SFT model, dense
     ref = copy.deepcopy(base) if rc.full_finetune else None  # LoRA: the reference is the actor with adapters off
     actor, critic = make_actor(base, rc), load_critic(reward_dir, rc.critic_max_length, cfg.models.trust_remote_code)
     if scorer is None:
