@@ -34,7 +34,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import torch
     from transformers import AutoModelForSequenceClassification
-    from girl_nb.core import get_device, get_dtype, load_generator, load_tokenizer, resolve_model
+    from girl_nb.core import get_device, get_dtype, load_generator, load_tokenizer, mixed_precision, resolve_model
     from girl_nb.rlrf import RLRF, Critic, RLRFConfig, make_actor, reward_model_scorer
     device = get_device(a.device); dtype = get_dtype(a.dtype, device)
     rc = RLRFConfig(iterations=a.iterations, cvs_per_iter=a.cvs, minibatch=a.minibatch, ppo_epochs=a.ppo_epochs, max_new_tokens=a.max_new_tokens,
@@ -46,8 +46,7 @@ def main(argv=None):
     critic = Critic(AutoModelForSequenceClassification.from_pretrained(rp, num_labels=1), rtok, rc.critic_max_length)
     cvs = [f"Basic information: {25 + i} years old, bachelor's degree. Work experience: {i % 9 + 1} years as a "
            f"{['nurse', 'Java developer', 'accountant', 'data analyst'][i % 4]}. Skills: teamwork, planning, reporting." for i in range(4 * a.cvs)]
-    mp = {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "no")
-    tr = RLRF(actor, tok, critic, reward_model_scorer(rm, rtok, rc.score_batch_size), rc, cvs, mixed_precision=mp, cpu=device == "cpu")
+    tr = RLRF(actor, tok, critic, reward_model_scorer(rm, rtok, rc.score_batch_size), rc, cvs, mixed_precision=mixed_precision(dtype), cpu=device == "cpu")
     log = tr.fit()
     rows = log[1:] or log  # the first iteration warms up
     mean = lambda k: sum(r[k] for r in rows) / len(rows)

@@ -13,10 +13,10 @@ import numpy as np, yaml
 __all__ = ['DEFAULT_WINDOWS', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'SFTConfig', 'RewardConfig',
            'RLRFConfig', 'RecConfig', 'EvalConfig', 'RunConfig', 'from_dict', 'parse_override', 'add_config_args',
            'read_text_arg', 'load_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory',
-           'get_device', 'cpu_has_bf16', 'get_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics',
-           'read_metrics', 'last_trainer_checkpoint', 'plt_agg', 'package_dir', 'convert_gguf', 'bundled_model_path',
-           'tiny_model_path', 'resolve_model', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool',
-           'embed_texts']
+           'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir',
+           'write_json', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'plt_agg', 'package_dir',
+           'convert_gguf', 'bundled_model_path', 'tiny_model_path', 'resolve_model', 'load_tokenizer', 'load_generator',
+           'load_encoder', 'mean_pool', 'embed_texts']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -74,9 +74,11 @@ class ModelsConfig:
     # Generation backend (nbs/02_sft, "Generation backends")
     gen_backend: str = cfg_field("hf", "Backend of the cached JD generation (`cached_generate`): `hf` (girl_nb's batched decoding loop, any device) or `vllm` (a GPU; `pip install girl_nb[vllm]`)", choices=["hf", "vllm"])
     vllm_gpu_memory_utilization: float = cfg_field(0.9, "vllm: share of the GPU's memory vLLM may take for weights and KV cache")
+    gen_repetition_penalty: float = cfg_field(1.0, "θ of CTRL's repetition penalty (HF/vLLM semantics) in every evaluation generation: the SFT stage's held-out JDs, the recommender's and the judge's JDs, `girl generate`/`recommend`/`compare`; 1 = off. Never in PPO rollouts")
 
     def __post_init__(self):
         _need("models", self, 0 < self.vllm_gpu_memory_utilization <= 1, "vllm_gpu_memory_utilization", "must be in (0, 1]")
+        _need("models", self, self.gen_repetition_penalty > 0, "gen_repetition_penalty", "must be > 0 (1 = off)")
 
 # %% ../nbs/00_core.ipynb #a46ea45f
 @dataclass
@@ -486,6 +488,16 @@ def get_dtype(pref:str="auto", device:str="cpu"):
     if pref != "auto": return named[pref]
     if device == "cuda": return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.bfloat16 if device == "cpu" and cpu_has_bf16() else torch.float32
+
+def mixed_precision(dtype) -> str:
+    "accelerate's `mixed_precision` name for a compute dtype: `bf16`, `fp16`, else `no` (fp32 or None)"
+    import torch
+    return {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "no")
+
+def precision_dtype(mixed_precision:str):
+    "The compute dtype of an accelerate `mixed_precision` name (`bf16`, `fp16`); None for `no`"
+    import torch
+    return dict(bf16=torch.bfloat16, fp16=torch.float16).get(mixed_precision)
 
 # %% ../nbs/00_core.ipynb #057766c2
 def get_logger(name:str="girl_nb", level:str|int|None=None) -> logging.Logger:

@@ -501,14 +501,14 @@ def run_eval(cfg:RunConfig|None=None, # run config (models, seed, device, dtype,
              judge=None, # a judge object instead of the one `eval.judge` names (tests)
              progress:bool=True) -> dict:
     "Run the evaluation stage: generate, judge every pair in both orders, write metrics, verdicts, the plot and the case study"
-    from girl_nb.sft import _load_gold
+    from girl_nb.simulator import load_gold
     cfg = cfg or RunConfig(); ec = eval_cfg or cfg.eval; out = Path(out); log = get_logger("girl_nb.evaluation")
     lang, jds, t0 = cfg.data.language, dict(jds or {}), time.perf_counter()
     pairs = parse_pairs(ec.pairs, ec.generators)
     used = {n for p in pairs for n in p}; names = [n for n in ec.generators if n in used]  # in eval.generators' order (Fig. 6: base first)
     rows = eval_cvs(_load_rec_test(splits, out), ec.n_cvs, cfg.seed)
     if len(rows) < ec.n_cvs: log.warning(f"only {len(rows)} held-out seekers in rec_test (eval.n_cvs={ec.n_cvs}; the paper judged 200)")
-    gold = _load_gold(gold, out); device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device)
+    gold = load_gold(gold, out); device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device)
     judge = judge or make_judge(ec, out, gold, lang, device, dtype, cfg.models.trust_remote_code)
     judges = [judge] + ([GoldRubricJudge(gold, lang, ec.gold_tie_margin)] if judge.label != "gold" and ec.also_gold and gold is not None else [])
     if judge.label != "gold" and ec.also_gold and gold is None: log.warning("eval.also_gold: no OUT/data/gold (not simulator data): no LLM–gold agreement")
@@ -522,7 +522,8 @@ def run_eval(cfg:RunConfig|None=None, # run config (models, seed, device, dtype,
             texts[n] = {s: jds[n][s] for s in ids}; continue
         log.info(f"generating {len(ids)} JDs with {n} ({gens[n]})")
         got = cached_generate(gens[n], ids, cvs, generation_folder(out, ec.generators[n]), n=1, temperature=0.0, top_p=1.0, max_new_tokens=ec.gen_max_new_tokens,
-                              batch_size=ec.gen_batch_size, seed=cfg.seed, language=lang, device=device, dtype=dtype, progress=progress, backend=cfg)
+                              batch_size=ec.gen_batch_size, seed=cfg.seed, language=lang, device=device, dtype=dtype, progress=progress, backend=cfg,
+                              repetition_penalty=cfg.models.gen_repetition_penalty)
         texts[n] = {s: v[0] for s, v in got.items()}
     t_gen = time.perf_counter() - t0
     items = [dict(pair=f"{a}:{b}", seeker_id=s, cv=cv, a=texts[a][s], b=texts[b][s]) for a, b in pairs for s, cv in rows]
@@ -585,7 +586,8 @@ def compare(cv:str, # the CV
     for m, g in paths.items():
         model = load_generator(g, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code, merge=True)
         tok = load_tokenizer(g, trust_remote_code=cfg.models.trust_remote_code, padding_side="left")
-        res[m] = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens or cfg.eval.gen_max_new_tokens, seed=seed, language=cfg.data.language)[0]
+        res[m] = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens or cfg.eval.gen_max_new_tokens, seed=seed, language=cfg.data.language,
+                             repetition_penalty=cfg.models.gen_repetition_penalty)[0]
         del model
     return res
 

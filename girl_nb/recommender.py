@@ -261,7 +261,8 @@ def generated_jds(cfg:RunConfig, out:Path, seekers:dict[str, str], rows:dict[str
         res[row] = cached_generate(path, ids, [seekers[s] for s in ids], generation_folder(out, gen), n=n,
                                    temperature=rc.gen_temperature, top_p=rc.gen_top_p, max_new_tokens=rc.gen_max_new_tokens,
                                    batch_size=rc.gen_batch_size, seed=cfg.seed, language=cfg.data.language,
-                                   device=dev, dtype=get_dtype(cfg.dtype, dev), progress=progress, backend=cfg)
+                                   device=dev, dtype=get_dtype(cfg.dtype, dev), progress=progress, backend=cfg,
+                                   repetition_penalty=cfg.models.gen_repetition_penalty)
     return res
 
 # %% ../nbs/05_recommender.ipynb #a4cc6dcf
@@ -405,13 +406,14 @@ def run_rec(cfg:RunConfig|None=None, # run config; its `rec` section drives the 
 # %% ../nbs/05_recommender.ipynb #0f48a3b4
 def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
               generator:str, encoder:str="all-minilm-l6-v2", k:int=10, max_new_tokens:int=320, device:str="cpu",
-              cache_dir:str|Path|None=None, language:str="en") -> dict:
+              cache_dir:str|Path|None=None, language:str="en",
+              repetition_penalty:float=1.0) -> dict: # θ of `repetition_penalise` (1 = off)
     "The generated JD for `cv` and the `k` jobs of `jobs` nearest to it"
     from girl_nb.core import load_generator, load_tokenizer, girl_home
     from girl_nb.sft import generate_jds
     if not jobs: raise ValueError("no jobs to recommend from")
     model, tok = load_generator(generator, device=device, merge=True), load_tokenizer(generator, padding_side="left")
-    jd = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens, language=language)[0]
+    jd = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens, language=language, repetition_penalty=repetition_penalty)[0]
     cache = EmbeddingCache(cache_dir or girl_home()/"cache"/"embeddings", encoder, device=device)
     P = cache([j["jd"] for j in jobs], progress=False); q = cache([jd], progress=False)
     idx, sc = top_k(q, P, k)
@@ -429,6 +431,7 @@ def add_rec_cli(subparsers):
     r.add_argument("--jobs", required=True, help="jobs file (.jsonl/.json/.csv/.parquet) or folder with job_id and jd")
     r.add_argument("-k", type=int, default=10, help="jobs to return"); r.add_argument("--encoder", default="all-minilm-l6-v2")
     r.add_argument("--max-new-tokens", type=int, default=320); r.add_argument("--device", default="cpu")
+    r.add_argument("--repetition-penalty", type=float, default=1.0, help="CTRL repetition penalty θ of the generated JD; 1 = off (default)")
     r.set_defaults(func=recommend_cli)
 
 def rec_cli(args) -> int:
@@ -445,7 +448,8 @@ def recommend_cli(args) -> int:
     if args.k < 1: raise ValueError(f"-k must be >= 1, got {args.k}")
     jobs, probs = validate_jobs(read_records(args.jobs), str(args.jobs))
     if probs: get_logger().warning(f"{len(probs)} job rows skipped: " + "; ".join(map(str, probs[:3])))
-    r = recommend(read_text_arg(args.cv, "CV", check=True), jobs, args.model, args.encoder, args.k, args.max_new_tokens, args.device)
+    r = recommend(read_text_arg(args.cv, "CV", check=True), jobs, args.model, args.encoder, args.k, args.max_new_tokens, args.device,
+                  repetition_penalty=args.repetition_penalty)
     print("=== generated JD ===\n" + r["generated_jd"] + f"\n\n=== {len(r['jobs'])} nearest jobs ===")
     for i, j in enumerate(r["jobs"], 1): print(f"{i:2d}. {j['score']:.3f}  {j['job_id']}  {j['jd'].splitlines()[0][:100]}")
     return 0

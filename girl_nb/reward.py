@@ -274,8 +274,8 @@ def plot_gold_scatter(u, g, path:str|Path, u_gen=None, g_gen=None) -> Path:
 def _load_data(splits, gold, out:Path):
     "The `rm` split and the gold judge (or None) from arguments or OUT/data"
     from girl_nb.data import run_split
-    from girl_nb.sft import _load_gold
-    return list(run_split(splits, out, "rm")), _load_gold(gold, out)
+    from girl_nb.simulator import load_gold
+    return list(run_split(splits, out, "rm")), load_gold(gold, out)
 
 # %% ../nbs/03_reward.ipynb #eb866816
 def split_seekers(rows:list[dict], eval_share:float=0.1, seed:int=0) -> tuple[list[dict], list[dict]]:

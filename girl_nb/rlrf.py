@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 from .core import (add_config_args, ConfigError, RunConfig, RLRFConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
+                          mixed_precision, precision_dtype,
                           load_generator, load_tokenizer, plt_agg, seed_everything, stage_dir, write_json, write_metrics)
 
 # %% auto #0
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
            'AdaptiveKL', 'RunningMoments', 'whiten', 'pack_rollout', 'token_logprobs', 'Critic', 'load_critic',
-           'reward_model_scorer', 'iteration_indices', 'RLRF', 'cut_cv', 'rollout_model', 'last_checkpoint',
-           'make_actor', 'save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf',
-           'add_rlrf_cli', 'rlrf_cli']
+           'reward_model_scorer', 'iteration_indices', 'RLRF', 'cut_cv', 'rollout_model', 'refresh_rollout_model',
+           'last_checkpoint', 'make_actor', 'save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf',
+           'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
 
 # %% ../nbs/04_rlrf.ipynb #b91844c7
 def kl_estimate(logp, # log π_θ(v_j | C, v_<j) of each JD token under the actor, (B, T)
@@ -259,12 +260,30 @@ def rollout_model(actor, # the actor: a PEFT model (adapters get merged) or a pl
     if hasattr(m, "merge_and_unload"): m = m.merge_and_unload()
     return (m.to(dtype) if dtype is not None else m).eval().requires_grad_(False)
 
+def refresh_rollout_model(sampler, # a model made by `rollout_model(actor, ...)`
+                          actor): # the same actor, trained since
+    "Write `actor`'s current weights, LoRA merged in (W + BA·α/r), into `sampler` in place: no second copy of the actor"
+    import torch
+    from peft.tuners.lora import LoraLayer
+    sp = dict(sampler.named_parameters())
+    with torch.no_grad():
+        if not hasattr(actor, "peft_config"):                 # full fine-tuning: every weight moves
+            for n, p in actor.named_parameters(): sp[n].copy_(p)
+            return sampler
+        for n, mod in actor.get_base_model().named_modules():  # LoRA: only the wrapped layers' merged weights move
+            if isinstance(mod, LoraLayer):
+                w = mod.get_base_layer().weight
+                sp[f"{n}.weight"].copy_(w + sum((mod.get_delta_weight(a) for a in mod.active_adapters if a in mod.lora_A), torch.zeros_like(w)))
+    return sampler
+
 @patch
 def _sampler(self:RLRF):
-    "The model rollouts are sampled with: a merged copy in the run's dtype (`rollout_merge`) or the actor itself"
+    "The model rollouts are sampled with: a merged copy in the run's dtype, built once and refreshed in place (`rollout_merge`), or the actor itself"
     actor = self.acc.unwrap_model(self.actor)
     if not self.rc.rollout_merge: return actor
-    return rollout_model(actor, dict(bf16=torch.bfloat16, fp16=torch.float16).get(self.acc.mixed_precision))
+    if getattr(self, "_rollout", None) is None: self._rollout = rollout_model(actor, precision_dtype(self.acc.mixed_precision))
+    else: refresh_rollout_model(self._rollout, actor)
+    return self._rollout
 
 @patch
 def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
@@ -584,9 +603,9 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
                folder:str|Path|None=None, # where logs and checkpoints go (None: nothing written)
               ) -> RLRF:
     "The `RLRF` trainer of run `out`: actor (+ reference) from OUT/sft, scorer and critic from OUT/reward, the RL split's CVs"
-    from girl_nb.sft import _load_gold
+    from girl_nb.simulator import load_gold
     out = Path(out); rc = rc or cfg.rlrf
-    rows, gold = _rl_rows(splits, out), _load_gold(gold, out)
+    rows, gold = _rl_rows(splits, out), load_gold(gold, out)
     sft_dir, reward_dir = out/"sft", out/"reward"
     _check_stage(sft_dir, "SFT generator", f"girl sft --out {out}"); _check_stage(reward_dir, "reward model", f"girl reward --out {out}")
     device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); seed_everything(cfg.seed)
@@ -601,9 +620,8 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
         scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
     order = np.random.default_rng(cfg.seed).permutation(len(rows)); n_ev = min(rc.n_eval_cvs, len(rows) - 1)
     ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
-    mp = {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "no")
     return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], [r["seeker_id"] for r in trn], [r["cv"] for r in ev],
-                [r["seeker_id"] for r in ev], gold, folder, cfg.seed, cfg.data.language, mp, device == "cpu", ref)
+                [r["seeker_id"] for r in ev], gold, folder, cfg.seed, cfg.data.language, mixed_precision(dtype), device == "cpu", ref)
 
 # %% ../nbs/04_rlrf.ipynb #35df69be
 def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None

@@ -12,9 +12,10 @@ from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field
 
 # %% auto #0
 __all__ = ['INSTRUCTIONS', 'SYSTEM', 'JD_PARTS', 'GEN_BACKENDS', 'build_prompt', 'toy_sft_rows', 'jd_parts', 'jd_format_ok',
-           'fit_pair', 'sft_rows', 'split_by_seeker', 'make_trainer', 'generate_jds', 'eval_generator', 'GenBackend',
-           'HFBackend', 'VLLMBackend', 'make_backend', 'resolve_generator', 'generation_folder', 'cached_generate',
-           'save_generator', 'model_card', 'plot_losses', 'run_sft', 'add_sft_cli', 'sft_cli', 'generate_cli']
+           'fit_pair', 'sft_rows', 'split_by_seeker', 'make_trainer', 'repetition_penalise', 'generate_jds',
+           'eval_generator', 'GenBackend', 'HFBackend', 'VLLMBackend', 'make_backend', 'resolve_generator',
+           'generation_folder', 'cached_generate', 'save_generator', 'model_card', 'plot_losses', 'run_sft',
+           'add_sft_cli', 'sft_cli', 'generate_cli']
 
 # %% ../nbs/02_sft.ipynb #f8c4c961
 INSTRUCTIONS = dict(
@@ -200,6 +201,16 @@ def _next_token(logits, # (B, V) float logits of the last position
         logits = torch.full_like(logits, float("-inf")).scatter(-1, si, sl)
     return torch.multinomial(logits.softmax(-1), 1)[:, 0]
 
+# %% ../nbs/02_sft.ipynb #64cedfb6
+def repetition_penalise(logits, # (B, V) float logits
+                        ids, # (B, T) token ids already in each row (prompt and completion)
+                        penalty:float=1.0): # θ: 1 = off, > 1 discourages repeats
+    "CTRL's repetition penalty as HF and vLLM apply it: seen tokens' logits divided by θ when positive, multiplied when not"
+    import torch
+    if penalty == 1.0: return logits
+    s = logits.gather(1, ids)
+    return logits.scatter(1, ids, torch.where(s > 0, s / penalty, s * penalty))
+
 # %% ../nbs/02_sft.ipynb #8c549618
 def _left_pad(enc:list[list[int]], pad:int):
     "Prompt ids left-padded into `ids`, `mask` and `pos` (position ids counted from each prompt's start), each (B, L)"
@@ -210,7 +221,8 @@ def _left_pad(enc:list[list[int]], pad:int):
     return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
 
 # %% ../nbs/02_sft.ipynb #c3c44dca
-def _gen_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int, temperature:float=0.0, top_p:float=1.0) -> list[list[int]]:
+def _gen_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int, temperature:float=0.0, top_p:float=1.0,
+               repetition_penalty:float=1.0) -> list[list[int]]:
     "New token ids for one batch of prompt ids, each up to and including its EOS"
     import torch, warnings
     dev = model.device
@@ -218,11 +230,14 @@ def _gen_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int,
     kv = _kv_cache(model.config.get_text_config().num_hidden_layers, ids.shape[1] + max_new_tokens)
     out, live, done = [[] for _ in enc], list(range(len(enc))), torch.zeros(len(enc), dtype=torch.bool)
     x, pos = ids, pos
+    seen = torch.where(mask.bool(), ids, ids[:, -1:]) if repetition_penalty != 1.0 else None  # (B, L): pads stand in as the last prompt token
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated")
         for t in range(max_new_tokens):
             logits = model(input_ids=x, attention_mask=mask, position_ids=pos, past_key_values=kv, use_cache=True, logits_to_keep=1).logits
-            nxt = _next_token(logits[:, -1].float(), temperature, top_p).cpu()   # (b,)
+            lg = logits[:, -1].float()
+            if seen is not None: lg = repetition_penalise(lg, seen, repetition_penalty)
+            nxt = _next_token(lg, temperature, top_p).cpu()   # (b,)
             for j, (i, tk) in enumerate(zip(live, nxt.tolist())):
                 if not done[j]: out[i].append(tk)
             done |= nxt == eos
@@ -231,9 +246,11 @@ def _gen_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int,
                 keep = (~done).nonzero()[:, 0]; kd = keep.to(dev)
                 live, done, nxt = [live[j] for j in keep.tolist()], done[keep], nxt[keep]
                 mask, pos = mask[kd], pos[kd]
+                if seen is not None: seen = seen[kd]
                 for l in kv.layers: l.batch_select_indices(kd)
             x, pos = nxt.to(dev)[:, None], pos[:, -1:] + 1                   # (b, 1)
             mask = torch.cat([mask, mask.new_ones(len(live), 1)], 1)        # (b, L + t + 1)
+            if seen is not None: seen = torch.cat([seen, x], 1)
     return out
 
 # %% ../nbs/02_sft.ipynb #8ed87fc3
@@ -245,6 +262,7 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
                  seed:int=0, # sampling seed (a forked RNG: the caller's state is untouched)
                  language:str="en",
                  return_ids:bool=False, # also return prompt and completion token ids
+                 repetition_penalty:float=1.0, # θ of `repetition_penalise` (1 = off; never for PPO rollouts)
                 ):
     "JDs for `cvs`: batched by prompt length, left-padded, finished rows leave the batch at EOS"
     import torch
@@ -259,19 +277,21 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
         torch.manual_seed(seed)
         for b in range(0, len(order), batch_size):
             idx = order[b:b+batch_size]
-            new = _gen_batch(model, [enc[i] for i in idx], tokenizer.eos_token_id, tokenizer.pad_token_id, max_new_tokens, temperature, top_p)
+            new = _gen_batch(model, [enc[i] for i in idx], tokenizer.eos_token_id, tokenizer.pad_token_id, max_new_tokens, temperature, top_p,
+                             repetition_penalty)
             for i, c in zip(idx, new): comp[i] = _until_eos(c, tokenizer.eos_token_id, tokenizer.pad_token_id)
     model.train(was_training)
     texts = [tokenizer.decode(c, skip_special_tokens=True).strip() for c in comp]
     return (texts, enc, comp) if return_ids else texts
 
 # %% ../nbs/02_sft.ipynb #e60ce9f3
-def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str], sft_cfg:SFTConfig, gold=None, seed:int=0, language:str="en") -> dict:
+def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str], sft_cfg:SFTConfig, gold=None, seed:int=0, language:str="en",
+                   repetition_penalty:float=1.0) -> dict:
     "Generate one JD per CV; format rate, mean gold score, tokens/s and the texts"
     t0 = time.perf_counter()
     texts, _, comp = generate_jds(model, tokenizer, cvs, temperature=sft_cfg.gen_temperature, top_p=sft_cfg.gen_top_p,
                                   max_new_tokens=sft_cfg.gen_max_new_tokens, batch_size=sft_cfg.gen_batch_size, seed=seed,
-                                  language=language, return_ids=True)
+                                  language=language, return_ids=True, repetition_penalty=repetition_penalty)
     secs, ntok = time.perf_counter() - t0, sum(map(len, comp))
     res = dict(format_rate=sum(map(jd_format_ok, texts)) / max(len(texts), 1), tokens_per_s=ntok / max(secs, 1e-9),
                mean_tokens=ntok / max(len(texts), 1), texts=texts)
@@ -292,7 +312,8 @@ class GenBackend:
                  temperature:float=0.0, # 0 = greedy
                  top_p:float=1.0, max_new_tokens:int=200,
                  seed:int=0, # sampling seed
-                 language:str="en") -> list[list[str]]:
+                 language:str="en",
+                 repetition_penalty:float=1.0) -> list[list[str]]: # θ of `repetition_penalise`; 1 = off
         "`n` JDs for each CV in `cvs`, as one list per CV"
         raise NotImplementedError
     def __repr__(self): return f"{type(self).__name__}(name={self.name!r})"
@@ -319,10 +340,10 @@ class HFBackend(GenBackend):
         return cls(load_generator(path, dtype=dtype, device=device, trust_remote_code=trust_remote_code, merge=True),
                    load_tokenizer(path, trust_remote_code=trust_remote_code, padding_side="left"), batch_size)
 
-    def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en") -> list[list[str]]:
+    def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en", repetition_penalty=1.0) -> list[list[str]]:
         "`n` JDs for each CV in `cvs`, as one list per CV"
         texts = generate_jds(self.model, self.tokenizer, cvs, n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                             batch_size=self.batch_size, seed=seed, language=language)
+                             batch_size=self.batch_size, seed=seed, language=language, repetition_penalty=repetition_penalty)
         return [texts[i:i+n] for i in range(0, len(texts), n)]
 
 # %% ../nbs/02_sft.ipynb #d5ae5a5f
@@ -370,13 +391,13 @@ class VLLMBackend(GenBackend):
         self.llm = vllm.LLM(model=str(self.base), tokenizer=str(tok_dir), dtype=_vllm_dtype(dtype), seed=seed, trust_remote_code=trust_remote_code,
                             gpu_memory_utilization=gpu_memory_utilization, **kw, **llm_kw)
 
-    def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en") -> list[list[str]]:
+    def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en", repetition_penalty=1.0) -> list[list[str]]:
         "`n` JDs for each CV in `cvs`, as one list per CV"
         tok, cvs = self.tokenizer, [cvs] if isinstance(cvs, str) else list(cvs)
         prompts = [dict(prompt_token_ids=_ids(tok, build_prompt(cv, tok, language))) for cv in cvs]
         greedy = temperature <= 0
         sp = self.sampling_params(n=n, temperature=0.0 if greedy else temperature, top_p=1.0 if greedy else top_p, max_tokens=max_new_tokens,
-                                  seed=seed, stop_token_ids=[tok.eos_token_id])
+                                  seed=seed, stop_token_ids=[tok.eos_token_id], repetition_penalty=repetition_penalty)
         outs = self.llm.generate(prompts, sp, lora_request=self.lora, use_tqdm=False)
         if len(outs) != len(cvs) or any(len(o.outputs) != n for o in outs):
             raise RuntimeError(f"vLLM answered {len(outs)} requests for {len(cvs)} CVs ({n} JDs each)")
@@ -451,6 +472,7 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
                     chunk:int=64, # CVs per saved chunk
                     progress:bool=True,
                     backend:str|RunConfig|ModelsConfig="hf", # `hf`, `vllm`, or a config whose `models.gen_backend` picks
+                    repetition_penalty:float=1.0, # θ of `repetition_penalise` (1 = off)
                    ) -> dict[str, list[str]]:
     "`n` JDs for each (seeker, CV) from `generator`, reusing and extending the cache in `folder`"
     import datasets
@@ -461,6 +483,7 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
     settings = dict(n=n, temperature=temperature, top_p=1.0 if greedy else top_p, max_new_tokens=max_new_tokens, language=language,
                     seed=0 if greedy else seed, dtype=str(dtype or "float32").replace("torch.", ""))
     if name != "hf": settings |= dict(backend=name, dtype=_vllm_dtype(dtype))  # `hf` keeps its old fingerprints
+    if repetition_penalty != 1.0: settings["repetition_penalty"] = repetition_penalty   # and so does θ = 1
     fp = _fingerprint(generator, settings); folder = Path(folder)/fp; folder.mkdir(parents=True, exist_ok=True)
     write_json(folder/"girl_generations.json", dict(generator=str(generator), backend=name, settings=settings, fingerprint=fp))
     got = {}
@@ -477,7 +500,7 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
         for c0 in range(0, len(todo), chunk):
             idx = todo[c0:c0+chunk]
             jds = gen.generate([cvs[i] for i in idx], n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                               seed=seed + c0, language=language)
+                               seed=seed + c0, language=language, repetition_penalty=repetition_penalty)
             rows = [dict(key=keys[i], seeker_id=seeker_ids[i], jds=jds[j]) for j, i in enumerate(idx)]
             tmp = folder/"parts"/f".{c0:08d}.tmp"; tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
             os.replace(tmp, folder/"parts"/f"{len(list((folder/'parts').glob('*.jsonl'))):06d}.jsonl")
@@ -539,14 +562,6 @@ def _load_split(splits, out:Path):
     from girl_nb.data import run_split
     return run_split(splits, out, "sft")
 
-def _load_gold(gold, out:Path):
-    "A gold judge object, one loaded from a folder, OUT/data/gold when it exists, or None"
-    if gold is None and (out/"data"/"gold").exists(): gold = out/"data"/"gold"
-    if isinstance(gold, (str, Path)):
-        from girl_nb.simulator import GoldJudge
-        gold = GoldJudge.load(gold)
-    return gold
-
 # %% ../nbs/02_sft.ipynb #e3b26359
 def _prepare(cfg:RunConfig, sft_cfg:SFTConfig, splits, out:Path):
     "Tokenizer, fitted train/eval rows, counts and the held-out evaluation CVs"
@@ -563,9 +578,10 @@ def _prepare(cfg:RunConfig, sft_cfg:SFTConfig, splits, out:Path):
 def _eval_cached(path:Path, name:str, tok, ev, sft_cfg, gold, cfg, device, dtype, reuse:bool=True) -> dict:
     "Evaluate generator `name` on the held-out CVs; with `reuse`, take `path` when it holds the same CVs and settings"
     key = dict(model=str(name), cvs=[c for _, c in ev], gen=[sft_cfg.gen_max_new_tokens, sft_cfg.gen_temperature, sft_cfg.gen_top_p], gold=gold is not None)
+    if (rp := cfg.models.gen_repetition_penalty) != 1.0: key["repetition_penalty"] = rp  # 1 = off keeps earlier keys
     if reuse and path.exists() and (old := json.loads(path.read_text())).get("key") == key: return old["result"]
     model = load_generator(name, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code, merge=True)  # merged: faster
-    res = eval_generator(model, tok, [s for s, _ in ev], [c for _, c in ev], sft_cfg, gold, cfg.seed, cfg.data.language)
+    res = eval_generator(model, tok, [s for s, _ in ev], [c for _, c in ev], sft_cfg, gold, cfg.seed, cfg.data.language, rp)
     write_json(path, dict(key=key, result=res)); return res
 
 # %% ../nbs/02_sft.ipynb #22b206ec
@@ -595,7 +611,8 @@ def run_sft(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, 
     "Run the SFT stage: train on matched pairs, save an HF folder to OUT/sft, write and return its metrics"
     cfg = cfg or RunConfig(); sft_cfg = sft_cfg or cfg.sft
     out = Path(out); sdir = stage_dir(out, "sft"); log = get_logger("girl_nb.sft")
-    device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); gold = _load_gold(gold, out)
+    from girl_nb.simulator import load_gold
+    device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); gold = load_gold(gold, out)
     tok, train, held, st, ev = _prepare(cfg, sft_cfg, splits, out)
     log.info(f"{len(train)} train pairs, {len(held)} held-out pairs, {len(ev)} evaluation CVs, {st['n_truncated']} CVs truncated")
     tr, eval_loss = _train(cfg, sft_cfg, tok, train, held, sdir, resume, device, dtype, callbacks)
@@ -638,6 +655,7 @@ def add_sft_cli(subparsers):
     g.add_argument("-n", type=int, default=1, help="JDs to generate (default 1)")
     g.add_argument("--temperature", type=float, default=0.7, help="sampling temperature; 0 = greedy (default 0.7)")
     g.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass (default 0.9)")
+    g.add_argument("--repetition-penalty", type=float, default=1.0, help="CTRL repetition penalty θ (HF/vLLM semantics); 1 = off (default)")
     g.add_argument("--max-new-tokens", type=int, default=200); g.add_argument("--seed", type=int, default=0)
     g.add_argument("--language", choices=list(INSTRUCTIONS), default="en", help="instruction language of the prompt")
     g.add_argument("--dtype", choices=["auto", "bf16", "fp32"], default="auto"); g.add_argument("--device", default="auto")
@@ -657,10 +675,11 @@ def sft_cli(args) -> int:
 def generate_cli(args) -> int:
     "`girl generate`: print `-n` JDs for the CV in `--cv` (a file, or - for stdin)"
     if args.n < 1: raise ValueError(f"-n: must be >= 1, got {args.n}")
+    if args.repetition_penalty <= 0: raise ValueError(f"--repetition-penalty: must be > 0 (1 = off), got {args.repetition_penalty}")
     cv = _check_text(read_text_arg(args.cv, "--cv"), f"--cv {args.cv}")
     device = get_device(args.device)
     gen = make_backend(args.backend, args.model, dtype=get_dtype(args.dtype, device), device=device, seed=args.seed)
     jds = gen.generate([cv], n=args.n, temperature=args.temperature, top_p=args.top_p,
-                       max_new_tokens=args.max_new_tokens, seed=args.seed, language=args.language)[0]
+                       max_new_tokens=args.max_new_tokens, seed=args.seed, language=args.language, repetition_penalty=args.repetition_penalty)[0]
     for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
     return 0

@@ -16,7 +16,7 @@ import numpy as np
 __all__ = ['DEFAULT_WINDOWS', 'EDU_NAMES', 'SMAX', 'TMAX', 'UTILITY_WEIGHTS', 'THETA', 'POPULATIONS', 'snapshot_dir',
            'edu_rule_en', 'edu_rule_zh', 'wages_rule_zh', 'tokens', 'Snapshot', 'load_snapshot', 'wage_at', 'edu_fit',
            'exp_fit', 'sal_fit', 'loc_fit', 'utility', 'parse_education', 'parse_experience', 'parse_salary',
-           'parse_jd', 'GoldJudge', 'SimData', 'simulate']
+           'parse_jd', 'GoldJudge', 'SimData', 'simulate', 'load_gold']
 
 # %% ../nbs/01a_simulator.ipynb #5a667a85
 DEFAULT_WINDOWS = dict(sft=("2023-04-01","2023-04-30"), rm=("2023-05-01","2023-05-07"),
@@ -985,3 +985,10 @@ def rekey(self:GoldJudge, seeker_map:dict, job_map:dict) -> GoldJudge:
     s = [seeker_map.get(x, x) for x in self.seeker_ids]
     return GoldJudge(self.language, s, self.sk, [job_map.get(x, x) for x in self.job_ids], self.jb, self.job_titles, self.companies,
                      {seeker_map.get(k, k): v for k, v in self.pii.items()})
+
+# %% ../nbs/01a_simulator.ipynb #23455bd0
+def load_gold(gold=None, # a `GoldJudge`, a folder written by `GoldJudge.save`, or None
+              out=None) -> GoldJudge|None: # run folder: None `gold` means OUT/data/gold when it exists
+    "The gold judge a stage measures with: `gold` itself, loaded from its folder, OUT/data/gold, or None (not simulator data)"
+    if gold is None and out is not None and (Path(out)/"data"/"gold").exists(): gold = Path(out)/"data"/"gold"
+    return GoldJudge.load(gold) if isinstance(gold, (str, Path)) else gold
