@@ -484,6 +484,7 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
                     seed=0 if greedy else seed, dtype=str(dtype or "float32").replace("torch.", ""))
     if name != "hf": settings |= dict(backend=name, dtype=_vllm_dtype(dtype))  # `hf` keeps its old fingerprints
     if repetition_penalty != 1.0: settings["repetition_penalty"] = repetition_penalty   # and so does θ = 1
+    rp = dict(repetition_penalty=repetition_penalty) if repetition_penalty != 1.0 else {}  # backends written before θ keep working
     fp = _fingerprint(generator, settings); folder = Path(folder)/fp; folder.mkdir(parents=True, exist_ok=True)
     write_json(folder/"girl_generations.json", dict(generator=str(generator), backend=name, settings=settings, fingerprint=fp))
     got = {}
@@ -500,7 +501,7 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
         for c0 in range(0, len(todo), chunk):
             idx = todo[c0:c0+chunk]
             jds = gen.generate([cvs[i] for i in idx], n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                               seed=seed + c0, language=language, repetition_penalty=repetition_penalty)
+                               seed=seed + c0, language=language, **rp)
             rows = [dict(key=keys[i], seeker_id=seeker_ids[i], jds=jds[j]) for j, i in enumerate(idx)]
             tmp = folder/"parts"/f".{c0:08d}.tmp"; tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
             os.replace(tmp, folder/"parts"/f"{len(list((folder/'parts').glob('*.jsonl'))):06d}.jsonl")

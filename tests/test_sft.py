@@ -216,11 +216,11 @@ def test_vllm_backend_plain_model(tok, vllm_stub):
     assert isinstance(vb, sft.VLLMBackend) and vb.lora is None
     assert vllm_stub["llm"] == [dict(model=str(sft.resolve_model("tiny")), tokenizer=str(sft.resolve_model("tiny")), dtype="float16", seed=3,
                                      trust_remote_code=False, gpu_memory_utilization=0.9, max_model_len=1024)]
-    got = vb.generate(CVS, n=1, temperature=0.0, top_p=0.5, max_new_tokens=9, seed=4, language="zh")  # greedy: top_p is 1
+    got = vb.generate(CVS, n=1, temperature=0.0, top_p=0.5, max_new_tokens=9, seed=4, language="zh", repetition_penalty=1.15)  # greedy: top_p is 1
     call = vllm_stub["generate"][0]
     enc = [tok(build_prompt(cv, tok, "zh"), add_special_tokens=False)["input_ids"] for cv in CVS]
     assert call["prompts"] == [dict(prompt_token_ids=e) for e in enc] and call["lora"] is None
-    assert call["params"] == dict(n=1, temperature=0.0, top_p=1.0, max_tokens=9, seed=4, stop_token_ids=[tok.eos_token_id])
+    assert call["params"] == dict(n=1, temperature=0.0, top_p=1.0, max_tokens=9, seed=4, stop_token_ids=[tok.eos_token_id], repetition_penalty=1.15)
     assert got == [_stub_jds(tok, e, 1) for e in enc]
 
 
@@ -236,7 +236,7 @@ def test_vllm_backend_lora_adapter_and_config(tok, vllm_stub, tmp_path):
     got = vb.generate(CVS[:3], n=2, temperature=0.9, top_p=0.8, max_new_tokens=5, seed=2)
     call = vllm_stub["generate"][0]
     assert (call["lora"].lora_name, call["lora"].lora_int_id, call["lora"].lora_path) == ("girl_nb", 1, str(ad))
-    assert call["params"] == dict(n=2, temperature=0.9, top_p=0.8, max_tokens=5, seed=2, stop_token_ids=[tok.eos_token_id])
+    assert call["params"] == dict(n=2, temperature=0.9, top_p=0.8, max_tokens=5, seed=2, stop_token_ids=[tok.eos_token_id], repetition_penalty=1.0)
     assert got == [_stub_jds(tok, p["prompt_token_ids"], 2) for p in call["prompts"]] and len(got) == 3
     assert [tok.decode(p["prompt_token_ids"]) for p in call["prompts"]] == [build_prompt(cv, tok) for cv in CVS[:3]]
     with pytest.raises(TypeError, match="loads its own weights"): sft.make_backend(cfg, peft_model)
@@ -280,3 +280,15 @@ def test_generate_cli_backend(vllm_stub, tmp_path, capsys):
     assert a.func(a) == 0 and capsys.readouterr().out.count("=== JD") == 2
     assert vllm_stub["generate"][0]["params"]["n"] == 2 and vllm_stub["llm"][0]["dtype"] == "float32"
     with pytest.raises(SystemExit): ap.parse_args(["generate", "--model", "tiny", "--cv", "-", "--backend", "tgi"])
+
+
+def test_cached_generate_repetition_penalty(tok, tmp_path):
+    "θ != 1 gets a cache folder of its own and the JDs of `generate_jds` with the same θ; θ = 1 keeps the old fingerprint"
+    ids = [f"s{i}" for i in range(len(CVS))]
+    g1 = sft.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, repetition_penalty=1.0)
+    g5 = sft.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, repetition_penalty=5.0)
+    assert len(list(tmp_path.iterdir())) == 2 and g1 != g5
+    want = generate_jds(load_generator("tiny"), tok, CVS, max_new_tokens=6, repetition_penalty=5.0)
+    assert g5 == {s: [t] for s, t in zip(ids, want)}
+    with pytest.raises(ValueError, match="gen_repetition_penalty: must be > 0"):
+        from_dict(RunConfig, dict(models=dict(gen_repetition_penalty=0)))
