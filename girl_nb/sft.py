@@ -267,6 +267,7 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
     "JDs for `cvs`: batched by prompt length, left-padded, finished rows leave the batch at EOS"
     import torch
     _check_pad(tokenizer)
+    if repetition_penalty <= 0: raise ValueError(f"repetition_penalty: must be > 0 (1 = off), got {repetition_penalty}")
     cvs = [cvs] if isinstance(cvs, str) else list(cvs)
     enc = [_ids(tokenizer, build_prompt(cv, tokenizer, language)) for cv in cvs for _ in range(n)]
     order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))  # longest first: similar lengths share a batch
@@ -483,8 +484,8 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
     settings = dict(n=n, temperature=temperature, top_p=1.0 if greedy else top_p, max_new_tokens=max_new_tokens, language=language,
                     seed=0 if greedy else seed, dtype=str(dtype or "float32").replace("torch.", ""))
     if name != "hf": settings |= dict(backend=name, dtype=_vllm_dtype(dtype))  # `hf` keeps its old fingerprints
-    if repetition_penalty != 1.0: settings["repetition_penalty"] = repetition_penalty   # and so does θ = 1
-    rp = dict(repetition_penalty=repetition_penalty) if repetition_penalty != 1.0 else {}  # backends written before θ keep working
+    rp = dict(repetition_penalty=repetition_penalty) if repetition_penalty != 1.0 else {}  # θ = 1: old fingerprints, and backends written before θ
+    settings |= rp
     fp = _fingerprint(generator, settings); folder = Path(folder)/fp; folder.mkdir(parents=True, exist_ok=True)
     write_json(folder/"girl_generations.json", dict(generator=str(generator), backend=name, settings=settings, fingerprint=fp))
     got = {}
