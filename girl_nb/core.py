@@ -54,6 +54,7 @@ class DataConfig:
     rm_neg_per_cv: int = cfg_field(1, "Mismatched jobs per reward-model CV")
     rl_cvs: int = cfg_field(256, "CVs for reinforcement learning (seekers not in SFT/RM)")
     rec_pairs: int = cfg_field(4000, "Labelled pairs in the enhanced-recommendation windows (train/val/test)")
+    rec_density: float = cfg_field(1.0, "k in [1, 10]: each rec seeker gets k x Table I's interactions (~6k train, 2k val, 2k test), so the same rec_pairs come from k x fewer CVs to generate JDs for")
     hard_negative_rate: float = cfg_field(0.5, "Share of negatives drawn from related occupations")
     label_noise: float = cfg_field(0.05, "Probability that a recruiter's matched/mismatched label flips")
     cold_start_rate: float = cfg_field(0.2, "Share of rec-test seekers with no rec-train interaction")

@@ -23,7 +23,7 @@ def simulate_tables(cfg:RunConfig):
     sim = simulate(sft_pairs=d.sft_pairs, rm_cvs=d.rm_cvs, rl_cvs=d.rl_cvs, rec_pairs=d.rec_pairs, n_jobs=d.n_jobs,
                    rm_pos_per_cv=d.rm_pos_per_cv, rm_neg_per_cv=d.rm_neg_per_cv, language=d.language, seed=cfg.seed,
                    hard_negative_rate=d.hard_negative_rate, label_noise=d.label_noise, cold_start_rate=d.cold_start_rate,
-                   pii_rate=d.pii_rate, windows={k: tuple(v) for k, v in d.windows.items()})
+                   pii_rate=d.pii_rate, windows={k: tuple(v) for k, v in d.windows.items()}, rec_density=d.rec_density)
     return sim.seekers, sim.jobs, sim.interactions, sim.gold
 
 # %% ../nbs/01b_data_stage.ipynb #3e2e4c19

@@ -807,16 +807,17 @@ def _times(rng:np.random.Generator, window:tuple, n:int) -> np.ndarray:
     return a + rng.integers(0, span, n).astype('timedelta64[s]')
 
 # %% ../nbs/01a_simulator.ipynb #6673e429
-def _rec_plan(rec_pairs:int, cold_start_rate:float, rng:np.random.Generator) -> tuple:
+def _rec_plan(rec_pairs:int, cold_start_rate:float, rng:np.random.Generator,
+              density:float=1.0) -> tuple: # k: each seeker gets ~6k train, 2k val, 2k test interactions
     "Per rec seeker: counts of (train, val, test) interactions and cold flags, Table I proportions"
     n_val = round(.0946 * rec_pairs); n_test = round(.1312 * rec_pairs); n_train = rec_pairs - n_val - n_test
-    W = max(1, round(n_train / 6)); T = max(1, round(n_test / 2)) if n_test else 0
+    W = max(1, round(n_train / (6 * density))); T = max(1, round(n_test / (2 * density))) if n_test else 0
     C = min(T, round(cold_start_rate * T)); Tw = min(T - C, W)
     def spread(total, k):   # `total` items over k seekers as evenly as possible, the remainder to random seekers
         c = np.full(k, total // k if k else 0); c[rng.choice(k, total - c.sum(), replace=False)] += 1
         return c
     cnt = np.zeros((W + C, 3), int); cnt[:W, 0] = spread(n_train, W)
-    V = min(W, max(1, round(n_val / 2))) if n_val else 0
+    V = min(W, max(1, round(n_val / (2 * density)))) if n_val else 0
     cnt[rng.choice(W, V, replace=False), 1] = spread(n_val, V)
     test_rows = np.concatenate([rng.choice(W, Tw, replace=False), np.arange(W, W + C)]).astype(int)
     cnt[test_rows, 2] = spread(n_test, len(test_rows))
@@ -836,9 +837,10 @@ class SimData:
 def _feedback(snap, sk, jb, rows, n_pos, n_neg, rng, hard_negative_rate, label_noise):
     "Labelled interactions (seeker row, job, label) for seekers `rows` with per-seeker matched/mismatched counts"
     out, index = [], _job_index(snap, jb)
-    for s in range(0, len(rows), 50_000):   # chunks bound the (n, 24) work arrays
+    f = max(1, -(-2 * int((n_pos + n_neg).max(initial=0)) // 24))   # 24 candidates a seeker, widened (x f) for dense rec seekers
+    for s in range(0, len(rows), 50_000):   # chunks bound the (n, 24f) work arrays
         r = rows[s:s+50_000]
-        C, kind = _candidates(snap, jb, sk['occ'][r], rng, index)
+        C, kind = _candidates(snap, jb, sk['occ'][r], rng, index, 12 * f, 8 * f, 4 * f)
         U = utility(snap, sk, jb, np.repeat(r, C.shape[1]), C.ravel()).reshape(C.shape)
         i, j, l, _ = _pick(U, C, kind, n_pos[s:s+50_000], n_neg[s:s+50_000], rng, hard_negative_rate, label_noise)
         out.append((r[i], j, l))
@@ -868,7 +870,9 @@ def simulate(sft_pairs:int, # matched pairs in the SFT window (one per SFT seeke
              language='en', # 'en' (O*NET/BLS) or 'zh' (CSCO-2022)
              seed=0, hard_negative_rate=0.5, label_noise=0.05, cold_start_rate=0.2,
              pii_rate=0.3, # share of CVs with contact details
-             windows=DEFAULT_WINDOWS) -> SimData:
+             windows=DEFAULT_WINDOWS,
+             rec_density=1.0, # k: a rec seeker has k x Table I's interactions (the same rec_pairs on k x fewer seekers)
+            ) -> SimData:
     "Simulate a labour market: CVs, JDs, recruiter feedback in dated windows, and the gold judge"
     for k, v in dict(sft_pairs=sft_pairs, rm_cvs=rm_cvs, rl_cvs=rl_cvs, rec_pairs=rec_pairs, rm_pos_per_cv=rm_pos_per_cv, rm_neg_per_cv=rm_neg_per_cv).items():
         if not isinstance(v, (int, np.integer)) or v < 0: raise ValueError(f"{k} must be an int >= 0, got {v!r}")
@@ -876,16 +880,17 @@ def simulate(sft_pairs:int, # matched pairs in the SFT window (one per SFT seeke
     if rm_pos_per_cv + rm_neg_per_cv > 12: raise ValueError("rm_pos_per_cv + rm_neg_per_cv must be <= 12 (24 candidates a seeker)")
     for k, v in dict(hard_negative_rate=hard_negative_rate, label_noise=label_noise, cold_start_rate=cold_start_rate, pii_rate=pii_rate).items():
         if not 0 <= v <= 1: raise ValueError(f"{k} must be in [0, 1], got {v!r}")
+    if not 1 <= rec_density <= 10: raise ValueError(f"rec_density must be in [1, 10], got {rec_density!r}")
     win = _check_windows(windows); snap = load_snapshot(language)
     rng, rnd = np.random.default_rng(seed), random.Random(seed)
     return _simulate(snap, sft_pairs, rm_cvs, rl_cvs, rec_pairs, n_jobs, rm_pos_per_cv, rm_neg_per_cv, rng, rnd,
-                     hard_negative_rate, label_noise, cold_start_rate, pii_rate, win)
+                     hard_negative_rate, label_noise, cold_start_rate, pii_rate, win, rec_density)
 
 # %% ../nbs/01a_simulator.ipynb #6210d44f
-def _simulate(snap, sft_pairs, rm_cvs, rl_cvs, rec_pairs, n_jobs, rm_pos, rm_neg, rng, rnd, hard, noise, cold_rate, pii_rate, win):
+def _simulate(snap, sft_pairs, rm_cvs, rl_cvs, rec_pairs, n_jobs, rm_pos, rm_neg, rng, rnd, hard, noise, cold_rate, pii_rate, win, density=1.0):
     "The body of `simulate` (arguments validated)"
     jb = _draw_jobs(snap, n_jobs, rng, rnd)
-    cnt, cold = _rec_plan(rec_pairs, cold_rate, rng) if rec_pairs else (np.zeros((0, 3), int), np.zeros(0, bool))
+    cnt, cold = _rec_plan(rec_pairs, cold_rate, rng, density) if rec_pairs else (np.zeros((0, 3), int), np.zeros(0, bool))
     m_rl = rng.integers(1, 4, rl_cvs)
     sizes = [sft_pairs, rm_cvs, rl_cvs, len(cnt)]
     sk = _merge([_draw_seekers(snap, n, rng, rnd, jb['occ']) for n in sizes])
