@@ -376,7 +376,8 @@ def evaluate(self:RLRF) -> dict|None:
     if not self.eval_cvs: return None
     ro = self.rollout(self.eval_cvs, seed=self.seed + 7)  # the same seed every time: only the actor changes
     u = self._score(ro["cvs"], ro["texts"])
-    row = dict(iteration=self.iteration, kl=float(ro["kl"].mean()), rm_reward=float(u.mean()), jd_len=float(ro["jd_len"].mean()),
+    row = dict(iteration=self.iteration, kl=float(ro["kl"].mean()), kl_seq=float((ro["kl"] * ro["jd_len"]).mean()),  # Eq. 3 per token; summed over the JD
+               rm_reward=float(u.mean()), jd_len=float(ro["jd_len"].mean()),
                no_eos_rate=float(ro["no_eos"].mean()))
     if self.gold is not None: row["gold"] = float(np.mean(self.gold.score_many(self.eval_ids, ro["texts"])))
     self.last_eval_texts = ro["texts"]
@@ -653,7 +654,7 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
              rm_reward_first_iter=log[0]["rm_reward"], rm_reward_last_iter=log[-1]["rm_reward"], kl_coef_last=tr.kl_ctl.value,
              s_per_iter=float(np.mean([r["t_total"] for r in log])), **{f"s_{k[2:]}_per_iter": float(np.mean([r[k] for r in log])) for k in ("t_gen", "t_ref", "t_score", "t_train")})
     if ev:
-        m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"], jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
+        m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"], kl_girl_seq=ev[-1].get("kl_seq"), jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
         if "gold" in ev[-1]: m |= dict(gold_sft=ev[0]["gold"], gold_girl=ev[-1]["gold"])
         plot_overoptimisation(ev, sdir/"overoptimisation.png")
         if not hasattr(tr, "last_eval_texts"): tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
