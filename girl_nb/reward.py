@@ -334,7 +334,7 @@ def _gold_metrics(model, tok, ev:dict, gen:list[dict], gold, batch_size:int) -> 
     sg = spearman(u_gen, g_gen) if len(gen) >= 2 else None
     if sg is not None and sg < 0.2:  # PPO optimises U on generated JDs: a proxy that disagrees with gold there steers it the wrong way
         get_logger("girl_nb.reward").warning(f"reward: gold Spearman on {len(gen)} generated JDs is {sg:.2f} (< 0.2): RLRF with this reward model may lower the gold "
-                             "score; more reward data (data.rm_cvs) helped on the demo (800 CVs: -0.42/-0.13, 1500: +0.47)")
+                             "score; more reward data (data.rm_cvs) is the first thing to try (see 03_reward, 'The demo preset')")
     return dict(gold_spearman=spearman(np.r_[ev["u"], u_gen], np.r_[ev["g"], g_gen]), gold_spearman_heldout=spearman(ev["u"], ev["g"]),
                 gold_spearman_generated=sg, n_gold_generated=len(gen))
 

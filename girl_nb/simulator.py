@@ -753,7 +753,7 @@ def _job_index(snap:Snapshot, jb:dict) -> tuple:
     return order, cnt, np.concatenate([[0], np.cumsum(cnt)[:-1]]), _related_top(snap, 10, allowed=cnt > 0)
 
 def _candidates(snap:Snapshot, jb:dict, occ:np.ndarray, rng:np.random.Generator, index:tuple=None, k_same=12, k_rel=8, k_rand=4) -> tuple:
-    "(n, 24) candidate job ids for seekers of occupations `occ`, and each column's kind (0 same, 1 related, 2 random)"
+    "(n, k_same + k_rel + k_rand) candidate job ids for seekers of occupations `occ`, and each column's kind (0 same, 1 related, 2 random)"
     order, cnt, start, top = index or _job_index(snap, jb)
     def from_occ(o):   # a random job of each occupation in `o`
         return order[start[o] + (rng.random(o.shape) * cnt[o]).astype(np.int64)]
