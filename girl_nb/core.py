@@ -65,6 +65,13 @@ class DataConfig:
     scrub_pii: bool = cfg_field(True, "Remove emails, phones, URLs and ID numbers from CVs before anything trains on or logs them")
     hash_ids: bool = cfg_field(True, "Replace seeker/job ids by salted hashes (one-time salt, never stored)")
 
+    def __post_init__(self):
+        need = functools.partial(_need, "data", self)
+        for k in ("n_jobs", "rm_pos_per_cv", "max_cv_chars"): need(getattr(self, k) >= 1, k, "must be >= 1")
+        for k in ("sft_pairs", "rm_cvs", "rm_neg_per_cv", "rl_cvs", "rec_pairs"): need(getattr(self, k) >= 0, k, "must be >= 0 (0: an empty split)")
+        need(1 <= self.rec_density <= 10, "rec_density", "must be in [1, 10]")
+        for k in ("hard_negative_rate", "label_noise", "cold_start_rate", "pii_rate"): need(0 <= getattr(self, k) <= 1, k, "must be in [0, 1]")
+
 # %% ../nbs/00_core.ipynb #7236eb80
 @dataclass
 class ModelsConfig:
@@ -200,6 +207,7 @@ class RLRFConfig:
     whiten_advantages: bool = cfg_field(True, "Standardise the advantages of Eq. 5 within each iteration")
     no_eos_penalty: float = cfg_field(1.0, "Subtracted from r when a JD never reaches EOS within max_new_tokens; 0 = off")
     empty_penalty: float = cfg_field(1.0, "An empty JD (nothing to score) gets U = the iteration's lowest U minus this")
+    format_coef: float = cfg_field(0.0, "μ: subtract μ x (share of the four JD parts - title, responsibilities, qualifications, salary - missing) from r; 0 = off, as in the paper")
     # Generation (rollouts)
     temperature: float = cfg_field(1.0, "Sampling temperature of the rollouts (log-probs use the same temperature)")
     top_p: float = cfg_field(1.0, "Nucleus mass of the rollouts (< 1 makes them slightly off-policy)")
@@ -233,6 +241,7 @@ class RLRFConfig:
         need(self.temperature > 0, "temperature", "must be > 0 (rollouts sample)"); need(0 < self.top_p <= 1, "top_p", "must be in (0, 1]")
         need(self.eval_every >= 0, "eval_every", "must be >= 0"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
         need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0"); need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
+        need(self.format_coef >= 0, "format_coef", "must be >= 0")
         need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
 
 # %% ../nbs/00_core.ipynb #cd3b2bd8

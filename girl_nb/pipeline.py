@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_pipeline.ipynb #6fdb0e62
 from __future__ import annotations
-import argparse, hashlib, importlib, json, shutil, time
+import argparse, hashlib, importlib, json, os, shutil, time
 from pathlib import Path
 from .core import add_config_args, config_dict, get_logger, load_config, RunConfig, write_json
 
@@ -60,6 +60,11 @@ def finished_key(out:str|Path, stage:str) -> str|None:
         except Exception: return None  # written by another version: not reusable
     return None
 
+def _load() -> float|None:
+    "The machine's 5-minute load average (None where the OS keeps none): a stage's time is only its own when this stays near the cores it uses"
+    try: return round(os.getloadavg()[1], 2)
+    except (AttributeError, OSError): return None
+
 def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_run) -> dict:
     "Run `stage` unless its output is up to date; resume it when it was interrupted. Returns status and time"
     out = Path(out); folder, key = out/stage, stage_key(cfg, stage)
@@ -78,8 +83,9 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
     folder.mkdir(parents=True, exist_ok=True); (folder/"pipeline.json").unlink(missing_ok=True)
     write_json(start, dict(key=key, started=time.time()))
     t = time.perf_counter(); runner(stage, cfg, out, resume); secs = time.perf_counter() - t
-    write_json(folder/"pipeline.json", dict(key=key, time_s=secs, finished=time.time()))
-    return dict(stage=stage, status="resumed" if resume else "ran", time_s=secs)
+    load = _load()
+    write_json(folder/"pipeline.json", dict(key=key, time_s=secs, finished=time.time(), load_5min=load, cpus=os.cpu_count()))
+    return dict(stage=stage, status="resumed" if resume else "ran", time_s=secs, load_5min=load)
 
 # %% ../nbs/07_pipeline.ipynb #eb5d67f0
 def _m(out:Path, stage:str) -> dict:
@@ -119,6 +125,8 @@ def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:
     for i, s in enumerate(stages, 1):
         r = run_stage(s, cfg, out, force=s in force, runner=runner); r["headline"] = headline(out, s); rows.append(r)
         echo(f"[{i}/{len(stages)}] {s:<7s}{r['status']:>9s} {_fmt_s(r['time_s']):>9s}  {r['headline']}")
+        if (r.get("load_5min") or 0) > 1.5 * (os.cpu_count() or 1):  # torch uses every core: more load is another process
+            echo(f"          load average {r['load_5min']:.1f} on {os.cpu_count()} CPUs at the end of {s}: another process shared the machine, so its time is inflated")
     total = time.perf_counter() - T; ran = sum(r["time_s"] for r in rows if r["status"] != "skipped") or 1e-9
     echo(f"total {_fmt_s(total)}; share of the stages that ran: " +
          ", ".join(f"{r['stage']} {100 * r['time_s'] / ran:.0f}%" for r in rows if r["status"] != "skipped"))

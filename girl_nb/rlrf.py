@@ -16,8 +16,8 @@ from .core import (add_config_args, ConfigError, RunConfig, RLRFConfig, cfg_fiel
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
            'AdaptiveKL', 'RunningMoments', 'whiten', 'pack_rollout', 'token_logprobs', 'Critic', 'load_critic',
            'reward_model_scorer', 'iteration_indices', 'RLRF', 'cut_cv', 'rollout_model', 'refresh_rollout_model',
-           'last_checkpoint', 'make_actor', 'save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf',
-           'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
+           'missing_parts', 'last_checkpoint', 'make_actor', 'save_actor', 'plot_training', 'plot_overoptimisation',
+           'build_rlrf', 'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
 
 # %% ../nbs/04_rlrf.ipynb #b91844c7
 def kl_estimate(logp, # log π_θ(v_j | C, v_<j) of each JD token under the actor, (B, T)
@@ -303,7 +303,7 @@ def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
     ids, attn, jd = pack_rollout(p_ids, c_ids, tok.pad_token_id)
     logp_old, logp_ref = self._logprobs(ids, attn, jd)
     kl = kl_estimate(logp_old, logp_ref, jd)
-    return dict(cvs=cvs, texts=texts, ids=ids, attn=attn, jd=jd, logp_old=logp_old, logp_ref=logp_ref, kl=kl, no_eos=no_eos,
+    return dict(cvs=cvs, texts=texts, ids=ids, attn=attn, jd=jd, logp_old=logp_old, logp_ref=logp_ref, kl=kl, no_eos=no_eos, missing=missing_parts(texts),
                 jd_len=jd.sum(-1).float(), t_gen=t1 - t0, t_ref=time.perf_counter() - t1)
 
 # %% ../nbs/04_rlrf.ipynb #6b3d6262
@@ -320,18 +320,25 @@ def _score(self:RLRF, cvs:list[str], texts:list[str]):
 
 @patch
 def rewards(self:RLRF, ro:dict) -> dict:
-    "Add U, the normalised U, r (Eq. 4, minus the no-EOS penalty), critic values and advantages (Eq. 5) to a rollout"
+    "Add U, the normalised U, r (Eq. 4, minus the no-EOS and structure penalties), critic values and advantages (Eq. 5) to a rollout"
     t0, rc = time.perf_counter(), self.rc
     u = self._score(ro["cvs"], ro["texts"])
     un = u
     if rc.reward_norm: self.moments.update(self._gather(u).numpy()); un = torch.as_tensor(self.moments.normalise(u.numpy()), dtype=torch.float32)
     r = penalised_reward(un, ro["kl"], self.kl_ctl.value) - rc.no_eos_penalty * ro["no_eos"]
+    if rc.format_coef: r = r - rc.format_coef * ro["missing"]
     cv_in = self.acc.unwrap_model(self.critic).encode(ro["cvs"]); self.critic.eval()
     with torch.no_grad(), self.acc.autocast(): v = self.critic(**{k: x.to(self.acc.device) for k, x in cv_in.items()}).float().cpu()
     a = advantage(r, v)
     if rc.whiten_advantages: a = whiten(a, self._gather(a))  # the moments of the whole iteration
     if not (torch.isfinite(r).all() and torch.isfinite(a).all()): raise FloatingPointError(f"iteration {self.iteration}: non-finite rewards or advantages")
     return ro | dict(u=u, r=r, v=v, adv=a, cv_in=cv_in, t_score=time.perf_counter() - t0)
+
+# %% ../nbs/04_rlrf.ipynb #554c472b
+def missing_parts(texts:list[str]) -> torch.Tensor:
+    "m(J): the share of a JD's four parts (title, responsibilities, qualifications, salary) missing from each text, (B,)"
+    from girl_nb.sft import jd_parts
+    return torch.tensor([1 - sum(jd_parts(t).values()) / 4 for t in texts], dtype=torch.float32)
 
 # %% ../nbs/04_rlrf.ipynb #1567e175
 def _trim(*xs, left_of):
@@ -378,7 +385,7 @@ def evaluate(self:RLRF) -> dict|None:
     u = self._score(ro["cvs"], ro["texts"])
     row = dict(iteration=self.iteration, kl=float(ro["kl"].mean()), kl_seq=float((ro["kl"] * ro["jd_len"]).mean()),  # Eq. 3 per token; summed over the JD
                rm_reward=float(u.mean()), jd_len=float(ro["jd_len"].mean()),
-               no_eos_rate=float(ro["no_eos"].mean()))
+               no_eos_rate=float(ro["no_eos"].mean()), format_rate=float((ro["missing"] == 0).float().mean()))
     if self.gold is not None: row["gold"] = float(np.mean(self.gold.score_many(self.eval_ids, ro["texts"])))
     self.last_eval_texts = ro["texts"]
     return row
@@ -394,12 +401,12 @@ def step(self:RLRF) -> dict:
     ro = self.rewards(self.rollout([self.cvs[i] for i in idx], seed=seed))
     lam = self.kl_ctl.value
     tr = self.update(ro)
-    g = {k: self._gather(ro[k]) for k in ("u", "r", "kl", "v", "jd_len", "no_eos")}  # the whole iteration: every process's share
+    g = {k: self._gather(ro[k]) for k in ("u", "r", "kl", "v", "jd_len", "no_eos", "missing")}  # the whole iteration: every process's share
     loss = self._gather(torch.tensor([tr[k] for k in ("pl", "vl", "cf", "ent")], dtype=torch.float64)).view(-1, 4).mean(0).tolist()
     kl = float(g["kl"].mean()); self.kl_ctl.update(kl, len(g["kl"]))
     row = dict(iteration=self.iteration + 1, rm_reward=float(g["u"].mean()), reward=float(g["r"].mean()), kl=kl, kl_coef=lam,
                value=float(g["v"].mean()), policy_loss=loss[0], value_loss=loss[1], clip_frac=loss[2], entropy=loss[3],
-               jd_len=float(g["jd_len"].mean()), no_eos_rate=float(g["no_eos"].mean()),
+               jd_len=float(g["jd_len"].mean()), no_eos_rate=float(g["no_eos"].mean()), format_rate=float((g["missing"] == 0).float().mean()),
                t_gen=ro["t_gen"], t_ref=ro["t_ref"], t_score=ro["t_score"], t_train=tr["t_train"], t_total=time.perf_counter() - t0)
     if self.gold is not None:
         gs = torch.as_tensor(np.asarray(self.gold.score_many([self.ids[i] for i in idx], ro["texts"]), dtype=np.float64))
@@ -655,6 +662,7 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
              s_per_iter=float(np.mean([r["t_total"] for r in log])), **{f"s_{k[2:]}_per_iter": float(np.mean([r[k] for r in log])) for k in ("t_gen", "t_ref", "t_score", "t_train")})
     if ev:
         m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"], kl_girl_seq=ev[-1].get("kl_seq"), jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
+        if "format_rate" in ev[-1]: m |= dict(format_rate_sft=ev[0]["format_rate"], format_rate_girl=ev[-1]["format_rate"])
         if "gold" in ev[-1]: m |= dict(gold_sft=ev[0]["gold"], gold_girl=ev[-1]["gold"])
         plot_overoptimisation(ev, sdir/"overoptimisation.png")
         if not hasattr(tr, "last_eval_texts"): tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
