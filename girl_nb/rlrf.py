@@ -404,7 +404,7 @@ def step(self:RLRF) -> dict:
     g = {k: self._gather(ro[k]) for k in ("u", "r", "kl", "v", "jd_len", "no_eos", "missing")}  # the whole iteration: every process's share
     loss = self._gather(torch.tensor([tr[k] for k in ("pl", "vl", "cf", "ent")], dtype=torch.float64)).view(-1, 4).mean(0).tolist()
     kl = float(g["kl"].mean()); self.kl_ctl.update(kl, len(g["kl"]))
-    row = dict(iteration=self.iteration + 1, rm_reward=float(g["u"].mean()), reward=float(g["r"].mean()), kl=kl, kl_coef=lam,
+    row = dict(iteration=self.iteration + 1, rm_reward=float(g["u"].mean()), reward=float(g["r"].mean()), kl=kl, kl_seq=float((g["kl"] * g["jd_len"]).mean()), kl_coef=lam,
                value=float(g["v"].mean()), policy_loss=loss[0], value_loss=loss[1], clip_frac=loss[2], entropy=loss[3],
                jd_len=float(g["jd_len"].mean()), no_eos_rate=float(g["no_eos"].mean()), format_rate=float((g["missing"] == 0).float().mean()),
                t_gen=ro["t_gen"], t_ref=ro["t_ref"], t_score=ro["t_score"], t_train=tr["t_train"], t_total=time.perf_counter() - t0)
