@@ -226,6 +226,7 @@ class RLRFConfig:
     # Evaluation, checkpoints, logs
     eval_every: int = cfg_field(5, "Generate for the held-out CVs every K iterations (over-optimisation check); 0 = only at start and end")
     n_eval_cvs: int = cfg_field(16, "RL CVs held out of training for the evaluation (proxy reward, gold, KL)")
+    eval_greedy: bool = cfg_field(True, "The evaluation also decodes its CVs greedily, with models.gen_repetition_penalty, as the judge does (gold_greedy, format_rate_greedy): sampled JDs can hide loops that greedy ones show")
     save_every: int = cfg_field(5, "Write a resumable checkpoint every N iterations")
     save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
     tensorboard: bool = cfg_field(True, "Also log to OUT/rlrf/tb when tensorboard is installed")

@@ -387,6 +387,13 @@ def evaluate(self:RLRF) -> dict|None:
                rm_reward=float(u.mean()), jd_len=float(ro["jd_len"].mean()),
                no_eos_rate=float(ro["no_eos"].mean()), format_rate=float((ro["missing"] == 0).float().mean()))
     if self.gold is not None: row["gold"] = float(np.mean(self.gold.score_many(self.eval_ids, ro["texts"])))
+    if self.rc.eval_greedy:  # the judge decodes greedily: loops that sampling hides show here
+        from girl_nb.sft import generate_jds
+        with self.acc.autocast():
+            gt = generate_jds(self._sampler(), self.tok, ro["cvs"], max_new_tokens=self.rc.max_new_tokens, batch_size=self.rc.gen_batch_size,
+                              language=self.language, repetition_penalty=getattr(self, "eval_theta", 1.0))
+        row["format_rate_greedy"] = float((missing_parts(gt) == 0).float().mean())
+        if self.gold is not None: row["gold_greedy"] = float(np.mean(self.gold.score_many(self.eval_ids, gt)))
     self.last_eval_texts = ro["texts"]
     return row
 
@@ -628,8 +635,10 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
         scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
     order = np.random.default_rng(cfg.seed).permutation(len(rows)); n_ev = min(rc.n_eval_cvs, len(rows) - 1)
     ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
-    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], [r["seeker_id"] for r in trn], [r["cv"] for r in ev],
-                [r["seeker_id"] for r in ev], gold, folder, cfg.seed, cfg.data.language, mixed_precision(dtype), device == "cpu", ref)
+    tr = RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], [r["seeker_id"] for r in trn], [r["cv"] for r in ev],
+              [r["seeker_id"] for r in ev], gold, folder, cfg.seed, cfg.data.language, mixed_precision(dtype), device == "cpu", ref)
+    tr.eval_theta = cfg.models.gen_repetition_penalty  # the greedy check decodes as the judge does
+    return tr
 
 # %% ../nbs/04_rlrf.ipynb #35df69be
 def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None
@@ -663,6 +672,8 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
     if ev:
         m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"], kl_girl_seq=ev[-1].get("kl_seq"), jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
         if "format_rate" in ev[-1]: m |= dict(format_rate_sft=ev[0]["format_rate"], format_rate_girl=ev[-1]["format_rate"])
+        for k in ("format_rate_greedy", "gold_greedy"):
+            if k in ev[-1] and k in ev[0]: m |= {k.replace("_greedy", "_greedy_sft"): ev[0][k], k.replace("_greedy", "_greedy_girl"): ev[-1][k]}
         if "gold" in ev[-1]: m |= dict(gold_sft=ev[0]["gold"], gold_girl=ev[-1]["gold"])
         plot_overoptimisation(ev, sdir/"overoptimisation.png")
         if not hasattr(tr, "last_eval_texts"): tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)

@@ -89,7 +89,7 @@ def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
     out = _fresh(run_dir, tmp_path)
     rc = RLRFConfig(iterations=3, eval_every=2, save_every=2, **FAST)
     m = run_rlrf(load_config(ROOT/"configs"/"tiny.yaml"), rc, out)
-    for k in ("rm_reward_sft", "rm_reward_girl", "gold_sft", "gold_girl", "kl_girl", "kl_girl_seq"): assert math.isfinite(m[k]), k
+    for k in ("rm_reward_sft", "rm_reward_girl", "gold_sft", "gold_girl", "kl_girl", "kl_girl_seq", "gold_greedy_sft", "gold_greedy_girl", "format_rate_greedy_girl"): assert math.isfinite(m[k]), k
     assert m["kl_girl_seq"] >= m["kl_girl"]  # summed over the JD vs per token (a JD has >= 1 token)
     assert read_metrics(out/"rlrf")["iterations"] == 3 and m["saved_as"] == "adapter"
     sd = out/"rlrf"
