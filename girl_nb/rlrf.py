@@ -203,7 +203,8 @@ class RLRF:
                  seeker_ids:list[str]|None=None, eval_cvs:list[str]=(), eval_ids:list[str]=(),
                  gold=None, # a GoldJudge (`score_many(seeker_ids, texts)`) or None
                  folder:str|Path|None=None, # where logs and checkpoints go (None: no files)
-                 seed:int=0, language:str="en", mixed_precision:str="no", cpu:bool=True, ref_model=None):
+                 seed:int=0, language:str="en", mixed_precision:str="no", cpu:bool=True, ref_model=None,
+                 eval_repetition_penalty:float=1.0): # θ of the greedy held-out check (`rc.eval_greedy`): the judge's, models.gen_repetition_penalty
         from accelerate import Accelerator
         if not len(cvs): raise ValueError("rl split: no CVs to train on (after holding out the evaluation CVs)")
         self.acc = Accelerator(cpu=cpu, mixed_precision=mixed_precision)
@@ -215,6 +216,7 @@ class RLRF:
         self.actor, self.critic, self.opt_a, self.opt_c = self.acc.prepare(actor, critic, opt_a, opt_c)
         self.ref_model = ref_model.to(self.acc.device).eval().requires_grad_(False) if ref_model is not None else None
         self.tok, self.scorer, self.rc, self.gold, self.seed, self.language = tokenizer, scorer, rc, gold, seed, language
+        self.eval_repetition_penalty = eval_repetition_penalty
         self.cvs, self.ids = list(cvs), list(seeker_ids) if seeker_ids is not None else [str(i) for i in range(len(cvs))]
         self.eval_cvs, self.eval_ids = list(eval_cvs), list(eval_ids)
         self.kl_ctl = AdaptiveKL(rc.kl_coef, rc.kl_target if rc.adaptive_kl else None, rc.kl_horizon)
@@ -391,7 +393,7 @@ def evaluate(self:RLRF) -> dict|None:
         from girl_nb.sft import generate_jds
         with self.acc.autocast():
             gt = generate_jds(self._sampler(), self.tok, ro["cvs"], max_new_tokens=self.rc.max_new_tokens, batch_size=self.rc.gen_batch_size,
-                              language=self.language, repetition_penalty=getattr(self, "eval_theta", 1.0))
+                              language=self.language, repetition_penalty=self.eval_repetition_penalty)
         row["format_rate_greedy"] = float((missing_parts(gt) == 0).float().mean())
         if self.gold is not None: row["gold_greedy"] = float(np.mean(self.gold.score_many(self.eval_ids, gt)))
     self.last_eval_texts = ro["texts"]
@@ -635,10 +637,9 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
         scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
     order = np.random.default_rng(cfg.seed).permutation(len(rows)); n_ev = min(rc.n_eval_cvs, len(rows) - 1)
     ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
-    tr = RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], [r["seeker_id"] for r in trn], [r["cv"] for r in ev],
-              [r["seeker_id"] for r in ev], gold, folder, cfg.seed, cfg.data.language, mixed_precision(dtype), device == "cpu", ref)
-    tr.eval_theta = cfg.models.gen_repetition_penalty  # the greedy check decodes as the judge does
-    return tr
+    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], [r["seeker_id"] for r in trn], [r["cv"] for r in ev],
+                [r["seeker_id"] for r in ev], gold, folder, cfg.seed, cfg.data.language, mixed_precision(dtype), device == "cpu", ref,
+                eval_repetition_penalty=cfg.models.gen_repetition_penalty)
 
 # %% ../nbs/04_rlrf.ipynb #35df69be
 def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None
@@ -672,8 +673,8 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
     if ev:
         m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"], kl_girl_seq=ev[-1].get("kl_seq"), jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
         if "format_rate" in ev[-1]: m |= dict(format_rate_sft=ev[0]["format_rate"], format_rate_girl=ev[-1]["format_rate"])
-        for k in ("format_rate_greedy", "gold_greedy"):
-            if k in ev[-1] and k in ev[0]: m |= {k.replace("_greedy", "_greedy_sft"): ev[0][k], k.replace("_greedy", "_greedy_girl"): ev[-1][k]}
+        if "format_rate_greedy" in ev[-1]: m |= dict(format_rate_greedy_sft=ev[0]["format_rate_greedy"], format_rate_greedy_girl=ev[-1]["format_rate_greedy"])
+        if "gold_greedy" in ev[-1]: m |= dict(gold_greedy_sft=ev[0]["gold_greedy"], gold_greedy_girl=ev[-1]["gold_greedy"])
         if "gold" in ev[-1]: m |= dict(gold_sft=ev[0]["gold"], gold_girl=ev[-1]["gold"])
         plot_overoptimisation(ev, sdir/"overoptimisation.png")
         if not hasattr(tr, "last_eval_texts"): tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
