@@ -5,11 +5,15 @@
 Needs a run folder where `girl pipeline` (or the sft, reward and rlrf stages) has finished: OUT/sft, OUT/reward, OUT/data and
 OUT/rlrf/metrics.json (our row). The peers start from the same SFT model with the same LoRA settings (rlrf.lora_*), use the same
 reward model through `reward_funcs` (a callable scoring (CV, JD) with OUT/reward, the scorer our PPO uses), the same rollout
-temperature, top-p, JD length limit, actor learning rate and CV cut, and generate the same number of JDs in all as our run did
+temperature, top-p, JD length limit, actor learning rate and CV cut, the same reward (U minus the structure term
+rlrf.format_coef x share of missing JD parts, when the config sets it), and generate the same number of JDs in all as our run did
 (iterations x cvs_per_iter; RLOO/GRPO need 2 JDs per prompt, so they see half as many CVs). Everything else is TRL's default
 (RLOO beta 0.05, GRPO beta 0.0) except gradient checkpointing, off on every side. Each trained actor is then evaluated exactly as
 our stage evaluates (`RLRF.evaluate`: the same held-out RL CVs, the same sampling seed): reward-model reward, gold score, KL to the
-SFT model (Eq. 3, per JD token) and JD length. Wall time is the trainer's `train()` call (ours: the sum of its iterations).
+SFT model (Eq. 3, per JD token), format rate and JD length, and with rlrf.eval_greedy the gold score and format rate of greedy JDs
+(as the judge decodes). Our row and the SFT row are evaluated the same way here, from OUT/rlrf's saved actor and the untrained
+actor, so every row comes from one procedure and one code version. Wall time is the trainer's `train()` call (ours: the sum of
+its iterations, from OUT/rlrf/metrics.json).
 Prints a Markdown table and one JSON object.
 """
 import argparse, json, sys, tempfile, time
@@ -34,8 +38,12 @@ def _peer(kind:str, tr, out:Path, jds:int, dtype, seed:int):
     from girl_nb.core import load_generator
     rc = tr.rc
     base = load_generator(out/"sft", dtype=torch.float32, merge=True)
-    def rm_reward(prompts, completions, cv, **kw):
-        return [float(x) for x in torch.as_tensor(tr.scorer(list(cv), [c.strip() or " " for c in completions])).flatten()]
+    from girl_nb.rlrf import missing_parts
+    def rm_reward(prompts, completions, cv, **kw):  # our PPO's reward before its KL term: U(C, J) - mu * m(J)
+        jds = [c.strip() or " " for c in completions]
+        u = torch.as_tensor(tr.scorer(list(cv), jds)).flatten().float()
+        if rc.format_coef: u = u - rc.format_coef * missing_parts(jds)
+        return [float(x) for x in u]
     rm_reward.__name__ = "reward_model"
     if kind == "rloo": from trl import RLOOConfig as Cfg, RLOOTrainer as Trainer
     else: from trl import GRPOConfig as Cfg, GRPOTrainer as Trainer
@@ -60,21 +68,26 @@ def main(argv=None):
     from girl_nb.core import get_device, get_dtype, load_config
     from girl_nb.rlrf import build_rlrf
     cfg, out = load_config(a.config), Path(a.run)
+    from girl_nb.core import load_generator
     ours = json.loads((out/"rlrf"/"metrics.json").read_text())["metrics"]
     jds = ours["iterations"] * cfg.rlrf.cvs_per_iter
     tr, dtype = build_rlrf(cfg, out, folder=tempfile.mkdtemp()), get_dtype(cfg.dtype, get_device(cfg.device))
-    rows = [dict(method="SFT (start)", **{k: ours.get(f"{k}_sft") for k in ("gold", "rm_reward")}, kl=0.0, jd_len=ours.get("jd_len_sft"), wall_s=0.0, jds=0),
-            dict(method=f"ours: PPO, {ours['iterations']} x {cfg.rlrf.cvs_per_iter} CVs", gold=ours.get("gold_girl"), rm_reward=ours.get("rm_reward_girl"),
-                 kl=ours.get("kl_girl"), jd_len=ours.get("jd_len_girl"), wall_s=ours["s_per_iter"] * ours["iterations"], jds=jds)]
+    def row(method, wall_s, n):  # `tr.actor` evaluated as our stage does: the same held-out CVs and seed; the reference is the actor with adapters off
+        ev = tr.evaluate()
+        return dict(method=method, wall_s=wall_s, jds=n, **{k: ev.get(k) for k in ("gold", "rm_reward", "kl", "format_rate", "jd_len", "gold_greedy", "format_rate_greedy")})
+    rows = [row("SFT (start)", 0.0, 0)]  # the fresh actor: zero LoRA update = the SFT model
+    tr.actor = load_generator(out/"rlrf", dtype=torch.float32)  # our PPO's saved actor (a PEFT adapter on OUT/sft)
+    rows.append(row(f"ours: PPO, {ours['iterations']} x {cfg.rlrf.cvs_per_iter} CVs", ours["s_per_iter"] * ours["iterations"], jds))
     for kind in [k.strip() for k in a.trainers.split(",") if k.strip()]:
         model, secs, n_jds = _peer(kind, tr, out, jds, dtype, cfg.seed)
-        tr.actor = model  # evaluated like ours: the same held-out CVs and seed; the reference is the actor with adapters off
-        ev = tr.evaluate()
-        rows.append(dict(method=f"TRL {kind.upper()}Trainer, {n_jds // 2} CVs x 2", gold=ev.get("gold"), rm_reward=ev["rm_reward"], kl=ev["kl"],
-                         jd_len=ev["jd_len"], wall_s=secs, jds=n_jds))
+        tr.actor = model
+        rows.append(row(f"TRL {kind.upper()}Trainer, {n_jds // 2} CVs x 2", secs, n_jds))
     f = lambda v: "–" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
-    print(f"### RL peers on {out} ({len(tr.eval_cvs)} held-out RL CVs)\n\n| method | gold | RM reward | KL to SFT (nats/token) | JD tokens | JDs generated | wall s |\n|---|---:|---:|---:|---:|---:|---:|")
-    for r in rows: print(f"| {r['method']} | {f(r['gold'])} | {f(r['rm_reward'])} | {f(r['kl'])} | {f(r['jd_len'])} | {r['jds']} | {f(r['wall_s'])} |")
+    cols = ("gold", "rm_reward", "kl", "format_rate", "jd_len", "gold_greedy", "format_rate_greedy")
+    print(f"### RL peers on {out} ({len(tr.eval_cvs)} held-out RL CVs; sampled at T {tr.rc.temperature}, greedy with θ {tr.eval_repetition_penalty})\n\n"
+          "| method | gold | RM reward | KL to SFT (nats/token) | format | JD tokens | gold, greedy | format, greedy | JDs generated | wall s |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows: print(f"| {r['method']} | " + " | ".join(f(r[k]) for k in cols) + f" | {r['jds']} | {f(r['wall_s'])} |")
     res = dict(run=str(out), n_eval_cvs=len(tr.eval_cvs), rows=rows, torch=torch.__version__)
     print(json.dumps(res, indent=1))
     if a.json: Path(a.json).write_text(json.dumps(res, indent=1))

@@ -307,6 +307,8 @@ class EvalConfig:
     n_cvs: int = cfg_field(200, "Held-out CVs judged (the paper's 200), from rec_test")
     gen_max_new_tokens: int = cfg_field(320, "Most tokens of a generated JD")
     gen_batch_size: int = cfg_field(16, "CVs generated together")
+    gen_temperature: float = cfg_field(0.0, "0 = greedy (the judged JDs are the generators' modes); > 0 samples one JD per CV, e.g. 0.7, PPO's rollout temperature")
+    gen_top_p: float = cfg_field(0.95, "Nucleus mass when sampling")
     judge_max_new_tokens: int = cfg_field(512, "Most tokens of a judge's answer")
     timeout: float = cfg_field(60.0, "openai: seconds per request before it counts as failed")
     max_retries: int = cfg_field(4, "openai: retries with exponential backoff before the evaluation stops (the cache is kept)")
@@ -322,6 +324,7 @@ class EvalConfig:
         for k in ("n_cvs", "gen_max_new_tokens", "gen_batch_size", "judge_max_new_tokens", "concurrency", "judge_batch_size"): need(getattr(self, k) >= 1, k, "must be >= 1")
         need(self.max_retries >= 0, "max_retries", "must be >= 0"); need(self.retry_backoff >= 0, "retry_backoff", "must be >= 0"); need(self.gold_tie_margin >= 0, "gold_tie_margin", "must be >= 0")
         need(self.timeout > 0, "timeout", "must be > 0"); need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
+        need(self.gen_temperature >= 0, "gen_temperature", "must be >= 0"); need(0 < self.gen_top_p <= 1, "gen_top_p", "must be in (0, 1]")
         need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map names to generators")
         for pr in self.pairs:
             a, _, b = str(pr).partition(":")

@@ -521,7 +521,7 @@ def run_eval(cfg:RunConfig|None=None, # run config (models, seed, device, dtype,
             if missing: raise ValueError(f"jds[{n!r}] has no JD for {len(missing)} of the {len(ids)} CVs (e.g. {missing[0]!r})")
             texts[n] = {s: jds[n][s] for s in ids}; continue
         log.info(f"generating {len(ids)} JDs with {n} ({gens[n]})")
-        got = cached_generate(gens[n], ids, cvs, generation_folder(out, ec.generators[n]), n=1, temperature=0.0, top_p=1.0, max_new_tokens=ec.gen_max_new_tokens,
+        got = cached_generate(gens[n], ids, cvs, generation_folder(out, ec.generators[n]), n=1, temperature=ec.gen_temperature, top_p=ec.gen_top_p if ec.gen_temperature else 1.0, max_new_tokens=ec.gen_max_new_tokens,
                               batch_size=ec.gen_batch_size, seed=cfg.seed, language=lang, device=device, dtype=dtype, progress=progress, backend=cfg,
                               repetition_penalty=cfg.models.gen_repetition_penalty)
         texts[n] = {s: v[0] for s, v in got.items()}

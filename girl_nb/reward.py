@@ -137,8 +137,16 @@ def load_backbone(name:str, # bundled name, `tiny` (2-layer BERT) or a local HF 
     if tok.pad_token_id is None:
         raise ValueError(f"{p}: the tokenizer has no pad, EOS, SEP or UNK token to pad with; set tokenizer.pad_token and save it")
     seed_everything(seed)  # the head is random: seed it
-    model = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1, dtype=dtype or torch.float32,
-                trust_remote_code=trust_remote_code, use_safetensors=True).to(device)
+    from transformers.utils import logging as hf_logging
+    was = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()  # transformers' LOAD REPORT table for the new head: we log one line instead
+    try: model, info = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1, dtype=dtype or torch.float32,
+                           trust_remote_code=trust_remote_code, use_safetensors=True, output_loading_info=True)
+    finally: hf_logging.set_verbosity(was)
+    model = model.to(device); missing = sorted(info.get("missing_keys") or [])
+    head = [k for k in missing if k.split(".")[0] in ("classifier", "score")]
+    if head: get_logger("girl_nb.reward").info(f"{p}: scalar head {', '.join(head)} initialised fresh (seed {seed})")
+    if len(head) < len(missing):
+        get_logger("girl_nb.reward").warning(f"{p}: backbone weights missing from the checkpoint, initialised at random: {[k for k in missing if k not in head][:10]}")
     model.config.pad_token_id = tok.pad_token_id
     return model, tok
 
