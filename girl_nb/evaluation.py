@@ -634,13 +634,17 @@ def _rec_table(t:dict, name:str) -> list[str]:
 def _sec_rec(m):
     cold = m["cold_start"] if "cold_start" in m else m.get("table4")  # `table4`: metrics written before the key was renamed
     L = _rec_table(m.get("table3"), "Table III: recommendation") + _rec_table(cold, "Table IV: cold start")
-    f5 = m.get("fig5")
-    if isinstance(f5, dict) and f5:
+    for key, title in (("fig5", "test"), ("fig5_cold", "cold start")):
+        f5 = m.get(key)
+        if not (isinstance(f5, dict) and f5): continue
         ns = sorted({p.get("n") for pts in f5.values() for p in (pts or []) if isinstance(p, dict) and p.get("n") is not None})
-        L += ["**Fig. 5: AUC against the number of generated JDs**", "", "| Model | " + " | ".join(f"n={n}" for n in ns) + " |", "|---|" + "---|" * len(ns)]
+        L += [f"**Fig. 5 ({title}): MLP AUC against the number of generated JDs per CV**", "", "| Model | " + " | ".join(f"n={n}" for n in ns) + " |", "|---|" + "---|" * len(ns)]
+        b = m.get(f"{key}_base")
+        if isinstance(b, dict) and b.get("auc") is not None: L.append(f"| {NAMES.get('base', 'Base')} (no generated JD) | " + " | ".join(_f(b["auc"]) for _ in ns) + " |")
         for row, pts in f5.items():
-            by = {p.get("n"): p.get("auc") for p in (pts or []) if isinstance(p, dict)}
-            L.append(f"| {NAMES.get(row, row)} | " + " | ".join(_f(by.get(n)) for n in ns) + " |")
+            by = {p.get("n"): p for p in (pts or []) if isinstance(p, dict)}
+            cell = lambda p: "–" if p is None else _f(p.get("auc")) + (f" (Δ {p['delta_auc']:+.4f} [{p['delta_auc_ci'][0]:+.4f}, {p['delta_auc_ci'][1]:+.4f}])" if p.get("delta_auc") is not None and p.get("delta_auc_ci") else "")
+            L.append(f"| {NAMES.get(row, row)} | " + " | ".join(cell(by.get(n)) for n in ns) + " |")
         L.append("")
     gr = m.get("grounding")
     if isinstance(gr, dict) and gr:

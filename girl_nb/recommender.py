@@ -308,11 +308,23 @@ def plot_auc_bars(tables:dict, path:str|Path, title:str="") -> Path:
     fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig); return Path(path)
 
 # %% ../nbs/05_recommender.ipynb #0d3e7d34
-def plot_fig5(points:dict, path:str|Path) -> Path:
-    "Fig. 5: test AUC against the number of generated JDs per CV"
+def plot_fig5(points:dict, # row -> [{n, auc, auc_ci?}, ...]
+              path:str|Path,
+              base:dict|None=None, # Base's {auc, auc_ci}: a dashed line and its CI band
+              title:str="test") -> Path:
+    "Fig. 5: AUC against the number of generated JDs per CV, with 95% CIs when the points carry them"
     plt = plt_agg(); fig, ax = plt.subplots(figsize=(4.2, 3))
-    for row, pts in points.items(): ax.plot([p["n"] for p in pts], [p["auc"] for p in pts], marker="o", label=row)
-    ax.set_xlabel("generated JDs per CV"); ax.set_ylabel("AUC (MLP)"); ax.legend(); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    if base is not None:
+        ax.axhline(base["auc"], color="#999999", ls="--", lw=1, label="base")
+        if "auc_ci" in base: ax.axhspan(*base["auc_ci"], color="#999999", alpha=0.12, lw=0)
+    for i, (row, pts) in enumerate(points.items()):
+        x = np.array([p["n"] for p in pts], dtype=float) + 0.06 * (i - (len(points) - 1) / 2)  # side by side, CIs readable
+        y = np.array([p["auc"] for p in pts])
+        err = np.array([[a - p["auc_ci"][0], p["auc_ci"][1] - a] for p, a in zip(pts, y)]).T if all("auc_ci" in p for p in pts) else None
+        ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=row)
+    ax.set_xticks(sorted({p["n"] for pts in points.values() for p in pts}))
+    ax.set_xlabel("generated JDs per CV"); ax.set_ylabel("AUC (MLP)"); ax.set_title(f"Fig. 5 ({title})", fontsize=10)
+    ax.legend(fontsize=8); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
     return Path(path)
 
 # %% ../nbs/05_recommender.ipynb #30693b68
@@ -389,12 +401,19 @@ def run_rec(cfg:RunConfig|None=None, # run config; its `rec` section drives the 
         for r in rows: log.info(f"rec {kind} {r}: test AUC {m['table3'][kind][r]['auc']:.4f}")
     t_train = time.perf_counter() - t0
     if rc.fig5_max_n > 1 and gens:
+        s5 = tuple(s for s in ("rec_test", "rec_test_cold") if s in F.data)
         def fig5_probs(row, k):  # the Table III MLP already used k = n_jds: reuse it
-            if k == rc.n_jds and row in mlp_res: return mlp_res[row]["probs"]["rec_test"]
-            return train_row("mlp", F, row, rc, k, ("rec_test",))["probs"]["rec_test"]
-        m["fig5"] = {row: [dict(n=k, auc=auc_logloss(F.data["rec_test"].y.numpy(), fig5_probs(row, k))["auc"]) for k in range(1, F.G[row].shape[1] + 1)]
-                     for row in gens}
-        plot_fig5(m["fig5"], sdir/"fig5.png")
+            if row in mlp_res and (row == "base" or k == rc.n_jds): return mlp_res[row]["probs"]
+            return train_row("mlp", F, row, rc, k, s5)["probs"]
+        base5, probs5 = fig5_probs("base", None), {row: {k: fig5_probs(row, k) for k in range(1, F.G[row].shape[1] + 1)} for row in gens}
+        for s, key, title in (("rec_test", "fig5", "test"), ("rec_test_cold", "fig5_cold", "cold start")):
+            if s not in s5: continue
+            d = F.data[s]  # every point against Base on the same resamples of seekers: paired CIs of the AUC difference
+            bt = bootstrap_table(d.y.numpy(), {"base": base5[s]} | {f"{r}@{k}": p[s] for r, pk in probs5.items() for k, p in pk.items()},
+                                 d.seekers, rc.bootstrap, cfg.seed)
+            m[key] = {r: [dict(n=k, **{x: bt[f"{r}@{k}"][x] for x in ("auc", "auc_ci", "delta_auc", "delta_auc_ci")}) for k in pk] for r, pk in probs5.items()}
+            m[f"{key}_base"] = {x: bt["base"][x] for x in ("auc", "auc_ci")}
+            plot_fig5(m[key], sdir/f"{key}.png", m[f"{key}_base"], title)
     if rc.grounding_cvs: m["grounding"] = grounding(F, sp, cache, out, rc, cfg.seed, progress)
     plot_auc_bars(m["table3"], sdir/"auc_test.png", "test")
     if m["cold_start"]: plot_auc_bars(m["cold_start"], sdir/"auc_cold.png", "cold start")
