@@ -65,10 +65,9 @@ def main(argv=None):
     ap.add_argument("--trainers", default="rloo,grpo"); ap.add_argument("--json")
     a = ap.parse_args(argv)
     import torch
-    from girl_nb.core import get_device, get_dtype, load_config
+    from girl_nb.core import get_device, get_dtype, load_config, load_generator
     from girl_nb.rlrf import build_rlrf
     cfg, out = load_config(a.config), Path(a.run)
-    from girl_nb.core import load_generator
     ours = json.loads((out/"rlrf"/"metrics.json").read_text())["metrics"]
     jds = ours["iterations"] * cfg.rlrf.cvs_per_iter
     tr, dtype = build_rlrf(cfg, out, folder=tempfile.mkdtemp()), get_dtype(cfg.dtype, get_device(cfg.device))
