@@ -3,6 +3,7 @@
     python bench/generate.py                          # SmolLM2-135M bf16; HF: 5 CVs in one batch; ours: 64 CVs
     python bench/generate.py --n-cvs 128 --batch-size 64 --max-new-tokens 200 --threads 1
     python bench/generate.py --device cuda --n-cvs 512 --batch-size 256 --json gen.json   # a GPU: adds MFU against its bf16 peak
+    python bench/generate.py --device cuda --static both     # a GPU: the dynamic loop and the static-cache/CUDA-graph loop, back to back
 
 Baseline: HF `generate`, greedy, the first `--baseline-cvs` CVs left-padded in one batch (the call the pipeline used
 to make). Ours: `generate_jds` on `--n-cvs` CVs (greedy, `--batch-size` rows at a time). Tokens/s counts generated
@@ -38,6 +39,8 @@ def main(argv=None):
     ap.add_argument('--dtype', default='bf16', choices=['bf16', 'fp32'])
     ap.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (default: torch default)')
     ap.add_argument('--skip-baseline', action='store_true')
+    ap.add_argument('--static', default='auto', choices=['auto', 'on', 'off', 'both'],
+                    help="generate_jds's static_cache: auto (on for CUDA), on, off, or both (off, then on, compared)")
     ap.add_argument('--device', default='cpu', help='cpu, cuda or auto')
     ap.add_argument('--peak-tflops', type=float, help='bf16 dense peak for MFU (default: known GPUs; none on CPU)')
     ap.add_argument('--json', help='also write the figures to this file')
@@ -65,18 +68,34 @@ def main(argv=None):
     if not a.skip_baseline:
         enc = [_ids(tok, build_prompt(cv, tok)) for cv in cvs[:a.baseline_cvs]]
         with torch.inference_mode(): hf = run(f"HF generate, batch {a.baseline_cvs}", lambda: hf_generate(model, tok, enc, a.max_new_tokens), a.baseline_cvs)
-    ours = run(f"generate_jds, batch {a.batch_size}", lambda: generate_jds(model, tok, cvs[:a.n_cvs], max_new_tokens=a.max_new_tokens,
-                                                                      batch_size=a.batch_size, return_ids=True)[2], a.n_cvs)
+    static = dict(auto=[None], on=[True], off=[False], both=[False, True])[a.static]
+    label = {None: '', True: ', static cache' + (' + CUDA graphs' if dev == 'cuda' else ''), False: ', dynamic loop'}
+    if True in static: generate_jds(model, tok, cvs[:2], max_new_tokens=4, static_cache=True)  # warm-up of the static path
+    outs = [run(f"generate_jds, batch {a.batch_size}{label[st]}", lambda st=st: generate_jds(model, tok, cvs[:a.n_cvs], max_new_tokens=a.max_new_tokens,
+                batch_size=a.batch_size, return_ids=True, static_cache=st)[2], a.n_cvs) for st in static]
+    ours = outs[0]; i_ours = len(rows) - len(static)   # the first of our rows
+    same_graph = None
+    if a.static == 'both' and dev == 'cuda':  # the graphs must replay exactly what the same static loop computes eagerly
+        import functools, girl_nb.sft as S
+        graphed = S._gen_batch_static; S._gen_batch_static = functools.partial(graphed, cuda_graph=False)
+        try: eager = generate_jds(model, tok, cvs[:a.n_cvs], max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, return_ids=True, static_cache=True)[2]
+        finally: S._gen_batch_static = graphed
+        same_graph = sum(o == g for o, g in zip(eager, outs[1]))
+        print(f"static cache, CUDA graphs vs the same loop run eagerly: {same_graph}/{len(eager)} completions token for token the same")
     print("| what | CVs | tokens | seconds | tokens/s | load avg (1 min) before / after |\n|---|---:|---:|---:|---:|---|")
     for name, n, ntok, secs, tps, l0, l1 in rows: print(f"| {name} | {n} | {ntok:,} | {secs:.1f} | {tps:.1f} | {l0:.2f} / {l1:.2f} |")
     if not a.skip_baseline:
-        print(f"\nratio generate_jds / HF generate: **{rows[1][4] / rows[0][4]:.1f}x** tokens/s")
+        print(f"\nratio generate_jds / HF generate: **{rows[i_ours][4] / rows[0][4]:.1f}x** tokens/s")
         k = min(a.baseline_cvs, a.n_cvs)
         same_big = sum(o == h for o, h in zip(ours[:k], hf[:k]))
         small = generate_jds(model, tok, cvs[:a.baseline_cvs], max_new_tokens=a.max_new_tokens, batch_size=a.baseline_cvs, return_ids=True)[2]
         same_small = sum(o == h for o, h in zip(small, hf))
         print(f"greedy check (token ids equal to HF generate): same batch of {a.baseline_cvs}: {same_small}/{a.baseline_cvs}; "
               f"inside the {a.n_cvs}-CV run: {same_big}/{k}")
+    same_static = None
+    if len(outs) == 2:
+        same_static = sum(o == g for o, g in zip(outs[0], outs[1]))
+        print(f"static / dynamic: **{rows[-1][4] / rows[-2][4]:.2f}x** tokens/s; completions token for token the same: {same_static}/{len(outs[0])}")
     lens = sorted(map(len, ours))
     print(f"completion lengths (ours): min {lens[0]}, median {lens[len(lens)//2]}, max {lens[-1]}; ended with EOS: "
           f"{sum(c[-1] == tok.eos_token_id for c in ours)}/{len(ours)}")
@@ -88,7 +107,8 @@ def main(argv=None):
     peak = peak_tflops(gpu, a.peak_tflops)
     res = dict(model=a.model, device=dev, gpu=gpu, dtype=a.dtype, max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, n_params=n_params,
                runs=[dict(what=r[0], cvs=r[1], tokens=r[2], seconds=round(r[3], 3), tokens_per_s=round(r[4], 1)) for r in rows],
-               peak_rss_gib=round(rss, 2), ratio=round(rows[1][4] / rows[0][4], 2) if not a.skip_baseline else None)
+               peak_rss_gib=round(rss, 2), ratio=round(rows[i_ours][4] / rows[0][4], 2) if not a.skip_baseline else None,
+               static_vs_dynamic=round(rows[-1][4] / rows[-2][4], 2) if len(outs) == 2 else None, static_same=same_static, graph_same_as_eager=same_graph)
     if peak:
         for r in res['runs']: r['mfu'] = round(2 * n_params * r['tokens_per_s'] / (peak * 1e12), 5)
         res['peak_tflops'] = peak

@@ -6,6 +6,10 @@
 #
 #   PY=/path/to/python bench/gpu.sh            # on the GPU machine, from the repo root
 #   DEVICE=cpu SMALL=1 GEN=tiny ENC=tiny bench/gpu.sh   # a dry run of the script itself on a CPU (tiny models and sizes)
+#   ONLY=generate,pipeline PY=python3 bench/gpu.sh       # a subset of the steps (names as in the `run` lines below)
+#
+# `pipeline` runs `girl pipeline --preset gpu` end to end on those models at reduced sizes (every stage, each a few minutes at
+# most): it checks that the GPU preset runs on CUDA and reports each stage's time; quality figures from random weights mean nothing.
 #
 # Speed does not depend on the weights, and the bundled models cannot travel to a machine that only gets the repository, so when the
 # bundled packages are absent the script builds randomly initialised models of the same shapes (tools/random_init.py) from tokenizer
@@ -31,8 +35,9 @@ report() {
     for f in "$RES"/*.json; do [ -f "$f" ] || continue; echo "## $(basename "$f" .json)"; echo '```'; cat "$f"; echo; echo '```'; echo; done
   } > "$OUT/gpu_results.md"
 }
+want() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 run() {  # name limit script args...
-  local name=$1 lim=$2; shift 2; log "== $name ($(date -u +%T), limit ${lim}s): $*"
+  local name=$1 lim=$2; shift 2; want "$name" || return 0; log "== $name ($(date -u +%T), limit ${lim}s): $*"
   local t0=$SECONDS; timeout "$lim" "$PY" "$@" --json "$RES/$name.json" >> "$OUT/all.log" 2>&1; local rc=$?
   log "   exit $rc in $((SECONDS - t0)) s"; report
 }
@@ -40,6 +45,7 @@ run() {  # name limit script args...
 if [ "$SMALL" = 1 ]; then N=8; B=4; T=16; P=16; S=2; SB=2; C=4; X=64; Q=20000; RB=2; else N=256; B=256; T=200; P=256; S=20; SB=32; C=8; X=2048; Q=2000000; RB=64; fi
 log "$NOTE; device $DEVICE"
 run generate 100 bench/generate.py --model "$GEN" --device "$DEVICE" --n-cvs $N --batch-size $B --max-new-tokens $T --baseline-cvs 5
+run generate_static 120 bench/generate.py --model "$GEN" --device "$DEVICE" --n-cvs $((N / 2)) --batch-size $((B / 4)) --max-new-tokens $T --skip-baseline --static both
 run sft 150 bench/sft.py --model "$GEN" --pairs $P --steps $S --batch $SB --device "$DEVICE"
 run rlrf 100 bench/rlrf.py --generator "$GEN" --reward "$ENC" --cvs $C --max-new-tokens $((T * 2 / 3)) --iterations 3 --device "$DEVICE"
 run rec 60 bench/rec.py --encoder "$ENC" --texts $X --pairs $Q --rounds 3 --device "$DEVICE"
@@ -47,4 +53,26 @@ run reward 90 bench/reward.py --backbone "$ENC" --pairs $P --steps $S --batch $R
 run generate_same_batch 60 bench/generate.py --model "$GEN" --device "$DEVICE" --n-cvs $((N / 4)) --batch-size $((N / 4)) --max-new-tokens $T --baseline-cvs $((N / 4))
 run sft_full 60 bench/sft.py --model "$GEN" --pairs $P --steps $S --batch $SB --full --sides ours --device "$DEVICE"
 run rlrf_64 90 bench/rlrf.py --generator "$GEN" --reward "$ENC" --cvs $((C * 8)) --max-new-tokens $((T * 2 / 3)) --iterations 3 --device "$DEVICE"
+pipeline() {  # the gpu preset end to end at reduced sizes; stage lines and pipeline.json into the results
+  want pipeline || return 0; local lim=${PIPE_LIMIT:-300} dir=$RES/pipeline t0=$SECONDS; rm -rf "$dir"
+  if [ "$SMALL" = 1 ]; then local sz="data.n_jobs=300 data.sft_pairs=200 data.rm_cvs=100 data.rl_cvs=32 data.rec_pairs=1500 sft.max_steps=4 sft.batch_size=4 sft.n_eval_cvs=4 rlrf.iterations=2 rlrf.cvs_per_iter=4 rlrf.minibatch=2 rlrf.n_eval_cvs=4 rec.max_train_seekers=20 rec.max_eval_seekers=10 eval.n_cvs=8"
+  else local sz="data.n_jobs=3000 data.sft_pairs=4000 data.rm_cvs=2000 data.rl_cvs=512 data.rec_pairs=12000 sft.max_steps=60 sft.n_eval_cvs=64 rlrf.iterations=6 rlrf.n_eval_cvs=64 rec.max_train_seekers=150 rec.max_eval_seekers=50 eval.n_cvs=64"; fi
+  local sets=(--set device=$DEVICE --set models.generator=$GEN --set models.encoder=$ENC --set sft.save_steps=30 --set sft.gen_max_new_tokens=$((T * 2 / 3))
+              --set reward.n_gen_cvs=16 --set rlrf.max_new_tokens=$((T * 2 / 3)) --set rlrf.eval_every=3 --set rlrf.save_every=3 --set rec.fig5_max_n=2
+              --set rec.gen_max_new_tokens=$((T * 2 / 3)) --set eval.gen_max_new_tokens=$((T * 2 / 3)))
+  for kv in $sz; do sets+=(--set "$kv"); done
+  log "== pipeline ($(date -u +%T), limit ${lim}s): girl pipeline --preset gpu ${sets[*]}"
+  PYTHONUNBUFFERED=1 timeout "$lim" "$PY" -m girl_nb.cli pipeline --preset gpu --out "$dir" "${sets[@]}" > "$OUT/pipeline.log" 2>&1; local rc=$?
+  log "   exit $rc in $((SECONDS - t0)) s"; grep -E '^\[[0-9]+/[0-9]+\]|^total' "$OUT/pipeline.log" | tee -a "$OUT/all.log"
+  $PY - "$dir" "$RES/pipeline.json" $rc <<'PYEOF'
+import json, sys
+from pathlib import Path
+d, dest, rc = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])  # each finished stage's own record (also when the run stopped half-way)
+st = {p.parent.name: json.loads(p.read_text()) for p in sorted(d.glob("*/pipeline.json"))}
+top = json.loads((d/"pipeline.json").read_text()) if (d/"pipeline.json").is_file() else {}
+json.dump(dict(exit=rc, stages=top.get("stages") or [dict(stage=k, time_s=v.get("time_s")) for k, v in st.items()], total_s=top.get("total_s")), open(dest, "w"), indent=1)
+PYEOF
+  [ $rc = 0 ] || tail -40 "$OUT/pipeline.log"; report
+}
+pipeline
 log "wrote $OUT/gpu_results.md"

@@ -263,8 +263,9 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
                  language:str="en",
                  return_ids:bool=False, # also return prompt and completion token ids
                  repetition_penalty:float=1.0, # θ of `repetition_penalise` (1 = off; never for PPO rollouts)
+                 static_cache:bool|None=None, # `_gen_batch_static` (fixed shapes, CUDA graphs on a GPU); None: on for a CUDA model without sliding-window layers
                 ):
-    "JDs for `cvs`: batched by prompt length, left-padded, finished rows leave the batch at EOS"
+    "JDs for `cvs`: batched by prompt length, left-padded, finished rows leave the batch at EOS (or, on a GPU, decode at fixed shapes)"
     import torch
     _check_pad(tokenizer)
     if repetition_penalty <= 0: raise ValueError(f"repetition_penalty: must be > 0 (1 = off), got {repetition_penalty}")
@@ -274,16 +275,77 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
     comp, was_training = [None] * len(enc), model.training
     model.eval()
     devs = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    cfg = model.config.get_text_config()
+    if static_cache is None: static_cache = model.device.type == "cuda" and not (getattr(cfg, "sliding_window", None) and getattr(cfg, "use_sliding_window", True))
+    gen = _gen_batch_static if static_cache else _gen_batch
     with torch.random.fork_rng(devices=devs), torch.inference_mode():
         torch.manual_seed(seed)
         for b in range(0, len(order), batch_size):
             idx = order[b:b+batch_size]
-            new = _gen_batch(model, [enc[i] for i in idx], tokenizer.eos_token_id, tokenizer.pad_token_id, max_new_tokens, temperature, top_p,
+            new = gen(model, [enc[i] for i in idx], tokenizer.eos_token_id, tokenizer.pad_token_id, max_new_tokens, temperature, top_p,
                              repetition_penalty)
             for i, c in zip(idx, new): comp[i] = _until_eos(c, tokenizer.eos_token_id, tokenizer.pad_token_id)
     model.train(was_training)
     texts = [tokenizer.decode(c, skip_special_tokens=True).strip() for c in comp]
     return (texts, enc, comp) if return_ids else texts
+
+# %% ../nbs/02_sft.ipynb #9e6f12d5
+def _static_masks(mask, # (B, L) prompt mask, 1 = token, 0 = left pad
+                  cap:int): # cache slots: L + max_new_tokens
+    "The prefill's (B, 1, L, cap) and the decode steps' (B, 1, 1, cap) boolean masks over a static cache (True = attend)"
+    import torch
+    B, L = mask.shape; k, q = torch.arange(cap, device=mask.device), torch.arange(L, device=mask.device)
+    keys = torch.zeros(B, cap, dtype=torch.bool, device=mask.device); keys[:, :L] = mask.bool()        # (B, cap)
+    pre = (keys[:, None] & (k[None] <= q[:, None])) | (k[None] == q[:, None])   # (B, L, cap); a pad query sees itself: no empty softmax row
+    return pre[:, None], keys[:, None, None].clone()
+
+# %% ../nbs/02_sft.ipynb #f864284a
+def _gen_batch_static(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int, temperature:float=0.0, top_p:float=1.0,
+                      repetition_penalty:float=1.0,
+                      cuda_graph:bool|None=None, # replay each decode step as one CUDA graph (None: when the model is on a GPU)
+                      check_every:int=8) -> list[list[int]]: # steps between checks that every row has ended (each check waits on the device)
+    "`_gen_batch` at fixed shapes over a static KV cache: the same new token ids, and on a GPU one CUDA graph a step"
+    import torch, warnings
+    from transformers.cache_utils import Cache, StaticLayer
+    dev = model.device; graph_ok = (dev.type == "cuda") if cuda_graph is None else cuda_graph
+    if graph_ok and dev.type != "cuda": raise ValueError(f"cuda_graph=True needs a model on a CUDA device, not {dev}")
+    ids, mask, pos = (t.to(dev) for t in _left_pad(enc, pad))             # (B, L)
+    B, L = ids.shape; cap = L + max_new_tokens
+    kv = Cache(layers=[StaticLayer(cap) for _ in range(model.config.get_text_config().num_hidden_layers)])
+    pre, m = _static_masks(mask, cap)                                      # (B, 1, L, cap), (B, 1, 1, cap)
+    x, p = ids[:, -1:].clone(), pos[:, -1:].clone()                        # (B, 1): the decode step's input buffers
+    toks = torch.full((B, max_new_tokens), pad, dtype=torch.long, device=dev); done = torch.zeros(B, dtype=torch.bool, device=dev)
+    seen = None
+    if repetition_penalty != 1.0:                                          # (B, cap): pads and unwritten slots stand in as the last prompt token
+        seen = torch.where(mask.bool(), ids, ids[:, -1:]); seen = torch.cat([seen, seen[:, -1:].expand(B, max_new_tokens)], 1)
+    fwd = lambda i, a, q: model(input_ids=i, attention_mask=a, position_ids=q, past_key_values=kv, use_cache=True, logits_to_keep=1).logits[:, -1]
+    graph = out = None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated")
+        lg = fwd(ids, pre, pos)                                            # prefill: slots 0..L-1
+        for t in range(max_new_tokens):
+            lg = lg.float()
+            if seen is not None: lg = repetition_penalise(lg, seen, repetition_penalty)
+            nxt = torch.where(done, pad, _next_token(lg, temperature, top_p))  # (B,): ended rows write pads
+            toks[:, t] = nxt; done |= nxt == eos
+            if t == max_new_tokens - 1 or ((t + 1) % check_every == 0 and bool(done.all())): break
+            x.copy_(nxt[:, None]); p.add_(1); m[..., L + t] = True             # token t goes into slot L + t
+            if seen is not None: seen[:, L + t] = nxt
+            if graph is not None: graph.replay(); lg = out; continue
+            if not graph_ok: lg = fwd(x, m, p); continue
+            if t == 0:                                                     # the graph's warm-up: eager, on a side stream
+                s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(s): lg = fwd(x, m, p)
+                torch.cuda.current_stream().wait_stream(s); continue
+            try:
+                g = torch.cuda.CUDAGraph(); torch.cuda.synchronize()
+                with torch.cuda.graph(g): out = fwd(x, m, p)               # recorded, not run
+                graph = g; graph.replay(); lg = out
+            except Exception as e:                                         # e.g. an op that syncs: go on eagerly
+                warnings.warn(f"CUDA graph capture failed ({type(e).__name__}: {e}); decoding this batch eagerly")
+                graph_ok = False; lg = fwd(x, m, p)
+    rows = toks.cpu().tolist()
+    return [r[:r.index(eos) + 1] if eos in r else r for r in rows]
 
 # %% ../nbs/02_sft.ipynb #e60ce9f3
 def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str], sft_cfg:SFTConfig, gold=None, seed:int=0, language:str="en",
