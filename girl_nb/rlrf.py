@@ -545,7 +545,8 @@ def _concat_lora(sft_dir:Path, actor, folder:Path) -> bool:
     sc, ac = json.loads((sft_dir/"adapter_config.json").read_text()), actor.peft_config["default"]
     if any(sc.get(k) for k in ("use_rslora", "rank_pattern", "alpha_pattern", "modules_to_save", "use_dora")) or ac.use_rslora or ac.use_dora or ac.modules_to_save:
         return False
-    sd1, sd2 = load_file(str(sft_dir/"adapter_model.safetensors")), get_peft_model_state_dict(actor)
+    sd1 = load_file(str(sft_dir/"adapter_model.safetensors"))                             # on the CPU
+    sd2 = {k: v.detach().cpu() for k, v in get_peft_model_state_dict(actor).items()}      # the actor may sit on a GPU
     if set(sd1) != set(sd2) or any(".lora_" not in k for k in sd1): return False
     s1, s2, out = sc["lora_alpha"] / sc["r"], ac.lora_alpha / ac.r, {}
     for k in sd1:
