@@ -283,7 +283,7 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
         for b in range(0, len(order), batch_size):
             idx = order[b:b+batch_size]
             new = gen(model, [enc[i] for i in idx], tokenizer.eos_token_id, tokenizer.pad_token_id, max_new_tokens, temperature, top_p,
-                             repetition_penalty)
+                      repetition_penalty)
             for i, c in zip(idx, new): comp[i] = _until_eos(c, tokenizer.eos_token_id, tokenizer.pad_token_id)
     model.train(was_training)
     texts = [tokenizer.decode(c, skip_special_tokens=True).strip() for c in comp]
