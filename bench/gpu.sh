@@ -68,7 +68,8 @@ pipeline() {  # the gpu preset end to end at reduced sizes; stage lines and pipe
 import json, sys
 from pathlib import Path
 d, dest, rc = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])  # each finished stage's own record (also when the run stopped half-way)
-st = {p.parent.name: json.loads(p.read_text()) for p in sorted(d.glob("*/pipeline.json"))}
+from girl_nb.pipeline import STAGES
+st = {s: json.loads((d/s/"pipeline.json").read_text()) for s in STAGES if (d/s/"pipeline.json").is_file()}  # in pipeline order
 top = json.loads((d/"pipeline.json").read_text()) if (d/"pipeline.json").is_file() else {}
 json.dump(dict(exit=rc, stages=top.get("stages") or [dict(stage=k, time_s=v.get("time_s")) for k, v in st.items()], total_s=top.get("total_s")), open(dest, "w"), indent=1)
 PYEOF

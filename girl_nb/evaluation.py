@@ -631,6 +631,12 @@ def _rec_table(t:dict, name:str) -> list[str]:
                      f"| {_f(r.get('logloss'))}{lift('lift_logloss')} | {_f(r.get('logloss_ci'))} |")
     return L + ["", "Lifts are relative to Base (LogLoss lift > 0 means lower LogLoss), as in the paper.", ""]
 
+def _fig5_cell(p:dict|None) -> str:
+    "A Fig. 5 table cell: the AUC and, when the point carries them, its paired Δ against Base with the CI"
+    if p is None: return "–"
+    d, ci = p.get("delta_auc"), p.get("delta_auc_ci")
+    return _f(p.get("auc")) + (f" (Δ {d:+.4f} [{ci[0]:+.4f}, {ci[1]:+.4f}])" if d is not None and ci else "")
+
 def _sec_rec(m):
     cold = m["cold_start"] if "cold_start" in m else m.get("table4")  # `table4`: metrics written before the key was renamed
     L = _rec_table(m.get("table3"), "Table III: recommendation") + _rec_table(cold, "Table IV: cold start")
@@ -643,8 +649,7 @@ def _sec_rec(m):
         if isinstance(b, dict) and b.get("auc") is not None: L.append(f"| {NAMES.get('base', 'Base')} (no generated JD) | " + " | ".join(_f(b["auc"]) for _ in ns) + " |")
         for row, pts in f5.items():
             by = {p.get("n"): p for p in (pts or []) if isinstance(p, dict)}
-            cell = lambda p: "–" if p is None else _f(p.get("auc")) + (f" (Δ {p['delta_auc']:+.4f} [{p['delta_auc_ci'][0]:+.4f}, {p['delta_auc_ci'][1]:+.4f}])" if p.get("delta_auc") is not None and p.get("delta_auc_ci") else "")
-            L.append(f"| {NAMES.get(row, row)} | " + " | ".join(cell(by.get(n)) for n in ns) + " |")
+            L.append(f"| {NAMES.get(row, row)} | " + " | ".join(_fig5_cell(by.get(n)) for n in ns) + " |")
         L.append("")
     gr = m.get("grounding")
     if isinstance(gr, dict) and gr:

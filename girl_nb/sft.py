@@ -342,7 +342,7 @@ def _gen_batch_static(model, enc:list[list[int]], eos:int, pad:int, max_new_toke
                 with torch.cuda.graph(g): out = fwd(x, m, p)               # recorded, not run
                 graph = g; graph.replay(); lg = out
             except Exception as e:                                         # e.g. an op that syncs: go on eagerly
-                warnings.warn(f"CUDA graph capture failed ({type(e).__name__}: {e}); decoding this batch eagerly")
+                get_logger("girl_nb.sft").warning(f"CUDA graph capture failed ({type(e).__name__}: {e}); decoding this batch eagerly")
                 graph_ok = False; lg = fwd(x, m, p)
     rows = toks.cpu().tolist()
     return [r[:r.index(eos) + 1] if eos in r else r for r in rows]
