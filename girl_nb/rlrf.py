@@ -16,8 +16,8 @@ from .core import (add_config_args, ConfigError, RunConfig, RLRFConfig, cfg_fiel
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
            'AdaptiveKL', 'RunningMoments', 'whiten', 'pack_rollout', 'token_logprobs', 'Critic', 'load_critic',
            'reward_model_scorer', 'iteration_indices', 'RLRF', 'cut_cv', 'rollout_model', 'refresh_rollout_model',
-           'missing_parts', 'last_checkpoint', 'make_actor', 'save_actor', 'plot_training', 'plot_overoptimisation',
-           'build_rlrf', 'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
+           'missing_parts', 'to_safe', 'from_safe', 'write_state', 'read_state', 'last_checkpoint', 'make_actor',
+           'save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
 
 # %% ../nbs/04_rlrf.ipynb #b91844c7
 def kl_estimate(logp, # log π_θ(v_j | C, v_<j) of each JD token under the actor, (B, T)
@@ -482,25 +482,90 @@ def _trainable_state(model) -> dict:
     "The trainable weights of `model` (a LoRA actor: its adapters only)"
     return {k: p.detach().cpu().clone() for k, p in model.named_parameters() if p.requires_grad}
 
+# %% ../nbs/04_rlrf.ipynb #ad54286c
 def _rng_state() -> dict:
-    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+    "Python's, numpy's and torch's RNG states, in types `to_safe` can store"
+    py = random.getstate()
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    return dict(python=(py[0], list(py[1]), py[2]), numpy=(kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
+                torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
+# %% ../nbs/04_rlrf.ipynb #bfa98ca2
 def _set_rng_state(d:dict):
-    random.setstate(d["python"]); np.random.set_state(d["numpy"]); torch.set_rng_state(d["torch"])
-    if d.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(d["cuda"])
+    "Restore what `_rng_state` returned"
+    v, state, gauss = d["python"]
+    random.setstate((v, tuple(state), gauss))
+    kind, keys, pos, has_gauss, cached = d["numpy"]
+    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(d["torch"])
+    if d.get("cuda") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(d["cuda"])
+
+# %% ../nbs/04_rlrf.ipynb #da2356ab
+def to_safe(obj, # nested dicts/lists/tuples of tensors, numbers, strings, numpy values
+            tensors:dict, # filled with the tensors found, under the keys their placeholders name
+            key:str="s"):
+    "`obj` as JSON-ready data: tensors moved into `tensors` and replaced by placeholders, tuples and int keys tagged"
+    if isinstance(obj, torch.Tensor):
+        tensors[key] = obj.detach().cpu().contiguous()
+        return {"__tensor__": key}
+    if isinstance(obj, np.generic): return obj.item()
+    if isinstance(obj, np.ndarray): raise TypeError(f"{key}: numpy arrays are not stored; convert to a tensor")
+    if isinstance(obj, (list, tuple)):
+        items = [to_safe(v, tensors, f"{key}.{i}") for i, v in enumerate(obj)]
+        return {"__tuple__": items} if isinstance(obj, tuple) else items
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in obj):
+            return {k: to_safe(v, tensors, f"{key}.{k}") for k, v in obj.items()}
+        return {"__items__": [[to_safe(k, tensors, f"{key}.k{i}"), to_safe(v, tensors, f"{key}.{i}")]
+                              for i, (k, v) in enumerate(obj.items())]}
+    if obj is None or isinstance(obj, (bool, int, float, str)): return obj
+    raise TypeError(f"{key}: cannot store a {type(obj).__name__} in a checkpoint")
+
+# %% ../nbs/04_rlrf.ipynb #088a1ba0
+def from_safe(obj, tensors:dict):
+    "Undo `to_safe`: placeholders back to tensors, tagged tuples and dicts back to their types"
+    if isinstance(obj, list): return [from_safe(v, tensors) for v in obj]
+    if not isinstance(obj, dict): return obj
+    if "__tensor__" in obj: return tensors[obj["__tensor__"]]
+    if "__tuple__" in obj: return tuple(from_safe(v, tensors) for v in obj["__tuple__"])
+    if "__items__" in obj: return {from_safe(k, tensors): from_safe(v, tensors) for k, v in obj["__items__"]}
+    return {k: from_safe(v, tensors) for k, v in obj.items()}
+
+# %% ../nbs/04_rlrf.ipynb #f7cfa154
+def write_state(folder:Path, state:dict):
+    "`state` into `folder`/state.safetensors (its tensors) and `folder`/state.json (everything else)"
+    from safetensors.torch import save_file
+    tensors = {}
+    skeleton = to_safe(state, tensors)
+    save_file(tensors, str(folder/"state.safetensors"))
+    (folder/"state.json").write_text(json.dumps(skeleton), encoding="utf-8")  # NaN kept as NaN
+
+# %% ../nbs/04_rlrf.ipynb #fcd92c1b
+def read_state(folder:str|Path) -> dict:
+    "What `write_state` wrote; a folder holding only a pickle (`state.pt`) is refused, never unpickled"
+    from safetensors.torch import load_file
+    folder = Path(folder)
+    if not (folder/"state.json").is_file():
+        old = " (it holds state.pt, a pickle, which is never loaded: it could run code)" if (folder/"state.pt").exists() else ""
+        raise ValueError(f"{folder}: not a girl_nb RLRF checkpoint: no state.json{old}; "
+                         "delete the folder or run the stage without --resume")
+    try: skeleton = json.loads((folder/"state.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{folder/'state.json'}: not valid JSON ({e})") from None
+    return from_safe(skeleton, load_file(str(folder/"state.safetensors")))
 
 # %% ../nbs/04_rlrf.ipynb #7652cee4
 @patch
 def save_checkpoint(self:RLRF) -> Path|None:
     "Write checkpoints/iter-N atomically and keep the newest `save_total_limit`"
     if self.folder is None or not self.acc.is_main_process: return None
-    ck = self.folder/"checkpoints"; ck.mkdir(parents=True, exist_ok=True)
+    ck = self.folder/"checkpoints"
+    ck.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=ck, prefix=".tmp-"))
     actor, critic = self.acc.unwrap_model(self.actor), self.acc.unwrap_model(self.critic)
-    torch.save(dict(actor=_trainable_state(actor), critic=critic.state_dict(), opt_a=self.opt_a.state_dict(), opt_c=self.opt_c.state_dict(),
-                     kl_ctl=self.kl_ctl.state_dict(), moments=self.moments.state_dict(), rng=_rng_state(), iteration=self.iteration,
-                     log=self.log, eval_log=self.eval_log), tmp/"state.pt")
+    write_state(tmp, dict(actor=_trainable_state(actor), critic=critic.state_dict(), opt_a=self.opt_a.state_dict(),
+                          opt_c=self.opt_c.state_dict(), kl_ctl=self.kl_ctl.state_dict(), moments=self.moments.state_dict(),
+                          rng=_rng_state(), iteration=self.iteration, log=self.log, eval_log=self.eval_log))
     dest = ck/f"iter-{self.iteration}"
     if dest.exists(): shutil.rmtree(dest)
     os.replace(tmp, dest)
@@ -513,16 +578,23 @@ def last_checkpoint(folder:str|Path) -> Path|None:
     ck = sorted(Path(folder, "checkpoints").glob("iter-*"), key=lambda p: int(p.name[5:]))
     return ck[-1] if ck else None
 
+# %% ../nbs/04_rlrf.ipynb #810d6a1c
 @patch
 def load_checkpoint(self:RLRF, path:str|Path):
     "Restore everything `save_checkpoint` wrote"
-    d = torch.load(Path(path)/"state.pt", map_location="cpu", weights_only=False)
+    d = read_state(path)
     actor, critic = self.acc.unwrap_model(self.actor), self.acc.unwrap_model(self.critic)
     missing = set(d["actor"]) - {k for k, _ in actor.named_parameters()}
-    if missing: raise ValueError(f"{path}: the checkpoint's actor weights do not fit this actor (e.g. {sorted(missing)[:2]}); same LoRA settings?")
-    actor.load_state_dict(d["actor"], strict=False); critic.load_state_dict(d["critic"])
-    self.opt_a.load_state_dict(d["opt_a"]); self.opt_c.load_state_dict(d["opt_c"])
-    self.kl_ctl.load_state_dict(d["kl_ctl"]); self.moments.load_state_dict(d["moments"]); _set_rng_state(d["rng"])
+    if missing:
+        raise ValueError(f"{path}: the checkpoint's actor weights do not fit this actor (e.g. {sorted(missing)[:2]}); "
+                         "same LoRA settings?")
+    actor.load_state_dict(d["actor"], strict=False)
+    critic.load_state_dict(d["critic"])
+    self.opt_a.load_state_dict(d["opt_a"])
+    self.opt_c.load_state_dict(d["opt_c"])
+    self.kl_ctl.load_state_dict(d["kl_ctl"])
+    self.moments.load_state_dict(d["moments"])
+    _set_rng_state(d["rng"])
     self.iteration, self.log, self.eval_log = d["iteration"], d["log"], d["eval_log"]
     if self.folder is not None and self.acc.is_main_process:
         _write_csv(self.folder/"log.csv", self.log)

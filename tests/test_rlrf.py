@@ -7,7 +7,7 @@ import numpy as np, pytest, torch
 from girl_nb.core import load_config, load_generator, load_tokenizer, read_metrics, tiny_model_path
 from girl_nb import rlrf
 from girl_nb.rlrf import (RLRF, Critic, RLRFConfig, kl_estimate, last_checkpoint, make_actor, penalised_reward, policy_loss,
-                          run_rlrf, value_loss, advantage)
+                          read_state, run_rlrf, value_loss, advantage)
 
 ROOT = Path(__file__).resolve().parents[1]
 short = lambda cvs, jds: torch.tensor([-len(j) / 100 for j in jds])  # a reward the tiny policy can learn: fewer characters
@@ -143,7 +143,7 @@ def test_nan_reward_stops_and_keeps_last_good_checkpoint(run_dir, tmp_path):
     out = _fresh(run_dir, tmp_path)
     with pytest.raises(FloatingPointError, match="iteration 2: the reward model gave non-finite rewards"): run_rlrf(cfg, rc, out, scorer=flaky)
     assert last_checkpoint(out/"rlrf").name == "iter-2"
-    assert torch.load(last_checkpoint(out/"rlrf")/"state.pt", weights_only=False)["iteration"] == 2
+    assert read_state(last_checkpoint(out/"rlrf"))["iteration"] == 2
     m = run_rlrf(cfg, rc, out, resume=True, scorer=short)
     assert m["iterations"] == 4
 
@@ -154,3 +154,17 @@ def test_bad_inputs(run_dir, tmp_path):
     out = _fresh(run_dir, tmp_path/"b"); shutil.rmtree(out/"reward")
     with pytest.raises(FileNotFoundError, match="no reward model"): run_rlrf(cfg, rc, out)
     with pytest.raises(ValueError, match="no CVs to train on"): RLRF(None, None, None, short, rc, [])
+
+
+def test_resume_refuses_a_pickle(run_dir, tmp_path):
+    "A run folder whose checkpoint is a pickle (state.pt) is refused on resume, and the pickle never runs"
+    import os, pickle
+    class Evil:
+        def __reduce__(self): return (os.system, (f"touch {tmp_path/'pwned'}",))
+    cfg = load_config(ROOT/"configs"/"tiny.yaml"); rc = RLRFConfig(iterations=2, save_every=1, eval_every=0, **FAST)
+    b = _fresh(run_dir, tmp_path/"b")
+    ck = b/"rlrf"/"checkpoints"/"iter-1"
+    ck.mkdir(parents=True)
+    (ck/"state.pt").write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(ValueError, match="never loaded"): run_rlrf(cfg, rc, b, resume=True, scorer=short)
+    assert not (tmp_path/"pwned").exists()
