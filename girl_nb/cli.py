@@ -37,10 +37,12 @@ def make_parser() -> argparse.ArgumentParser:
     add_rlrf_cli(sub)  # `girl rlrf` (nbs/04_rlrf)
     from girl_nb.recommender import add_rec_cli
     add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05_recommender)
-    from girl_nb.evaluation import add_eval_cli
-    add_eval_cli(sub)  # `girl judge`, `girl compare`, `girl report` (nbs/06_evaluation)
+    from girl_nb.judge import add_judge_cli
+    add_judge_cli(sub)  # `girl judge`, `girl compare` (nbs/06_judge)
+    from girl_nb.report import add_report_cli
+    add_report_cli(sub)  # `girl report` (nbs/07_report)
     from girl_nb.pipeline import add_pipeline_cli
-    add_pipeline_cli(sub)  # `girl pipeline` (nbs/07_pipeline)
+    add_pipeline_cli(sub)  # `girl pipeline` (nbs/08_pipeline)
     return p
 
 # %% ../nbs/90_cli.ipynb #9655830a

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np, yaml
 
 # %% auto #0
-__all__ = ['DEFAULT_WINDOWS', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'SFTConfig', 'RewardConfig',
-           'RLRFConfig', 'RecConfig', 'EvalConfig', 'RunConfig', 'from_dict', 'parse_override', 'add_config_args',
-           'read_text_arg', 'load_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory',
-           'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir',
-           'write_json', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'plt_agg', 'package_dir',
-           'convert_gguf', 'bundled_model_path', 'tiny_model_path', 'resolve_model', 'load_tokenizer', 'load_generator',
-           'load_encoder', 'mean_pool', 'embed_texts']
+__all__ = ['DEFAULT_WINDOWS', 'STAGES', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'SFTConfig',
+           'RewardConfig', 'RLRFConfig', 'RecConfig', 'EvalConfig', 'RunConfig', 'from_dict', 'parse_override',
+           'add_config_args', 'read_text_arg', 'load_config', 'config_dict', 'config_hash', 'girl_home',
+           'seed_everything', 'free_memory', 'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision',
+           'precision_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics', 'read_metrics',
+           'last_trainer_checkpoint', 'plt_agg', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path',
+           'resolve_model', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool', 'embed_texts']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -523,6 +523,9 @@ def get_logger(name:str="girl_nb", level:str|int|None=None) -> logging.Logger:
         root.setLevel(os.environ.get("GIRL_LOG_LEVEL", "INFO"))
     if level is not None: log.setLevel(level)
     return log
+
+# %% ../nbs/00_core.ipynb #a4e1c7d2
+STAGES = ("data", "sft", "reward", "rlrf", "rec", "eval", "report")  # a run's stages, in the order the pipeline runs them
 
 # %% ../nbs/00_core.ipynb #850d50bb
 def stage_dir(out:str|Path, stage:str) -> Path:

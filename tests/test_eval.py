@@ -1,14 +1,15 @@
-"Fast tests of the evaluation stage (girl_nb.evaluation, nbs/06_evaluation.ipynb): judges, HTTP backend, stage, case study, report."
+"Fast tests of the judge and the run report (girl_nb.judge, girl_nb.report; nbs/06_judge, nbs/07_report): judges, HTTP backend, stage, case study, report."
 import argparse, json, logging, os, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 
 import pytest
 
+from fake_chat import FakeChatServer  # tests/fake_chat.py
 from girl_nb.core import ConfigError, EvalConfig, load_config, read_metrics, tiny_model_path, write_metrics
-from girl_nb import evaluation as ev
-from girl_nb.evaluation import (FakeChatServer, GoldRubricJudge, HFChatJudge, JudgeError, OpenAIChatJudge, VerdictCache, add_eval_cli,
-                                agreement, bootstrap_rates, build_report, combine, compare, md_to_html, mini_markdown, outcome_rates,
-                                parse_verdict, run_eval, rubric, write_report)
+from girl_nb import judge as ev
+from girl_nb.judge import (GoldRubricJudge, HFChatJudge, JudgeError, OpenAIChatJudge, VerdictCache, add_judge_cli, agreement,
+                           bootstrap_rates, combine, compare, outcome_rates, parse_verdict, run_eval, rubric)
+from girl_nb.report import add_report_cli, build_report, md_to_html, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-never-logged-42"
@@ -256,7 +257,11 @@ def test_run_eval_bad_input(tiny, run_dir, gold, tmp_path):
 # --- case study, report, CLI -------------------------------------------------------------------------------------
 
 def _parser():
-    p = argparse.ArgumentParser(); add_eval_cli(p.add_subparsers()); return p
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers()
+    add_judge_cli(sub)
+    add_report_cli(sub)
+    return p
 
 
 def test_compare_and_cli(tiny, run_dir, tmp_path, capsys):
@@ -322,12 +327,13 @@ def test_report_reads_old_and_new_cold_start_key(tmp_path):
         assert "**Table IV: cold start**" in md and "| MLP | GIRL | 0.65 (+6.6%) |" in md, key
 
 
-def test_html_converters():
-    md = "# T\n\nText with **bold**, `code` & <script>x</script>.\n\n| a | b |\n|---|---|\n| 1<br>2 | x \\| y |\n\n> quote\n\n- item\n\n![p](x.png)\n"
-    h = mini_markdown(md)
-    assert "<h1>T</h1>" in h and "<strong>bold</strong>" in h and "<code>code</code>" in h and "&amp;" in h and "<script>" not in h
-    assert "<td>1<br>2</td><td>x | y</td>" in h and "<blockquote>" in h and "<li>item</li>" in h and '<img alt="p" src="x.png">' in h
-    assert "<table>" in md_to_html(md)
+def test_md_to_html():
+    "Python-Markdown with tables and fenced code; a standalone page; images under `base` inlined"
+    md = "# T\n\nText with **bold**, `code` & more.\n\n| a | b |\n|---|---|\n| 1<br>2 | x \\| y |\n\n> quote\n\n- item\n\n```\nfenced\n```\n"
+    h = md_to_html(md, "R & D")
+    assert h.startswith("<!DOCTYPE html>") and "<title>R &amp; D</title>" in h and "<h1>T</h1>" in h
+    assert "<strong>bold</strong>" in h and "<code>code</code>" in h and "&amp; more" in h and "<pre><code>fenced" in h
+    assert "<td>1<br>2</td>" in h and "<td>x | y</td>" in h and "<blockquote>" in h and "<li>item</li>" in h
 
 
 @pytest.mark.skipif(not os.environ.get("GIRL_SLOW"), reason="slow: serves the bundled SmolLM2 with llama.cpp; set GIRL_SLOW=1")
