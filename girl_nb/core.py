@@ -137,7 +137,8 @@ class SFTConfig:
     logging_steps: int = cfg_field(5, "Log the training loss every N steps (the first step is always logged)")
     eval_share: float = cfg_field(0.05, "Share of SFT seekers held out: their pairs give eval_loss, their CVs the generation metrics")
     n_eval_cvs: int = cfg_field(64, "Held-out CVs for format_rate_* and gold_* (the issue asks for >= 50; 0 skips generation)")
-    gen: GenConfig = cfg_field(GenConfig(batch_size=16), "Generation of the held-out JDs (`generate_jds`: backend `hf` only)")
+    gen: GenConfig = cfg_field(GenConfig(batch_size=16),
+                               "Generation of the held-out JDs (`generate_jds`: backend `hf` only)")
 
     def __post_init__(self):
         need = functools.partial(_need, "sft", self)
@@ -148,7 +149,8 @@ class SFTConfig:
         need(self.lora_r >= 1, "lora_r", "must be >= 1"); need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
         need(self.save_steps >= 1, "save_steps", "must be >= 1"); need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
         need(0 <= self.eval_share < 1, "eval_share", "must be in [0, 1)"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
-        _need("sft.gen", self.gen, self.gen.backend == "hf", "backend", "must be 'hf' (the evaluation times `generate_jds`)")
+        _need("sft.gen", self.gen, self.gen.backend == "hf", "backend",
+              "must be 'hf' (the evaluation times `generate_jds`)")
 
 # %% ../nbs/00_core.ipynb #926f83de
 @dataclass
@@ -239,8 +241,11 @@ class RLRFConfig:
     # Evaluation, checkpoints, logs
     eval_every: int = cfg_field(5, "Generate for the held-out CVs every K iterations (over-optimisation check); 0 = only at start and end")
     n_eval_cvs: int = cfg_field(16, "RL CVs held out of training for the evaluation (proxy reward, gold, KL)")
-    eval_greedy: bool = cfg_field(True, "The evaluation also decodes its CVs greedily (rollout's max_new_tokens and batch_size), as the judge does (gold_greedy, format_rate_greedy): sampled JDs can hide loops that greedy ones show")
-    greedy_repetition_penalty: float = cfg_field(1.0, "θ of the greedy evaluation (`eval_greedy`): the judge's, eval.gen.repetition_penalty")
+    eval_greedy: bool = cfg_field(True, "The evaluation also decodes its CVs greedily (rollout's max_new_tokens "
+                                  "and batch_size), as the judge does (gold_greedy, format_rate_greedy): sampled "
+                                  "JDs can hide loops that greedy ones show")
+    greedy_repetition_penalty: float = cfg_field(1.0, "θ of the greedy evaluation (`eval_greedy`): the judge's, "
+                                                 "eval.gen.repetition_penalty")
     save_every: int = cfg_field(5, "Write a resumable checkpoint every N iterations")
     save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
     tensorboard: bool = cfg_field(True, "Also log to OUT/rlrf/tb when tensorboard is installed")
@@ -255,8 +260,10 @@ class RLRFConfig:
         need(self.kl_coef >= 0, "kl_coef", "must be >= 0"); need(self.kl_target > 0 or not self.adaptive_kl, "kl_target", "must be > 0 when adaptive_kl")
         ro = functools.partial(_need, "rlrf.rollout", self.rollout)
         ro(self.rollout.temperature > 0, "temperature", "must be > 0 (rollouts sample)")
-        ro(self.rollout.repetition_penalty == 1, "repetition_penalty", "must be 1 (the penalty would take rollouts off-policy)")
-        ro(self.rollout.backend == "hf", "backend", "must be 'hf' (rollouts need the token ids of the policy being trained)")
+        ro(self.rollout.repetition_penalty == 1, "repetition_penalty",
+           "must be 1 (the penalty would take rollouts off-policy)")
+        ro(self.rollout.backend == "hf", "backend",
+           "must be 'hf' (rollouts need the token ids of the policy being trained)")
         need(self.greedy_repetition_penalty > 0, "greedy_repetition_penalty", "must be > 0 (1 = off)")
         need(self.eval_every >= 0, "eval_every", "must be >= 0"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
         need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0"); need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
@@ -276,7 +283,8 @@ class RecConfig:
     n_jds: int = cfg_field(1, "Generated JDs per CV used for Tables III–IV (several are mean-pooled, §VI-E)")
     fig5_max_n: int = cfg_field(0, "Fig. 5: generate this many JDs per CV and sweep 1..N (0 = off)")
     gen: GenConfig = cfg_field(GenConfig(max_new_tokens=256, top_p=0.95, batch_size=16),
-                               "Generation of J': temperature 0 = greedy (one JD per CV); > 0 samples (needed when n_jds or fig5_max_n > 1)")
+                               "Generation of J': temperature 0 = greedy (one JD per CV); > 0 samples "
+                               "(needed when n_jds or fig5_max_n > 1)")
     max_train_seekers: int = cfg_field(0, "Seekers of rec_train kept (their rows all kept); 0 = all. Bounds generation time on CPU")
     max_eval_seekers: int = cfg_field(0, "Seekers kept in each of rec_val, rec_test and rec_test_cold; 0 = all")
     # Predictors (Eq. 10–11, 13–15)
@@ -305,7 +313,8 @@ class RecConfig:
         need("base" not in self.generators, "generators", "`base` is the row without generated JDs and cannot name a generator")
         need(set(self.predictors) <= {"mlp", "dot"} and len(self.predictors) > 0, "predictors", "must be a non-empty list of `mlp`, `dot`")
         need(0 <= self.dropout < 1, "dropout", "must be in [0, 1)"); need(self.lr > 0, "lr", "must be > 0")
-        _need("rec.gen", self.gen, self.gen.temperature > 0 or (self.n_jds == 1 and self.fig5_max_n <= 1), "temperature",
+        sampled = self.gen.temperature > 0 or (self.n_jds == 1 and self.fig5_max_n <= 1)
+        _need("rec.gen", self.gen, sampled, "temperature",
              "must be > 0 when n_jds or fig5_max_n > 1 (greedy decoding gives the same JD every time)")
 
 
@@ -321,7 +330,8 @@ class EvalConfig:
     pairs: list = cfg_field(["girl:base", "girl:girl_sft", "girl_sft:base"], "Model pairs `a:b` to compare (a is the candidate, b the opponent)")
     n_cvs: int = cfg_field(200, "Held-out CVs judged (the paper's 200), from rec_test")
     gen: GenConfig = cfg_field(GenConfig(max_new_tokens=320, top_p=0.95, batch_size=16),
-                               "Generation of the judged JDs: temperature 0 = greedy (the generators' modes); > 0 samples one JD per CV")
+                               "Generation of the judged JDs: temperature 0 = greedy (the generators' modes); "
+                               "> 0 samples one JD per CV")
     judge_max_new_tokens: int = cfg_field(512, "Most tokens of a judge's answer")
     timeout: float = cfg_field(60.0, "openai: seconds per request before it counts as failed")
     max_retries: int = cfg_field(4, "openai: retries with exponential backoff before the evaluation stops (the cache is kept)")
@@ -382,8 +392,9 @@ _RENAMED = ({f"{s}.{old}": f"'{s}.gen.{new}'" for s in ("sft", "rec", "eval") fo
             | {"rlrf.gen_batch_size": "'rlrf.rollout.batch_size'",
                "models.gen_backend": "each stage's own: " + _STAGE_GENS.format("backend"),
                "models.vllm_gpu_memory_utilization": "each stage's own: " + _STAGE_GENS.format("vllm_gpu_memory_utilization"),
-               "models.gen_repetition_penalty": "each stage's own: sft.gen.repetition_penalty, rec.gen.repetition_penalty, "
-                                                "eval.gen.repetition_penalty and rlrf.greedy_repetition_penalty"})
+               "models.gen_repetition_penalty": "each stage's own: sft.gen.repetition_penalty, "
+                                                "rec.gen.repetition_penalty, eval.gen.repetition_penalty and "
+                                                "rlrf.greedy_repetition_penalty"})
 
 # %% ../nbs/00_core.ipynb #d689425d
 def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="",
@@ -416,7 +427,8 @@ def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="
     try: return cls(**kw)
     except ConfigError as e:  # a section's own check (`__post_init__`) names the key; add where it was set
         msg = str(e)
-        if prefix and not msg.startswith(prefix) and "." in msg.split(":")[0]: msg = prefix + msg.split(".", 1)[1]  # gen.top_p -> sft.gen.top_p
+        if prefix and not msg.startswith(prefix) and "." in msg.split(":")[0]:
+            msg = prefix + msg.split(".", 1)[1]  # a nested section's own key: gen.top_p -> sft.gen.top_p
         raise ConfigError(f"{where(msg.split(':')[0])}: {msg}") from None
 
 
