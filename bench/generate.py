@@ -1,4 +1,4 @@
-"""Benchmark JD generation: naive HF `generate` against `girl_nb.sft.generate_jds`, back to back in one process.
+"""Benchmark JD generation: naive HF `generate` against `girl_nb.generate.generate_jds`, back to back in one process.
 
     python bench/generate.py                          # SmolLM2-135M bf16; HF: 5 CVs in one batch; ours: 64 CVs
     python bench/generate.py --n-cvs 128 --batch-size 64 --max-new-tokens 200 --threads 1
@@ -21,12 +21,12 @@ from bench._peaks import peak_tflops  # noqa: E402
 def hf_generate(model, tok, enc, max_new_tokens):
     "Naive HF `generate` on one left-padded batch, greedy; completions up to their EOS"
     import torch
-    from girl_nb.sft import _left_pad, _until_eos
-    ids, mask, _ = _left_pad(enc, tok.pad_token_id)
+    from girl_nb.generate import left_pad, until_eos
+    ids, mask, _ = left_pad(enc, tok.pad_token_id)
     ids, mask = ids.to(model.device), mask.to(model.device)
     out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
                          eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-    return [_until_eos(r[ids.shape[1]:].tolist(), tok.eos_token_id, tok.pad_token_id) for r in out]
+    return [until_eos(r[ids.shape[1]:].tolist(), tok.eos_token_id, tok.pad_token_id) for r in out]
 
 
 def main(argv=None):
@@ -47,7 +47,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import torch
     from girl_nb.core import get_device, load_generator, load_tokenizer
-    from girl_nb.sft import _ids, build_prompt, generate_jds
+    from girl_nb.generate import build_prompt, generate_jds, prompt_ids
     from girl_nb.simulator import simulate
     if a.threads: torch.set_num_threads(a.threads)
     dtype = dict(bf16=torch.bfloat16, fp32=torch.float32)[a.dtype]
@@ -66,7 +66,7 @@ def main(argv=None):
         ntok = sum(map(len, comp)); rows.append((name, n_cvs, ntok, secs, ntok / secs, la0, os.getloadavg()[0]))
         return comp
     if not a.skip_baseline:
-        enc = [_ids(tok, build_prompt(cv, tok)) for cv in cvs[:a.baseline_cvs]]
+        enc = [prompt_ids(tok, build_prompt(cv, tok)) for cv in cvs[:a.baseline_cvs]]
         with torch.inference_mode(): hf = run(f"HF generate, batch {a.baseline_cvs}", lambda: hf_generate(model, tok, enc, a.max_new_tokens), a.baseline_cvs)
     static = dict(auto=[None], on=[True], off=[False], both=[False, True])[a.static]
     label = {None: '', True: ', static cache' + (' + CUDA graphs' if dev == 'cuda' else ''), False: ', dynamic loop'}
@@ -76,10 +76,10 @@ def main(argv=None):
     ours = outs[0]; i_ours = len(rows) - len(static)   # the first of our rows
     same_graph = None
     if a.static == 'both' and dev == 'cuda':  # the graphs must replay exactly what the same static loop computes eagerly
-        import functools, girl_nb.sft as S
-        graphed = S._gen_batch_static; S._gen_batch_static = functools.partial(graphed, cuda_graph=False)
+        import functools, girl_nb.generate as G
+        graphed = G.decode_batch_static; G.decode_batch_static = functools.partial(graphed, cuda_graph=False)
         try: eager = generate_jds(model, tok, cvs[:a.n_cvs], max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, return_ids=True, static_cache=True)[2]
-        finally: S._gen_batch_static = graphed
+        finally: G.decode_batch_static = graphed
         same_graph = sum(o == g for o, g in zip(eager, outs[1]))
         print(f"static cache, CUDA graphs vs the same loop run eagerly: {same_graph}/{len(eager)} completions token for token the same")
     print("| what | CVs | tokens | seconds | tokens/s | load avg (1 min) before / after |\n|---|---:|---:|---:|---:|---|")

@@ -57,9 +57,9 @@ pipeline() {  # the gpu preset end to end at reduced sizes; stage lines and pipe
   want pipeline || return 0; local lim=${PIPE_LIMIT:-300} dir=$RES/pipeline t0=$SECONDS; rm -rf "$dir"
   if [ "$SMALL" = 1 ]; then local sz="data.n_jobs=300 data.sft_pairs=200 data.rm_cvs=100 data.rl_cvs=32 data.rec_pairs=1500 sft.max_steps=4 sft.batch_size=4 sft.n_eval_cvs=4 rlrf.iterations=2 rlrf.cvs_per_iter=4 rlrf.minibatch=2 rlrf.n_eval_cvs=4 rec.max_train_seekers=20 rec.max_eval_seekers=10 eval.n_cvs=8"
   else local sz="data.n_jobs=3000 data.sft_pairs=4000 data.rm_cvs=2000 data.rl_cvs=512 data.rec_pairs=12000 sft.max_steps=60 sft.n_eval_cvs=64 rlrf.iterations=6 rlrf.n_eval_cvs=64 rec.max_train_seekers=150 rec.max_eval_seekers=50 eval.n_cvs=64"; fi
-  local sets=(--set device=$DEVICE --set models.generator=$GEN --set models.encoder=$ENC --set sft.save_steps=30 --set sft.gen_max_new_tokens=$((T * 2 / 3))
-              --set reward.n_gen_cvs=16 --set rlrf.max_new_tokens=$((T * 2 / 3)) --set rlrf.eval_every=3 --set rlrf.save_every=3 --set rec.fig5_max_n=2
-              --set rec.gen_max_new_tokens=$((T * 2 / 3)) --set eval.gen_max_new_tokens=$((T * 2 / 3)))
+  local sets=(--set device=$DEVICE --set models.generator=$GEN --set models.encoder=$ENC --set sft.save_steps=30 --set sft.gen.max_new_tokens=$((T * 2 / 3))
+              --set reward.n_gen_cvs=16 --set rlrf.rollout.max_new_tokens=$((T * 2 / 3)) --set rlrf.eval_every=3 --set rlrf.save_every=3 --set rec.fig5_max_n=2
+              --set rec.gen.max_new_tokens=$((T * 2 / 3)) --set eval.gen.max_new_tokens=$((T * 2 / 3)))
   for kv in $sz; do sets+=(--set "$kv"); done
   log "== pipeline ($(date -u +%T), limit ${lim}s): girl pipeline --preset gpu ${sets[*]}"
   PYTHONUNBUFFERED=1 timeout "$lim" "$PY" -m girl_nb.cli pipeline --preset gpu --out "$dir" "${sets[@]}" > "$OUT/pipeline.log" 2>&1; local rc=$?

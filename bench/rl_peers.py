@@ -26,7 +26,7 @@ def _dataset(tr, n_prompts:int):
     "The first `n_prompts` training CVs of our run, as TRL prompt rows (the prompt our generator sees) with the CV for the reward"
     from datasets import Dataset
     from girl_nb.rlrf import cut_cv
-    from girl_nb.sft import build_prompt
+    from girl_nb.generate import build_prompt
     cvs = [cut_cv(tr.tok, c, tr.rc.max_cv_tokens) for c in tr.cvs[:n_prompts]]
     return Dataset.from_list([dict(prompt=build_prompt(cv, tr.tok, tr.language), cv=cv) for cv in cvs])
 
@@ -49,7 +49,7 @@ def _peer(kind:str, tr, out:Path, jds:int, dtype, seed:int):
     else: from trl import GRPOConfig as Cfg, GRPOTrainer as Trainer
     per_step = 8  # completions per optimizer step (4 prompts x 2 generations)
     args = Cfg(output_dir=str(Path(tempfile.mkdtemp())/kind), per_device_train_batch_size=per_step, num_generations=2,
-               max_completion_length=rc.max_new_tokens, temperature=rc.temperature, top_p=rc.top_p, learning_rate=rc.actor_lr,
+               max_completion_length=rc.rollout.max_new_tokens, temperature=rc.rollout.temperature, top_p=rc.rollout.top_p, learning_rate=rc.actor_lr,
                max_steps=max(1, jds // per_step), logging_steps=1, report_to="none", save_strategy="no", use_cpu=not torch.cuda.is_available(),
                bf16=dtype == torch.bfloat16, gradient_checkpointing=False, seed=seed, disable_tqdm=True)
     peft = LoraConfig(r=rc.lora_r, lora_alpha=rc.lora_alpha, lora_dropout=rc.lora_dropout, target_modules=rc.lora_target_modules, task_type="CAUSAL_LM")
@@ -83,7 +83,7 @@ def main(argv=None):
         rows.append(row(f"TRL {kind.upper()}Trainer, {n_jds // 2} CVs x 2", secs, n_jds))
     f = lambda v: "–" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
     cols = ("gold", "rm_reward", "kl", "format_rate", "jd_len", "gold_greedy", "format_rate_greedy")
-    print(f"### RL peers on {out} ({len(tr.eval_cvs)} held-out RL CVs; sampled at T {tr.rc.temperature}, greedy with θ {tr.eval_repetition_penalty})\n\n"
+    print(f"### RL peers on {out} ({len(tr.eval_cvs)} held-out RL CVs; sampled at T {tr.rc.rollout.temperature}, greedy with θ {tr.rc.greedy_repetition_penalty})\n\n"
           "| method | gold | RM reward | KL to SFT (nats/token) | format | JD tokens | gold, greedy | format, greedy | JDs generated | wall s |\n"
           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows: print(f"| {r['method']} | " + " | ".join(f(r[k]) for k in cols) + f" | {r['jds']} | {f(r['wall_s'])} |")

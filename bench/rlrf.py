@@ -34,11 +34,12 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import torch
     from transformers import AutoModelForSequenceClassification
-    from girl_nb.core import get_device, get_dtype, load_generator, load_tokenizer, mixed_precision, resolve_model
+    from girl_nb.core import GenConfig, get_device, get_dtype, load_generator, load_tokenizer, mixed_precision, resolve_model
     from girl_nb.rlrf import RLRF, Critic, RLRFConfig, make_actor, reward_model_scorer
     device = get_device(a.device); dtype = get_dtype(a.dtype, device)
-    rc = RLRFConfig(iterations=a.iterations, cvs_per_iter=a.cvs, minibatch=a.minibatch, ppo_epochs=a.ppo_epochs, max_new_tokens=a.max_new_tokens,
-                    n_eval_cvs=0, gen_batch_size=a.cvs, rollout_merge=not a.no_rollout_merge)
+    rc = RLRFConfig(iterations=a.iterations, cvs_per_iter=a.cvs, minibatch=a.minibatch, ppo_epochs=a.ppo_epochs,
+                    rollout=GenConfig(temperature=1.0, max_new_tokens=a.max_new_tokens, batch_size=a.cvs),
+                    n_eval_cvs=0, rollout_merge=not a.no_rollout_merge)
     tok = load_tokenizer(a.generator); torch.manual_seed(0)
     actor = make_actor(load_generator(a.generator, dtype=torch.float32), rc)
     rp = resolve_model(a.reward, "encoder"); rtok = load_tokenizer(rp, "encoder")

@@ -10,7 +10,7 @@ Run it in a separate virtualenv layered on the project venv (TRL 1.12 must never
     .bench-venv/trl112/bin/python bench/rlrf_trl112.py [--generator smollm2-135m-instruct] [--cvs 8] [--max-new-tokens 128]
                                                        [--iterations 3] [--minibatch 4] [--json out.json]
 
-Same shape as bench/rlrf.py: the same 32 synthetic CVs, prompts from girl_nb.sft.build_prompt, 8 CVs per iteration, 128-token
+Same shape as bench/rlrf.py: the same 32 synthetic CVs, prompts from girl_nb.generate.build_prompt, 8 CVs per iteration, 128-token
 responses, 1 PPO epoch in minibatches of 4, LoRA r16 (alpha 32, all-linear) on the fp32 policy, bf16 autocast on CPU, the
 first iteration a warm-up left out of the means. Differences that TRL 1.12 imposes: its reward and value models must be
 AutoModelForSequenceClassification with a `score` head on the policy's tokenizer, so both are the generator's backbone with a
@@ -43,7 +43,7 @@ def main(argv=None):
     from transformers import AutoModelForSequenceClassification, TrainerCallback
     from trl.experimental.ppo import PPOConfig, PPOTrainer, ppo_trainer as pt
     from girl_nb.core import load_generator, load_tokenizer, resolve_model
-    from girl_nb.sft import build_prompt
+    from girl_nb.generate import build_prompt
 
     tok = load_tokenizer(a.generator, padding_side="left")  # left padding: TRL generates from the padded queries
     assert tok.pad_token_id != tok.eos_token_id, "TRL 1.12 masks `ids != pad`: the pad token must differ from EOS"

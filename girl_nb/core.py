@@ -4,19 +4,20 @@
 
 # %% ../nbs/00_core.ipynb #7e16546d
 from __future__ import annotations
-import dataclasses, difflib, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys, tempfile, types, typing
+import copy, dataclasses, difflib, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys, tempfile, types, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 import numpy as np, yaml
 
 # %% auto #0
-__all__ = ['DEFAULT_WINDOWS', 'STAGES', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'SFTConfig',
-           'RewardConfig', 'RLRFConfig', 'RecConfig', 'EvalConfig', 'RunConfig', 'from_dict', 'parse_override',
-           'add_config_args', 'read_text_arg', 'load_config', 'config_dict', 'config_hash', 'girl_home',
-           'seed_everything', 'free_memory', 'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision',
+__all__ = ['DEFAULT_WINDOWS', 'STAGES', 'BUNDLED', 'ConfigError', 'cfg_field', 'DataConfig', 'ModelsConfig', 'GenConfig',
+           'SFTConfig', 'RewardConfig', 'RLRFConfig', 'RecConfig', 'EvalConfig', 'RunConfig', 'from_dict',
+           'parse_override', 'add_config_args', 'read_text_arg', 'load_config', 'config_dict', 'config_hash',
+           'girl_home', 'seed_everything', 'free_memory', 'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision',
            'precision_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics', 'read_metrics',
            'last_trainer_checkpoint', 'plt_agg', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path',
-           'resolve_model', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool', 'embed_texts']
+           'resolve_model', 'safetensors_only', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool',
+           'embed_texts']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -27,7 +28,7 @@ def cfg_field(default, help:str, choices=None):
     "A dataclass field with a `help` text and optional closed `choices`"
     md = dict(help=help) | (dict(choices=tuple(choices)) if choices else {})
     if isinstance(default, (dict, list)): return field(default_factory=lambda: json.loads(json.dumps(default)), metadata=md)
-    if is_dataclass(default): return field(default_factory=type(default), metadata=md)
+    if is_dataclass(default): return field(default_factory=functools.partial(copy.deepcopy, default), metadata=md)
     return field(default=default, metadata=md)
 
 # %% ../nbs/00_core.ipynb #11ab0a47
@@ -79,14 +80,32 @@ class ModelsConfig:
     generator: str = cfg_field("smollm2-135m-instruct", "Generator: `smollm2-135m-instruct` (bundled), `tiny` (a 2-layer test model) or a local HF folder")
     encoder: str = cfg_field("all-minilm-l6-v2", "Text encoder: `all-minilm-l6-v2` (bundled), `tiny` or a local HF folder")
     trust_remote_code: bool = cfg_field(False, "Allow model folders to run their own Python code (off unless you trust the folder)")
-    # Generation backend (nbs/02_sft, "Generation backends")
-    gen_backend: str = cfg_field("hf", "Backend of the cached JD generation (`cached_generate`): `hf` (girl_nb's batched decoding loop, any device) or `vllm` (a GPU; `pip install girl_nb[vllm]`)", choices=["hf", "vllm"])
+
+
+# %% ../nbs/00_core.ipynb #b3c1a9e2
+@dataclass
+class GenConfig:
+    "How a stage writes JDs (nbs/02a_generate): sampling, length, repetition penalty, batch, backend and seed"
+    temperature: float = cfg_field(0.0, "Sampling temperature; 0 = greedy")
+    top_p: float = cfg_field(1.0, "Nucleus sampling mass (greedy decoding ignores it)")
+    max_new_tokens: int = cfg_field(200, "Most tokens of a generated JD")
+    repetition_penalty: float = cfg_field(1.0, "θ of CTRL's repetition penalty (HF/vLLM semantics); 1 = off")
+    batch_size: int = cfg_field(32, "CVs decoded together (left-padded, bucketed by prompt length)")
+    backend: str = cfg_field("hf", "`hf` (girl_nb's batched decoding loop, any device) or `vllm` (a GPU; `pip install girl_nb[vllm]`)",
+                             choices=["hf", "vllm"])
+    seed_offset: int = cfg_field(0, "Sampling seed = the run's `seed` (or a call's `seed`) + this")
     vllm_gpu_memory_utilization: float = cfg_field(0.9, "vllm: share of the GPU's memory vLLM may take for weights and KV cache")
-    gen_repetition_penalty: float = cfg_field(1.0, "θ of CTRL's repetition penalty (HF/vLLM semantics) in every evaluation generation: the SFT stage's held-out JDs, the recommender's and the judge's JDs, `girl generate`/`recommend`/`compare`; 1 = off. Never in PPO rollouts")
 
     def __post_init__(self):
-        _need("models", self, 0 < self.vllm_gpu_memory_utilization <= 1, "vllm_gpu_memory_utilization", "must be in (0, 1]")
-        _need("models", self, self.gen_repetition_penalty > 0, "gen_repetition_penalty", "must be > 0 (1 = off)")
+        need = functools.partial(_need, "gen", self)
+        need(self.temperature >= 0, "temperature", "must be >= 0 (0 = greedy)")
+        need(0 < self.top_p <= 1, "top_p", "must be in (0, 1]")
+        need(self.max_new_tokens >= 1, "max_new_tokens", "must be >= 1")
+        need(self.repetition_penalty > 0, "repetition_penalty", "must be > 0 (1 = off)")
+        need(self.batch_size >= 1, "batch_size", "must be >= 1")
+        need(self.backend in ("hf", "vllm"), "backend", "must be one of ['hf', 'vllm']")
+        need(0 < self.vllm_gpu_memory_utilization <= 1, "vllm_gpu_memory_utilization", "must be in (0, 1]")
+
 
 # %% ../nbs/00_core.ipynb #a46ea45f
 @dataclass
@@ -118,11 +137,8 @@ class SFTConfig:
     logging_steps: int = cfg_field(5, "Log the training loss every N steps (the first step is always logged)")
     eval_share: float = cfg_field(0.05, "Share of SFT seekers held out: their pairs give eval_loss, their CVs the generation metrics")
     n_eval_cvs: int = cfg_field(64, "Held-out CVs for format_rate_* and gold_* (the issue asks for >= 50; 0 skips generation)")
-    # Generation for the evaluation
-    gen_max_new_tokens: int = cfg_field(200, "Most JD tokens generated per CV")
-    gen_temperature: float = cfg_field(0.0, "Sampling temperature of the evaluation (0 = greedy)")
-    gen_top_p: float = cfg_field(1.0, "Nucleus sampling mass of the evaluation")
-    gen_batch_size: int = cfg_field(16, "CVs generated together (left-padded, bucketed by prompt length)")
+    gen: GenConfig = cfg_field(GenConfig(batch_size=16),
+                               "Generation of the held-out JDs (`generate_jds`: backend `hf` only)")
 
     def __post_init__(self):
         need = functools.partial(_need, "sft", self)
@@ -133,7 +149,8 @@ class SFTConfig:
         need(self.lora_r >= 1, "lora_r", "must be >= 1"); need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
         need(self.save_steps >= 1, "save_steps", "must be >= 1"); need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
         need(0 <= self.eval_share < 1, "eval_share", "must be in [0, 1)"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
-        need(self.gen_temperature >= 0, "gen_temperature", "must be >= 0"); need(0 < self.gen_top_p <= 1, "gen_top_p", "must be in (0, 1]")
+        _need("sft.gen", self.gen, self.gen.backend == "hf", "backend",
+              "must be 'hf' (the evaluation times `generate_jds`)")
 
 # %% ../nbs/00_core.ipynb #926f83de
 @dataclass
@@ -169,8 +186,7 @@ class RewardConfig:
     # Generated JDs for gold_spearman (paper: the reward model must judge the generator's JDs too)
     n_gen_cvs: int = cfg_field(16, "Held-out CVs whose generated JDs join gold_spearman (OUT/sft when it exists, else models.generator); 0 = none")
     gen_per_cv: int = cfg_field(2, "Generated JDs per CV (sampled)")
-    gen_temperature: float = cfg_field(0.7, "Sampling temperature of the generated JDs")
-    gen_max_new_tokens: int = cfg_field(160, "Most tokens of a generated JD")
+    gen: GenConfig = cfg_field(GenConfig(temperature=0.7, max_new_tokens=160), "Generation of those JDs (sampled)")
 
     def __post_init__(self):
         need = functools.partial(_need, "reward", self)
@@ -181,7 +197,7 @@ class RewardConfig:
         need(self.center_rewards >= 0, "center_rewards", "must be >= 0"); need(self.lora_r >= 0, "lora_r", "must be >= 0")
         need(self.save_steps >= 1, "save_steps", "must be >= 1"); need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
         need(self.score_batch_size >= 1, "score_batch_size", "must be >= 1"); need(self.n_gen_cvs >= 0, "n_gen_cvs", "must be >= 0")
-        need(self.gen_per_cv >= 1, "gen_per_cv", "must be >= 1"); need(self.gen_temperature >= 0, "gen_temperature", "must be >= 0")
+        need(self.gen_per_cv >= 1, "gen_per_cv", "must be >= 1")
 
 # %% ../nbs/00_core.ipynb #654fe3a4
 @dataclass
@@ -209,11 +225,10 @@ class RLRFConfig:
     empty_penalty: float = cfg_field(1.0, "An empty JD (nothing to score) gets U = the iteration's lowest U minus this")
     format_coef: float = cfg_field(0.0, "μ: subtract μ x (share of the four JD parts - title, responsibilities, qualifications, salary - missing) from r; 0 = off, as in the paper")
     # Generation (rollouts)
-    temperature: float = cfg_field(1.0, "Sampling temperature of the rollouts (log-probs use the same temperature)")
-    top_p: float = cfg_field(1.0, "Nucleus mass of the rollouts (< 1 makes them slightly off-policy)")
-    max_new_tokens: int = cfg_field(128, "Most tokens of a generated JD")
+    rollout: GenConfig = cfg_field(GenConfig(temperature=1.0, max_new_tokens=128, batch_size=8),
+                                   "Rollout sampling: temperature (log-probs use it too; > 0), top_p (< 1 is slightly off-policy), "
+                                   "max_new_tokens, batch_size; backend `hf` and repetition_penalty 1 only")
     max_cv_tokens: int = cfg_field(256, "CV tokens kept in the prompt (the CV's end is cut)")
-    gen_batch_size: int = cfg_field(8, "CVs generated together")
     rollout_merge: bool = cfg_field(True, "Sample rollouts with a frozen copy of the actor, LoRA merged in and cast to the run's dtype (~3x faster on CPU than the adapter under autocast); log-probs still come from the actor")
     score_batch_size: int = cfg_field(32, "Pairs per reward-model forward pass")
     # Actor (LoRA on the SFT model) and critic
@@ -226,20 +241,30 @@ class RLRFConfig:
     # Evaluation, checkpoints, logs
     eval_every: int = cfg_field(5, "Generate for the held-out CVs every K iterations (over-optimisation check); 0 = only at start and end")
     n_eval_cvs: int = cfg_field(16, "RL CVs held out of training for the evaluation (proxy reward, gold, KL)")
-    eval_greedy: bool = cfg_field(True, "The evaluation also decodes its CVs greedily, with models.gen_repetition_penalty, as the judge does (gold_greedy, format_rate_greedy): sampled JDs can hide loops that greedy ones show")
+    eval_greedy: bool = cfg_field(True, "The evaluation also decodes its CVs greedily (rollout's max_new_tokens "
+                                  "and batch_size), as the judge does (gold_greedy, format_rate_greedy): sampled "
+                                  "JDs can hide loops that greedy ones show")
+    greedy_repetition_penalty: float = cfg_field(1.0, "θ of the greedy evaluation (`eval_greedy`): the judge's, "
+                                                 "eval.gen.repetition_penalty")
     save_every: int = cfg_field(5, "Write a resumable checkpoint every N iterations")
     save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
     tensorboard: bool = cfg_field(True, "Also log to OUT/rlrf/tb when tensorboard is installed")
 
     def __post_init__(self):
         need = functools.partial(_need, "rlrf", self)
-        for k in ("iterations", "cvs_per_iter", "ppo_epochs", "minibatch", "max_new_tokens", "max_cv_tokens", "gen_batch_size",
+        for k in ("iterations", "cvs_per_iter", "ppo_epochs", "minibatch", "max_cv_tokens",
                   "score_batch_size", "lora_r", "critic_max_length", "save_every", "save_total_limit", "kl_horizon"):
             need(getattr(self, k) >= 1, k, "must be >= 1")
         need(self.actor_lr > 0, "actor_lr", "must be > 0"); need(self.critic_lr > 0, "critic_lr", "must be > 0")
         need(0 < self.clip_eps < 1, "clip_eps", "must be in (0, 1)"); need(self.grad_clip >= 0, "grad_clip", "must be >= 0")
         need(self.kl_coef >= 0, "kl_coef", "must be >= 0"); need(self.kl_target > 0 or not self.adaptive_kl, "kl_target", "must be > 0 when adaptive_kl")
-        need(self.temperature > 0, "temperature", "must be > 0 (rollouts sample)"); need(0 < self.top_p <= 1, "top_p", "must be in (0, 1]")
+        ro = functools.partial(_need, "rlrf.rollout", self.rollout)
+        ro(self.rollout.temperature > 0, "temperature", "must be > 0 (rollouts sample)")
+        ro(self.rollout.repetition_penalty == 1, "repetition_penalty",
+           "must be 1 (the penalty would take rollouts off-policy)")
+        ro(self.rollout.backend == "hf", "backend",
+           "must be 'hf' (rollouts need the token ids of the policy being trained)")
+        need(self.greedy_repetition_penalty > 0, "greedy_repetition_penalty", "must be > 0 (1 = off)")
         need(self.eval_every >= 0, "eval_every", "must be >= 0"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
         need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0"); need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
         need(self.format_coef >= 0, "format_coef", "must be >= 0")
@@ -257,10 +282,9 @@ class RecConfig:
     # Generated JDs (J')
     n_jds: int = cfg_field(1, "Generated JDs per CV used for Tables III–IV (several are mean-pooled, §VI-E)")
     fig5_max_n: int = cfg_field(0, "Fig. 5: generate this many JDs per CV and sweep 1..N (0 = off)")
-    gen_max_new_tokens: int = cfg_field(256, "Most tokens of a generated JD")
-    gen_temperature: float = cfg_field(0.0, "0 = greedy (one JD per CV); > 0 samples (needed when n_jds or fig5_max_n > 1)")
-    gen_top_p: float = cfg_field(0.95, "Nucleus mass when sampling")
-    gen_batch_size: int = cfg_field(16, "CVs generated together")
+    gen: GenConfig = cfg_field(GenConfig(max_new_tokens=256, top_p=0.95, batch_size=16),
+                               "Generation of J': temperature 0 = greedy (one JD per CV); > 0 samples "
+                               "(needed when n_jds or fig5_max_n > 1)")
     max_train_seekers: int = cfg_field(0, "Seekers of rec_train kept (their rows all kept); 0 = all. Bounds generation time on CPU")
     max_eval_seekers: int = cfg_field(0, "Seekers kept in each of rec_val, rec_test and rec_test_cold; 0 = all")
     # Predictors (Eq. 10–11, 13–15)
@@ -281,7 +305,7 @@ class RecConfig:
 
     def __post_init__(self):
         need = functools.partial(_need, "rec", self)
-        for k in ("encoder_max_length", "encode_batch_size", "n_jds", "gen_max_new_tokens", "gen_batch_size", "hidden", "tower_dim",
+        for k in ("encoder_max_length", "encode_batch_size", "n_jds", "hidden", "tower_dim",
                   "batch_size", "max_epochs", "patience", "seeds", "grounding_k"):
             need(getattr(self, k) >= 1, k, "must be >= 1")
         for k in ("fig5_max_n", "max_train_seekers", "max_eval_seekers", "bootstrap", "grounding_cvs"): need(getattr(self, k) >= 0, k, "must be >= 0")
@@ -289,8 +313,8 @@ class RecConfig:
         need("base" not in self.generators, "generators", "`base` is the row without generated JDs and cannot name a generator")
         need(set(self.predictors) <= {"mlp", "dot"} and len(self.predictors) > 0, "predictors", "must be a non-empty list of `mlp`, `dot`")
         need(0 <= self.dropout < 1, "dropout", "must be in [0, 1)"); need(self.lr > 0, "lr", "must be > 0")
-        need(self.gen_temperature >= 0, "gen_temperature", "must be >= 0"); need(0 < self.gen_top_p <= 1, "gen_top_p", "must be in (0, 1]")
-        need(self.gen_temperature > 0 or (self.n_jds == 1 and self.fig5_max_n <= 1), "gen_temperature",
+        sampled = self.gen.temperature > 0 or (self.n_jds == 1 and self.fig5_max_n <= 1)
+        _need("rec.gen", self.gen, sampled, "temperature",
              "must be > 0 when n_jds or fig5_max_n > 1 (greedy decoding gives the same JD every time)")
 
 
@@ -305,10 +329,9 @@ class EvalConfig:
     generators: dict = cfg_field({"base": "base", "girl_sft": "sft", "girl": "rlrf"}, "Name -> generator: `base` (models.generator untuned), a stage folder in OUT, a model folder or `tiny`")
     pairs: list = cfg_field(["girl:base", "girl:girl_sft", "girl_sft:base"], "Model pairs `a:b` to compare (a is the candidate, b the opponent)")
     n_cvs: int = cfg_field(200, "Held-out CVs judged (the paper's 200), from rec_test")
-    gen_max_new_tokens: int = cfg_field(320, "Most tokens of a generated JD")
-    gen_batch_size: int = cfg_field(16, "CVs generated together")
-    gen_temperature: float = cfg_field(0.0, "0 = greedy (the judged JDs are the generators' modes); > 0 samples one JD per CV, e.g. 0.7, PPO's rollout temperature")
-    gen_top_p: float = cfg_field(0.95, "Nucleus mass when sampling")
+    gen: GenConfig = cfg_field(GenConfig(max_new_tokens=320, top_p=0.95, batch_size=16),
+                               "Generation of the judged JDs: temperature 0 = greedy (the generators' modes); "
+                               "> 0 samples one JD per CV")
     judge_max_new_tokens: int = cfg_field(512, "Most tokens of a judge's answer")
     timeout: float = cfg_field(60.0, "openai: seconds per request before it counts as failed")
     max_retries: int = cfg_field(4, "openai: retries with exponential backoff before the evaluation stops (the cache is kept)")
@@ -321,10 +344,9 @@ class EvalConfig:
 
     def __post_init__(self):
         need = functools.partial(_need, "eval", self)
-        for k in ("n_cvs", "gen_max_new_tokens", "gen_batch_size", "judge_max_new_tokens", "concurrency", "judge_batch_size"): need(getattr(self, k) >= 1, k, "must be >= 1")
+        for k in ("n_cvs", "judge_max_new_tokens", "concurrency", "judge_batch_size"): need(getattr(self, k) >= 1, k, "must be >= 1")
         need(self.max_retries >= 0, "max_retries", "must be >= 0"); need(self.retry_backoff >= 0, "retry_backoff", "must be >= 0"); need(self.gold_tie_margin >= 0, "gold_tie_margin", "must be >= 0")
         need(self.timeout > 0, "timeout", "must be > 0"); need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
-        need(self.gen_temperature >= 0, "gen_temperature", "must be >= 0"); need(0 < self.gen_top_p <= 1, "gen_top_p", "must be in (0, 1]")
         need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map names to generators")
         for pr in self.pairs:
             a, _, b = str(pr).partition(":")
@@ -361,21 +383,40 @@ def _type_ok(v, tp):
     if origin is not None: return isinstance(v, origin)
     return isinstance(v, tp)
 
+# %% ../nbs/00_core.ipynb #c5e2d7a1
+_GEN_KEYS = dict(gen_max_new_tokens="max_new_tokens", gen_temperature="temperature", gen_top_p="top_p", gen_batch_size="batch_size")
+_STAGE_GENS = "sft.gen.{0}, reward.gen.{0}, rec.gen.{0} and eval.gen.{0}"
+_RENAMED = ({f"{s}.{old}": f"'{s}.gen.{new}'" for s in ("sft", "rec", "eval") for old, new in _GEN_KEYS.items()}
+            | {f"reward.{old}": f"'reward.gen.{_GEN_KEYS[old]}'" for old in ("gen_temperature", "gen_max_new_tokens")}
+            | {f"rlrf.{k}": f"'rlrf.rollout.{k}'" for k in ("temperature", "top_p", "max_new_tokens")}
+            | {"rlrf.gen_batch_size": "'rlrf.rollout.batch_size'",
+               "models.gen_backend": "each stage's own: " + _STAGE_GENS.format("backend"),
+               "models.vllm_gpu_memory_utilization": "each stage's own: " + _STAGE_GENS.format("vllm_gpu_memory_utilization"),
+               "models.gen_repetition_penalty": "each stage's own: sft.gen.repetition_penalty, "
+                                                "rec.gen.repetition_penalty, eval.gen.repetition_penalty and "
+                                                "rlrf.greedy_repetition_penalty"})
+
 # %% ../nbs/00_core.ipynb #d689425d
-def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str=""):
-    "Build dataclass `cls` from `d`, rejecting unknown keys, wrong types and values outside `choices`"
+def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="",
+              base=None): # the instance whose values the keys missing from `d` keep (a nested section's own defaults)
+    "Build dataclass `cls` from `d`, rejecting unknown or renamed keys, wrong types and values outside `choices`"
     lines = lines or {}
     def where(k): return f"--set {k}" if lines.get(k) == "--set" else f"{file}" + (f":{lines[k]}" if k in lines else "")
     if not isinstance(d, dict): raise ConfigError(f"{where(prefix.rstrip('.'))}: {prefix.rstrip('.') or 'config'}: expected a mapping, got {type(d).__name__}")
     hints, fs = typing.get_type_hints(cls), {f.name: f for f in fields(cls)}
     for k in d:
+        if prefix + str(k) in _RENAMED: raise ConfigError(f"{where(prefix+str(k))}: '{prefix}{k}' is now {_RENAMED[prefix+str(k)]}")
         if k not in fs:
             near = difflib.get_close_matches(str(k), fs, n=1)
             raise ConfigError(f"{where(prefix+str(k))}: unknown key '{prefix}{k}'" + (f" (did you mean '{prefix}{near[0]}'?)" if near else f"; known keys: {', '.join(fs)}"))
-    kw = {}
+    kw = {} if base is None else {f.name: getattr(base, f.name) for f in fields(cls) if f.init}
     for k, v in d.items():
         tp, key = hints[k], prefix + k
-        if is_dataclass(tp): kw[k] = from_dict(tp, v, file, lines, key + "."); continue
+        if is_dataclass(tp):
+            f = fs[k]
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else kw.get(k)
+            kw[k] = from_dict(tp, v, file, lines, key + ".", default if base is None else getattr(base, k))
+            continue
         if isinstance(v, int) and not isinstance(v, bool) and tp is float: v = float(v)
         if tp is float and isinstance(v, str) and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", v.strip()): v = float(v)  # YAML 1.1 reads 3e-4 as a string
         if not _type_ok(v, tp):
@@ -385,8 +426,11 @@ def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="
         kw[k] = v
     try: return cls(**kw)
     except ConfigError as e:  # a section's own check (`__post_init__`) names the key; add where it was set
-        key = str(e).split(":")[0]
-        raise ConfigError(f"{where(key)}: {e}") from None
+        msg = str(e)
+        if prefix and not msg.startswith(prefix) and "." in msg.split(":")[0]:
+            msg = prefix + msg.split(".", 1)[1]  # a nested section's own key: gen.top_p -> sft.gen.top_p
+        raise ConfigError(f"{where(msg.split(':')[0])}: {msg}") from None
+
 
 # %% ../nbs/00_core.ipynb #841dd0ca
 def _yaml_lines(text:str) -> dict:
@@ -671,7 +715,7 @@ def resolve_model(name:str|Path, kind:str="generator") -> Path:
     return p
 
 # %% ../nbs/00_core.ipynb #08c65c74
-def _safetensors_only(p:Path):
+def safetensors_only(p:Path):
     "Refuse folders whose weights exist only as pickles (`.bin`/`.pt`): they can run code when loaded"
     if any(p.glob("*.bin")) or any(p.glob("*.pt")):
         if not any(p.glob("*.safetensors")):
@@ -703,7 +747,7 @@ def load_generator(name:str|Path, dtype=None, device:str="cpu", trust_remote_cod
         base = json.loads((p/"adapter_config.json").read_text())["base_model_name_or_path"]
         model = PeftModel.from_pretrained(load_generator(base, dtype, device, trust_remote_code, merge=merge), p, is_trainable=is_trainable and not merge)
         return (model.merge_and_unload() if merge else model).to(device)
-    _safetensors_only(p)
+    safetensors_only(p)
     return AutoModelForCausalLM.from_pretrained(p, dtype=dtype, trust_remote_code=trust_remote_code, use_safetensors=True).to(device)
 
 # %% ../nbs/00_core.ipynb #488217b4
@@ -711,7 +755,7 @@ def load_encoder(name:str|Path="all-minilm-l6-v2", dtype=None, device:str="cpu",
     "An encoder and its tokenizer from a bundled name, `tiny` or local folder"
     import torch
     from transformers import AutoModel
-    p = resolve_model(name, "encoder"); _safetensors_only(p)
+    p = resolve_model(name, "encoder"); safetensors_only(p)
     model = AutoModel.from_pretrained(p, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()
     return model, load_tokenizer(p, "encoder", trust_remote_code)
 

@@ -11,7 +11,7 @@ from torch import nn
 from .core import (add_config_args, ConfigError, RecConfig, RunConfig, config_dict, get_device, get_dtype, get_logger, load_config, load_encoder,
                           mean_pool, plt_agg, read_text_arg, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
 from .data import pick_seekers, run_splits
-from .sft import cached_generate, generation_folder, resolve_generator
+from .generate import cached_generate, generation_folder, resolve_generator
 
 # %% auto #0
 __all__ = ['encoder_key', 'EmbeddingCache', 'mlp', 'MLPPredictor', 'DotPredictor', 'make_predictor', 'pool_generated', 'RecData',
@@ -258,11 +258,9 @@ def generated_jds(cfg:RunConfig, out:Path, seekers:dict[str, str], rows:dict[str
         try: path = resolve_generator(gen, out, cfg)
         except FileNotFoundError as e: log.warning(f"rec: row {row!r} skipped: {e}"); continue
         dev = get_device(cfg.device)
-        res[row] = cached_generate(path, ids, [seekers[s] for s in ids], generation_folder(out, gen), n=n,
-                                   temperature=rc.gen_temperature, top_p=rc.gen_top_p, max_new_tokens=rc.gen_max_new_tokens,
-                                   batch_size=rc.gen_batch_size, seed=cfg.seed, language=cfg.data.language,
-                                   device=dev, dtype=get_dtype(cfg.dtype, dev), progress=progress, backend=cfg,
-                                   repetition_penalty=cfg.models.gen_repetition_penalty)
+        res[row] = cached_generate(path, ids, [seekers[s] for s in ids], generation_folder(out, gen), rc.gen, n=n, seed=cfg.seed,
+                                   language=cfg.data.language, device=dev, dtype=get_dtype(cfg.dtype, dev), progress=progress,
+                                   trust_remote_code=cfg.models.trust_remote_code)
     return res
 
 # %% ../nbs/05_recommender.ipynb #a4cc6dcf
@@ -429,7 +427,7 @@ def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
               repetition_penalty:float=1.0) -> dict: # θ of `repetition_penalise` (1 = off)
     "The generated JD for `cv` and the `k` jobs of `jobs` nearest to it"
     from girl_nb.core import load_generator, load_tokenizer, girl_home
-    from girl_nb.sft import generate_jds
+    from girl_nb.generate import generate_jds
     if not jobs: raise ValueError("no jobs to recommend from")
     model, tok = load_generator(generator, device=device, merge=True), load_tokenizer(generator, padding_side="left")
     jd = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens, language=language, repetition_penalty=repetition_penalty)[0]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from .core import (add_config_args, ConfigError, RunConfig, RewardConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
-                          load_tokenizer, resolve_model, seed_everything, stage_dir, write_json, write_metrics, plt_agg, read_text_arg, _safetensors_only)
+                          load_tokenizer, resolve_model, seed_everything, stage_dir, write_json, write_metrics, plt_agg, read_text_arg, safetensors_only)
 
 # %% auto #0
 __all__ = ['group_by_cv', 'pair_rows', 'resolve_segment_a', 'encode_pairs', 'encode_pair', 'tokenize_pairs', 'pairwise_loss',
@@ -86,7 +86,7 @@ def encode_pairs(tokenizer, cvs:list[str], jds:list[str],
                  language:str="en", # instruction language when segment A is the prompt
                 ) -> list[dict]:
     "Token ids of each (CV, JD) cut to `max_length` (CV first), tokenized in batches; `cv_cut`/`jd_cut` say what was cut"
-    from girl_nb.sft import build_prompt
+    from girl_nb.generate import build_prompt
     mode = resolve_segment_a(tokenizer, segment_a)
     wrap = (lambda c: c) if mode == "cv" else (lambda c: build_prompt(c, None, language))
     over = len(_join(tokenizer, [wrap("x")], ["y"], mode)[0]) - 2  # specials and template around one CV token and one JD token
@@ -132,7 +132,7 @@ def load_backbone(name:str, # bundled name, `tiny` (2-layer BERT) or a local HF 
     "A fresh scalar-head model (`num_labels=1`) and its tokenizer; the head is initialised under `seed`"
     import torch
     from transformers import AutoModelForSequenceClassification
-    p = resolve_model(name, "encoder"); _safetensors_only(p)
+    p = resolve_model(name, "encoder"); safetensors_only(p)
     tok = load_tokenizer(p, "encoder", trust_remote_code)
     if tok.pad_token_id is None:
         raise ValueError(f"{p}: the tokenizer has no pad, EOS, SEP or UNK token to pad with; set tokenizer.pad_token and save it")
@@ -219,7 +219,7 @@ def load_reward_model(folder:str|Path, # a folder written by `save_reward_model`
     from transformers import AutoModelForSequenceClassification
     p = Path(folder)
     if not (p/"config.json").is_file(): raise FileNotFoundError(f"{p}: no config.json; train a reward model first (`girl reward --out OUT`)")
-    _safetensors_only(p)
+    safetensors_only(p)
     model = AutoModelForSequenceClassification.from_pretrained(p, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True)
     if getattr(model.config, "num_labels", None) != 1: raise ValueError(f"{p}: not a scalar reward model (num_labels={model.config.num_labels})")
     return model.to(device).eval(), load_tokenizer(p, "encoder", trust_remote_code)
@@ -320,15 +320,15 @@ def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, 
 def _generated(cfg, rcfg, out:Path, held_lab:list[dict], gold) -> list[dict]:
     "JDs written for held-out CVs by the SFT generator (OUT/sft) or else the base generator, as (seeker_id, cv, jd) rows"
     if not rcfg.n_gen_cvs or gold is None: return []
-    from girl_nb.sft import make_backend
+    from girl_nb.generate import load_backend
     sft = out/"sft"; name = sft if ((sft/"config.json").is_file() or (sft/"adapter_config.json").is_file()) else cfg.models.generator
     first = {}
     for r in held_lab: first.setdefault(r["seeker_id"], r["cv"])
     ev = list(first.items())[:rcfg.n_gen_cvs]
     dev = get_device(cfg.device)
-    gen = make_backend(cfg, str(name), dtype=get_dtype(cfg.dtype, dev), device=dev, seed=cfg.seed)  # `models.gen_backend` picks hf or vllm
-    jds = sum(gen.generate([c for _, c in ev], n=rcfg.gen_per_cv, temperature=rcfg.gen_temperature, max_new_tokens=rcfg.gen_max_new_tokens,
-                           seed=cfg.seed, language=cfg.data.language), [])
+    gen = load_backend(rcfg.gen, str(name), dtype=get_dtype(cfg.dtype, dev), device=dev, seed=cfg.seed,  # `reward.gen.backend`: hf or vllm
+                       trust_remote_code=cfg.models.trust_remote_code)
+    jds = sum(gen.generate([c for _, c in ev], rcfg.gen, n=rcfg.gen_per_cv, seed=cfg.seed, language=cfg.data.language), [])
     rows = [dict(seeker_id=s, cv=c, jd=jds[i*rcfg.gen_per_cv + k], generator=str(name)) for i, (s, c) in enumerate(ev) for k in range(rcfg.gen_per_cv)]
     return [r for r in rows if r["jd"].strip()]  # an empty generation has nothing to score (counted via n_gold_generated)
 

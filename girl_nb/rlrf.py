@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_rlrf.ipynb #faa5d5e2
 from __future__ import annotations
-import argparse, copy, csv, json, math, os, random, shutil, tempfile, time
+import argparse, copy, csv, dataclasses, json, math, os, random, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
@@ -158,7 +158,7 @@ class Critic(torch.nn.Module):
         self.language = s["language"]
     def encode(self, cvs:list[str]) -> dict:
         "Right-padded token ids and mask of the CVs, (B, L)"
-        from girl_nb.sft import build_prompt
+        from girl_nb.generate import build_prompt
         a = list(cvs) if self.seg == "cv" else [build_prompt(c, None, self.language) for c in cvs]
         enc = self.tok(a, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         return dict(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
@@ -200,11 +200,10 @@ class RLRF:
     "PPO from recruiter feedback (Alg. 1): actor (+ reference), frozen reward scorer, critic, optimizers and logs"
     def __init__(self, actor, tokenizer, critic:Critic, scorer, rc:RLRFConfig,
                  cvs:list[str], # training CVs (the RL split minus the evaluation CVs)
-                 seeker_ids:list[str]|None=None, eval_cvs:list[str]=(), eval_ids:list[str]=(),
+                 *, seeker_ids:list[str]|None=None, eval_cvs:list[str]=(), eval_ids:list[str]=(),
                  gold=None, # a GoldJudge (`score_many(seeker_ids, texts)`) or None
                  folder:str|Path|None=None, # where logs and checkpoints go (None: no files)
-                 seed:int=0, language:str="en", mixed_precision:str="no", cpu:bool=True, ref_model=None,
-                 eval_repetition_penalty:float=1.0): # θ of the greedy held-out check (`rc.eval_greedy`): the judge's, models.gen_repetition_penalty
+                 seed:int=0, language:str="en", mixed_precision:str="no", cpu:bool=True, ref_model=None):
         from accelerate import Accelerator
         if not len(cvs): raise ValueError("rl split: no CVs to train on (after holding out the evaluation CVs)")
         self.acc = Accelerator(cpu=cpu, mixed_precision=mixed_precision)
@@ -216,7 +215,6 @@ class RLRF:
         self.actor, self.critic, self.opt_a, self.opt_c = self.acc.prepare(actor, critic, opt_a, opt_c)
         self.ref_model = ref_model.to(self.acc.device).eval().requires_grad_(False) if ref_model is not None else None
         self.tok, self.scorer, self.rc, self.gold, self.seed, self.language = tokenizer, scorer, rc, gold, seed, language
-        self.eval_repetition_penalty = eval_repetition_penalty
         self.cvs, self.ids = list(cvs), list(seeker_ids) if seeker_ids is not None else [str(i) for i in range(len(cvs))]
         self.eval_cvs, self.eval_ids = list(eval_cvs), list(eval_ids)
         self.kl_ctl = AdaptiveKL(rc.kl_coef, rc.kl_target if rc.adaptive_kl else None, rc.kl_horizon)
@@ -235,8 +233,8 @@ from fastcore.basics import patch
 def _ref_logprobs(self:RLRF, ids, attn, K:int):
     "Log-probs under the frozen SFT model: the actor with adapters off, or the separate reference copy"
     actor = self.acc.unwrap_model(self.actor)
-    if self.ref_model is not None: return token_logprobs(self.ref_model, ids, attn, K, self.rc.temperature)
-    with actor.disable_adapter(): return token_logprobs(actor, ids, attn, K, self.rc.temperature)
+    if self.ref_model is not None: return token_logprobs(self.ref_model, ids, attn, K, self.rc.rollout.temperature)
+    with actor.disable_adapter(): return token_logprobs(actor, ids, attn, K, self.rc.rollout.temperature)
 
 @patch
 def _logprobs(self:RLRF, ids, attn, jd, ref:bool=True):
@@ -245,7 +243,7 @@ def _logprobs(self:RLRF, ids, attn, jd, ref:bool=True):
     with torch.no_grad(), self.acc.autocast():
         for s in range(0, len(ids), self.rc.minibatch):
             i, a = ids[s:s + self.rc.minibatch].to(dev), attn[s:s + self.rc.minibatch].to(dev)
-            out.append(token_logprobs(self.actor, i, a, jd.shape[1], self.rc.temperature).float().cpu())
+            out.append(token_logprobs(self.actor, i, a, jd.shape[1], self.rc.rollout.temperature).float().cpu())
             if ref: outr.append(self._ref_logprobs(i, a, jd.shape[1]).float().cpu())
     return torch.cat(out), (torch.cat(outr) if ref else None)
 
@@ -290,14 +288,12 @@ def _sampler(self:RLRF):
 @patch
 def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
     "Generate one JD per CV with the actor; log-probs (actor at rollout, reference) and Eq. 3's KL"
-    from girl_nb.sft import generate_jds
+    from girl_nb.generate import generate_jds
     t0, rc, tok = time.perf_counter(), self.rc, self.tok
     cvs = [cut_cv(tok, c, rc.max_cv_tokens) for c in cvs]
     sampler = self._sampler()
     with self.acc.autocast():
-        texts, p_ids, c_ids = generate_jds(sampler, tok, cvs, temperature=rc.temperature, top_p=rc.top_p,
-                                           max_new_tokens=rc.max_new_tokens, batch_size=rc.gen_batch_size, seed=seed,
-                                           language=self.language, return_ids=True)
+        texts, p_ids, c_ids = generate_jds(sampler, tok, cvs, rc.rollout, seed=seed, language=self.language, return_ids=True)
     del sampler
     c_ids = [c if c else [tok.eos_token_id] for c in c_ids]  # a row of pads only: score it as an immediate EOS
     no_eos = torch.tensor([c[-1] != tok.eos_token_id for c in c_ids], dtype=torch.float32)
@@ -368,7 +364,7 @@ def update(self:RLRF, ro:dict) -> dict:
             ids, attn = _trim(ro["ids"][mb], ro["attn"][mb], left_of=ro["attn"][mb])
             jd, lp_old = _trim(ro["jd"][mb], ro["logp_old"][mb], left_of=ro["jd"][mb])
             with self.acc.autocast():
-                logp, ent = token_logprobs(self.actor, ids.to(dev), attn.to(dev), jd.shape[1], rc.temperature, with_entropy=True)
+                logp, ent = token_logprobs(self.actor, ids.to(dev), attn.to(dev), jd.shape[1], rc.rollout.temperature, with_entropy=True)
                 pl, cf = policy_loss(logp, lp_old.to(dev), ro["adv"][mb].to(dev), jd.to(dev), rc.clip_eps)
                 vl = value_loss(ro["r"][mb].to(dev), self.critic(**{k: x[mb].to(dev) for k, x in ro["cv_in"].items()}))
             if not (torch.isfinite(pl) and torch.isfinite(vl)):
@@ -390,10 +386,9 @@ def evaluate(self:RLRF) -> dict|None:
                no_eos_rate=float(ro["no_eos"].mean()), format_rate=float((ro["missing"] == 0).float().mean()))
     if self.gold is not None: row["gold"] = float(np.mean(self.gold.score_many(self.eval_ids, ro["texts"])))
     if self.rc.eval_greedy:  # the judge decodes greedily: loops that sampling hides show here
-        from girl_nb.sft import generate_jds
-        with self.acc.autocast():
-            gt = generate_jds(self._sampler(), self.tok, ro["cvs"], max_new_tokens=self.rc.max_new_tokens, batch_size=self.rc.gen_batch_size,
-                              language=self.language, repetition_penalty=self.eval_repetition_penalty)
+        from girl_nb.generate import generate_jds
+        greedy = dataclasses.replace(self.rc.rollout, temperature=0.0, repetition_penalty=self.rc.greedy_repetition_penalty)
+        with self.acc.autocast(): gt = generate_jds(self._sampler(), self.tok, ro["cvs"], greedy, language=self.language)
         row["format_rate_greedy"] = float((missing_parts(gt) == 0).float().mean())
         if self.gold is not None: row["gold_greedy"] = float(np.mean(self.gold.score_many(self.eval_ids, gt)))
     self.last_eval_texts = ro["texts"]
@@ -710,9 +705,9 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
         scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
     order = np.random.default_rng(cfg.seed).permutation(len(rows)); n_ev = min(rc.n_eval_cvs, len(rows) - 1)
     ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
-    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], [r["seeker_id"] for r in trn], [r["cv"] for r in ev],
-                [r["seeker_id"] for r in ev], gold, folder, cfg.seed, cfg.data.language, mixed_precision(dtype), device == "cpu", ref,
-                eval_repetition_penalty=cfg.models.gen_repetition_penalty)
+    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], seeker_ids=[r["seeker_id"] for r in trn],
+                eval_cvs=[r["cv"] for r in ev], eval_ids=[r["seeker_id"] for r in ev], gold=gold, folder=folder, seed=cfg.seed,
+                language=cfg.data.language, mixed_precision=mixed_precision(dtype), cpu=device == "cpu", ref_model=ref)
 
 # %% ../nbs/04_rlrf.ipynb #35df69be
 def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None

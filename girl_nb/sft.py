@@ -4,44 +4,19 @@
 
 # %% ../nbs/02_sft.ipynb #e9490ae6
 from __future__ import annotations
-import argparse, dataclasses, json, math, os, random, re, sys, time
-from dataclasses import dataclass
+import argparse, json, math, random, re, time
 from pathlib import Path
-from .core import (add_config_args, ConfigError, RunConfig, SFTConfig, cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, load_config,
-                   load_generator, load_tokenizer, ModelsConfig, read_text_arg, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
+from .core import (add_config_args, GenConfig, RunConfig, SFTConfig, config_dict, free_memory, get_device, get_dtype, get_logger,
+                          load_config, load_generator, load_tokenizer, seed_everything, stage_dir, write_json, write_metrics)
+from .generate import add_generate_cli, build_prompt, check_pad, check_text, generate_jds, prompt_ids
 
 # %% auto #0
-__all__ = ['INSTRUCTIONS', 'SYSTEM', 'JD_PARTS', 'GEN_BACKENDS', 'build_prompt', 'toy_sft_rows', 'jd_parts', 'jd_format_ok',
-           'fit_pair', 'sft_rows', 'split_by_seeker', 'make_trainer', 'repetition_penalise', 'generate_jds',
-           'eval_generator', 'GenBackend', 'HFBackend', 'VLLMBackend', 'make_backend', 'resolve_generator',
-           'generation_folder', 'cached_generate', 'save_generator', 'model_card', 'plot_losses', 'run_sft',
-           'add_sft_cli', 'sft_cli', 'generate_cli']
+__all__ = ['JD_PARTS', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair', 'sft_rows', 'split_by_seeker', 'make_trainer',
+           'eval_generator', 'save_generator', 'model_card', 'plot_losses', 'run_sft', 'add_sft_cli', 'sft_cli']
 
-# %% ../nbs/02_sft.ipynb #f8c4c961
-INSTRUCTIONS = dict(
-    en="Please generate a suitable job description based on the curriculum vitae of the following candidate:",
-    zh="请根据以下候选人的简历，生成一份合适的职位描述：")
-SYSTEM = dict(en="You are a helpful career advisor.", zh="你是一位乐于助人的职业顾问。")
-
-# %% ../nbs/02_sft.ipynb #5af01af5
-def _check_text(s, what:str) -> str:
-    "`s` stripped; an error naming `what` when it is not a string or only whitespace"
-    if not isinstance(s, str): raise ValueError(f"{what}: expected text, got {type(s).__name__}")
-    if not s.strip(): raise ValueError(f"{what}: empty or only whitespace")
-    return s.strip()
-
-# %% ../nbs/02_sft.ipynb #81d2c10e
-def build_prompt(cv:str, # the candidate's CV (the input C)
-                 tokenizer=None, # renders through its chat template when it has one; plain Fig. 3 layout otherwise
-                 language:str="en", # instruction language: `en` or `zh`
-                ) -> str:
-    "The prompt T of Fig. 3 for `cv`, ending where the JD begins"
-    if language not in INSTRUCTIONS: raise ValueError(f"language: {language!r} is not one of {list(INSTRUCTIONS)}")
-    user = f"{INSTRUCTIONS[language]}\n\n{_check_text(cv, 'cv')}"
-    if tokenizer is not None and getattr(tokenizer, "chat_template", None):
-        msgs = [dict(role="system", content=SYSTEM[language]), dict(role="user", content=user)]
-        return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-    return f"Human: {user}\n\nAssistant: "
+# %% ../nbs/02_sft.ipynb #f1a2b3c4
+# moved to girl_nb.generate; imported here until 06_evaluation imports them from there
+from .generate import INSTRUCTIONS, cached_generate, generation_folder, resolve_generator
 
 # %% ../nbs/02_sft.ipynb #80f242fc
 _TOY_JOBS = [("Java Developer", "Software Engineering", "Java, Spring Boot, MySQL", "25k-40k"),
@@ -78,18 +53,16 @@ def jd_format_ok(text:str) -> bool:
     return all(jd_parts(text).values())
 
 # %% ../nbs/02_sft.ipynb #b57351f3
-def _ids(tok, s:str) -> list[int]: return tok(s, add_special_tokens=False)["input_ids"]
-
 def _head(tok, s:str, k:int) -> str:
     "The first `k` tokens of `s`, as text"
-    ids = _ids(tok, s)
+    ids = prompt_ids(tok, s)
     return s if len(ids) <= k else tok.decode(ids[:max(k, 0)]).rstrip()
 
 # %% ../nbs/02_sft.ipynb #54c951f4
 def fit_pair(cv:str, jd:str, tokenizer, max_cv_tokens:int=256, max_length:int=512, language:str="en") -> dict:
     "Cut `cv` (from its end) and, if it must, `jd` so that prompt + JD + EOS fit `max_length`"
-    overhead = len(_ids(tokenizer, build_prompt("x", tokenizer, language))) - 1 + 1  # template around the CV, plus EOS
-    n_cv, n_jd = len(_ids(tokenizer, cv)), len(_ids(tokenizer, jd))
+    overhead = len(prompt_ids(tokenizer, build_prompt("x", tokenizer, language))) - 1 + 1  # template around the CV, plus EOS
+    n_cv, n_jd = len(prompt_ids(tokenizer, cv)), len(prompt_ids(tokenizer, jd))
     cv_budget = min(max_cv_tokens, max_length - overhead - n_jd)
     jd_budget, min_cv = n_jd, min(16, max_cv_tokens, n_cv)
     if cv_budget < min_cv: cv_budget, jd_budget = min_cv, max_length - overhead - min_cv
@@ -107,7 +80,7 @@ def sft_rows(split, # SFT split: a `datasets.Dataset` or a list of dicts with se
         st["n_pairs"] += 1
         if int(r.get("label", 1)) != 1: st["n_unmatched"] += 1; continue
         where = f"sft split row {i} (seeker_id {r.get('seeker_id')!r})"
-        f = fit_pair(_check_text(r.get("cv"), f"{where}: cv"), _check_text(r.get("jd"), f"{where}: jd"), tokenizer, max_cv_tokens, max_length, language)
+        f = fit_pair(check_text(r.get("cv"), f"{where}: cv"), check_text(r.get("jd"), f"{where}: jd"), tokenizer, max_cv_tokens, max_length, language)
         st["n_truncated"] += f["cv_cut"]; st["n_jd_truncated"] += f["jd_cut"]
         rows.append(dict(seeker_id=str(r.get("seeker_id", i)), cv=f["cv"], prompt=build_prompt(f["cv"], tokenizer, language), completion=f["jd"]))
     if not rows: raise ValueError("sft split: no matched pairs (label 1) to train on" + (" (the split is empty)" if not st["n_pairs"] else ""))
@@ -150,211 +123,13 @@ def make_trainer(model, tokenizer, train_rows:list[dict], eval_rows:list[dict], 
     return SFTTrainer(model=model, args=args, train_dataset=ds(train_rows), eval_dataset=ds(eval_rows) if eval_rows else None,
                       processing_class=tokenizer, peft_config=peft, callbacks=[_log_last_step(), *(callbacks or [])])
 
-# %% ../nbs/02_sft.ipynb #3e24bdce
-def _check_pad(tokenizer):
-    "A clear error when `tokenizer` cannot pad"
-    if tokenizer.pad_token_id is None:
-        raise ValueError("tokenizer has no pad token: set tokenizer.pad_token (SmolLM2: '<|endoftext|>') or load it with girl_nb.core.load_tokenizer")
-
-def _until_eos(ids:list[int], eos:int, pad:int) -> list[int]:
-    "Token ids up to and including the first EOS (pads after it dropped)"
-    return ids[:ids.index(eos) + 1] if eos in ids else [t for t in ids if t != pad]
-
-# %% ../nbs/02_sft.ipynb #8172ece1
-_KV_LAYER = None
-
-def _kv_cache(n_layers:int, cap:int):
-    "A KV cache of `n_layers` layers, each a buffer pre-allocated for `cap` positions and written in place"
-    global _KV_LAYER
-    from transformers.cache_utils import Cache, DynamicLayer
-    if _KV_LAYER is None:
-        class _KVLayer(DynamicLayer):
-            def __init__(self, cap): super().__init__(); self.cap, self.n = cap, 0
-            def update(self, k, v, *args, **kwargs):  # k, v: (B, H, t, D)
-                if not self.is_initialized:
-                    B, H, _, D = k.shape; self.device, self.is_initialized = k.device, True
-                    self.kb, self.vb = k.new_empty(B, H, self.cap, D), v.new_empty(B, H, self.cap, D)  # (B, H, cap, D)
-                t = k.shape[-2]
-                if self.n + t > self.cap: raise RuntimeError(f"KV cache full: {self.n} + {t} > {self.cap} positions")
-                self.kb[:, :, self.n:self.n+t], self.vb[:, :, self.n:self.n+t] = k, v; self.n += t
-                self.keys, self.values = self.kb[:, :, :self.n], self.vb[:, :, :self.n]
-                return self.keys, self.values
-            def get_seq_length(self): return self.n
-            def batch_select_indices(self, idx):  # keep rows `idx` (finished rows leave the batch)
-                if not self.is_initialized: return
-                self.kb, self.vb = self.kb[idx], self.vb[idx]
-                self.keys, self.values = self.kb[:, :, :self.n], self.vb[:, :, :self.n]
-        _KV_LAYER = _KVLayer
-    return Cache(layers=[_KV_LAYER(cap) for _ in range(n_layers)])
-
-# %% ../nbs/02_sft.ipynb #dd177981
-def _next_token(logits, # (B, V) float logits of the last position
-                temperature:float=0.0, top_p:float=1.0):
-    "Next token id per row, (B,): arg-max when `temperature` is 0, else a temperature/top-p sample"
-    import torch
-    if temperature <= 0: return logits.argmax(-1)
-    logits = logits / temperature
-    if top_p < 1.0:
-        sl, si = logits.sort(-1, descending=True)                # (B, V)
-        p = sl.softmax(-1)
-        sl = sl.masked_fill(p.cumsum(-1) - p > top_p, float("-inf"))  # mass before a token already reaches top_p
-        logits = torch.full_like(logits, float("-inf")).scatter(-1, si, sl)
-    return torch.multinomial(logits.softmax(-1), 1)[:, 0]
-
-# %% ../nbs/02_sft.ipynb #64cedfb6
-def repetition_penalise(logits, # (B, V) float logits
-                        ids, # (B, T) token ids already in each row (prompt and completion)
-                        penalty:float=1.0): # θ: 1 = off, > 1 discourages repeats
-    "CTRL's repetition penalty as HF and vLLM apply it: seen tokens' logits divided by θ when positive, multiplied when not"
-    import torch
-    if penalty == 1.0: return logits
-    s = logits.gather(1, ids)
-    return logits.scatter(1, ids, torch.where(s > 0, s / penalty, s * penalty))
-
-# %% ../nbs/02_sft.ipynb #8c549618
-def _left_pad(enc:list[list[int]], pad:int):
-    "Prompt ids left-padded into `ids`, `mask` and `pos` (position ids counted from each prompt's start), each (B, L)"
-    import torch
-    L = max(map(len, enc))
-    ids = torch.full((len(enc), L), pad, dtype=torch.long); mask = torch.zeros_like(ids)  # (B, L)
-    for j, e in enumerate(enc): ids[j, L-len(e):] = torch.tensor(e); mask[j, L-len(e):] = 1
-    return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
-
-# %% ../nbs/02_sft.ipynb #c3c44dca
-def _gen_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int, temperature:float=0.0, top_p:float=1.0,
-               repetition_penalty:float=1.0) -> list[list[int]]:
-    "New token ids for one batch of prompt ids, each up to and including its EOS"
-    import torch, warnings
-    dev = model.device
-    ids, mask, pos = (t.to(dev) for t in _left_pad(enc, pad))             # (B, L)
-    kv = _kv_cache(model.config.get_text_config().num_hidden_layers, ids.shape[1] + max_new_tokens)
-    out, live, done = [[] for _ in enc], list(range(len(enc))), torch.zeros(len(enc), dtype=torch.bool)
-    x, pos = ids, pos
-    seen = torch.where(mask.bool(), ids, ids[:, -1:]) if repetition_penalty != 1.0 else None  # (B, L): pads stand in as the last prompt token
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated")
-        for t in range(max_new_tokens):
-            logits = model(input_ids=x, attention_mask=mask, position_ids=pos, past_key_values=kv, use_cache=True, logits_to_keep=1).logits
-            lg = logits[:, -1].float()
-            if seen is not None: lg = repetition_penalise(lg, seen, repetition_penalty)
-            nxt = _next_token(lg, temperature, top_p).cpu()   # (b,)
-            for j, (i, tk) in enumerate(zip(live, nxt.tolist())):
-                if not done[j]: out[i].append(tk)
-            done |= nxt == eos
-            if done.all(): break
-            if done.sum() >= max(1, len(live) // 8):                       # drop finished rows (and their cache)
-                keep = (~done).nonzero()[:, 0]; kd = keep.to(dev)
-                live, done, nxt = [live[j] for j in keep.tolist()], done[keep], nxt[keep]
-                mask, pos = mask[kd], pos[kd]
-                if seen is not None: seen = seen[kd]
-                for l in kv.layers: l.batch_select_indices(kd)
-            x, pos = nxt.to(dev)[:, None], pos[:, -1:] + 1                   # (b, 1)
-            mask = torch.cat([mask, mask.new_ones(len(live), 1)], 1)        # (b, L + t + 1)
-            if seen is not None: seen = torch.cat([seen, x], 1)
-    return out
-
-# %% ../nbs/02_sft.ipynb #8ed87fc3
-def generate_jds(model, tokenizer, cvs:list[str]|str,
-                 n:int=1, # JDs per CV (returned CV-major: cv0's n, then cv1's, ...)
-                 temperature:float=0.0, # 0 = greedy
-                 top_p:float=1.0, max_new_tokens:int=200,
-                 batch_size:int=32, # rows decoded together (32 beat 64 on 2 CPU cores: less padding and attention per step)
-                 seed:int=0, # sampling seed (a forked RNG: the caller's state is untouched)
-                 language:str="en",
-                 return_ids:bool=False, # also return prompt and completion token ids
-                 repetition_penalty:float=1.0, # θ of `repetition_penalise` (1 = off; never for PPO rollouts)
-                 static_cache:bool|None=None, # `_gen_batch_static` (fixed shapes, CUDA graphs on a GPU); None: on for a CUDA model without sliding-window layers
-                ):
-    "JDs for `cvs`: batched by prompt length, left-padded, finished rows leave the batch at EOS (or, on a GPU, decode at fixed shapes)"
-    import torch
-    _check_pad(tokenizer)
-    if repetition_penalty <= 0: raise ValueError(f"repetition_penalty: must be > 0 (1 = off), got {repetition_penalty}")
-    cvs = [cvs] if isinstance(cvs, str) else list(cvs)
-    enc = [_ids(tokenizer, build_prompt(cv, tokenizer, language)) for cv in cvs for _ in range(n)]
-    order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))  # longest first: similar lengths share a batch
-    comp, was_training = [None] * len(enc), model.training
-    model.eval()
-    devs = [torch.cuda.current_device()] if torch.cuda.is_available() else []
-    cfg = model.config.get_text_config()
-    if static_cache is None: static_cache = model.device.type == "cuda" and not (getattr(cfg, "sliding_window", None) and getattr(cfg, "use_sliding_window", True))
-    gen = _gen_batch_static if static_cache else _gen_batch
-    with torch.random.fork_rng(devices=devs), torch.inference_mode():
-        torch.manual_seed(seed)
-        for b in range(0, len(order), batch_size):
-            idx = order[b:b+batch_size]
-            new = gen(model, [enc[i] for i in idx], tokenizer.eos_token_id, tokenizer.pad_token_id, max_new_tokens, temperature, top_p,
-                      repetition_penalty)
-            for i, c in zip(idx, new): comp[i] = _until_eos(c, tokenizer.eos_token_id, tokenizer.pad_token_id)
-    model.train(was_training)
-    texts = [tokenizer.decode(c, skip_special_tokens=True).strip() for c in comp]
-    return (texts, enc, comp) if return_ids else texts
-
-# %% ../nbs/02_sft.ipynb #9e6f12d5
-def _static_masks(mask, # (B, L) prompt mask, 1 = token, 0 = left pad
-                  cap:int): # cache slots: L + max_new_tokens
-    "The prefill's (B, 1, L, cap) and the decode steps' (B, 1, 1, cap) boolean masks over a static cache (True = attend)"
-    import torch
-    B, L = mask.shape; k, q = torch.arange(cap, device=mask.device), torch.arange(L, device=mask.device)
-    keys = torch.zeros(B, cap, dtype=torch.bool, device=mask.device); keys[:, :L] = mask.bool()        # (B, cap)
-    pre = (keys[:, None] & (k[None] <= q[:, None])) | (k[None] == q[:, None])   # (B, L, cap); a pad query sees itself: no empty softmax row
-    return pre[:, None], keys[:, None, None].clone()
-
-# %% ../nbs/02_sft.ipynb #f864284a
-def _gen_batch_static(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int, temperature:float=0.0, top_p:float=1.0,
-                      repetition_penalty:float=1.0,
-                      cuda_graph:bool|None=None, # replay each decode step as one CUDA graph (None: when the model is on a GPU)
-                      check_every:int=8) -> list[list[int]]: # steps between checks that every row has ended (each check waits on the device)
-    "`_gen_batch` at fixed shapes over a static KV cache: the same new token ids, and on a GPU one CUDA graph a step"
-    import torch, warnings
-    from transformers.cache_utils import Cache, StaticLayer
-    dev = model.device; graph_ok = (dev.type == "cuda") if cuda_graph is None else cuda_graph
-    if graph_ok and dev.type != "cuda": raise ValueError(f"cuda_graph=True needs a model on a CUDA device, not {dev}")
-    ids, mask, pos = (t.to(dev) for t in _left_pad(enc, pad))             # (B, L)
-    B, L = ids.shape; cap = L + max_new_tokens
-    kv = Cache(layers=[StaticLayer(cap) for _ in range(model.config.get_text_config().num_hidden_layers)])
-    pre, m = _static_masks(mask, cap)                                      # (B, 1, L, cap), (B, 1, 1, cap)
-    x, p = ids[:, -1:].clone(), pos[:, -1:].clone()                        # (B, 1): the decode step's input buffers
-    toks = torch.full((B, max_new_tokens), pad, dtype=torch.long, device=dev); done = torch.zeros(B, dtype=torch.bool, device=dev)
-    seen = None
-    if repetition_penalty != 1.0:                                          # (B, cap): pads and unwritten slots stand in as the last prompt token
-        seen = torch.where(mask.bool(), ids, ids[:, -1:]); seen = torch.cat([seen, seen[:, -1:].expand(B, max_new_tokens)], 1)
-    fwd = lambda i, a, q: model(input_ids=i, attention_mask=a, position_ids=q, past_key_values=kv, use_cache=True, logits_to_keep=1).logits[:, -1]
-    graph = out = None
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated")
-        lg = fwd(ids, pre, pos)                                            # prefill: slots 0..L-1
-        for t in range(max_new_tokens):
-            lg = lg.float()
-            if seen is not None: lg = repetition_penalise(lg, seen, repetition_penalty)
-            nxt = torch.where(done, pad, _next_token(lg, temperature, top_p))  # (B,): ended rows write pads
-            toks[:, t] = nxt; done |= nxt == eos
-            if t == max_new_tokens - 1 or ((t + 1) % check_every == 0 and bool(done.all())): break
-            x.copy_(nxt[:, None]); p.add_(1); m[..., L + t] = True             # token t goes into slot L + t
-            if seen is not None: seen[:, L + t] = nxt
-            if graph is not None: graph.replay(); lg = out; continue
-            if not graph_ok: lg = fwd(x, m, p); continue
-            if t == 0:                                                     # the graph's warm-up: eager, on a side stream
-                s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
-                with torch.cuda.stream(s): lg = fwd(x, m, p)
-                torch.cuda.current_stream().wait_stream(s); continue
-            try:
-                g = torch.cuda.CUDAGraph(); torch.cuda.synchronize()
-                with torch.cuda.graph(g): out = fwd(x, m, p)               # recorded, not run
-                graph = g; graph.replay(); lg = out
-            except Exception as e:                                         # e.g. an op that syncs: go on eagerly
-                get_logger("girl_nb.sft").warning(f"CUDA graph capture failed ({type(e).__name__}: {e}); decoding this batch eagerly")
-                graph_ok = False; lg = fwd(x, m, p)
-    rows = toks.cpu().tolist()
-    return [r[:r.index(eos) + 1] if eos in r else r for r in rows]
-
 # %% ../nbs/02_sft.ipynb #e60ce9f3
-def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str], sft_cfg:SFTConfig, gold=None, seed:int=0, language:str="en",
-                   repetition_penalty:float=1.0) -> dict:
+def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str],
+                   gen:GenConfig|None=None, # decoding settings (`sft.gen`); None = `GenConfig()`
+                   gold=None, seed:int=0, language:str="en") -> dict:
     "Generate one JD per CV; format rate, mean gold score, tokens/s and the texts"
     t0 = time.perf_counter()
-    texts, _, comp = generate_jds(model, tokenizer, cvs, temperature=sft_cfg.gen_temperature, top_p=sft_cfg.gen_top_p,
-                                  max_new_tokens=sft_cfg.gen_max_new_tokens, batch_size=sft_cfg.gen_batch_size, seed=seed,
-                                  language=language, return_ids=True, repetition_penalty=repetition_penalty)
+    texts, _, comp = generate_jds(model, tokenizer, cvs, gen, seed=seed, language=language, return_ids=True)
     secs, ntok = time.perf_counter() - t0, sum(map(len, comp))
     res = dict(format_rate=sum(map(jd_format_ok, texts)) / max(len(texts), 1), tokens_per_s=ntok / max(secs, 1e-9),
                mean_tokens=ntok / max(len(texts), 1), texts=texts)
@@ -362,220 +137,6 @@ def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str], sft_cf
         sc = gold.score_many(seeker_ids, texts) if hasattr(gold, "score_many") else [gold.score(s, t) for s, t in zip(seeker_ids, texts)]
         res["gold"] = sum(map(float, sc)) / max(len(texts), 1)
     return res
-
-# %% ../nbs/02_sft.ipynb #c42f3fcc
-GEN_BACKENDS = next(f for f in dataclasses.fields(ModelsConfig) if f.name == "gen_backend").metadata["choices"]
-
-class GenBackend:
-    "The generation interface: `n` JDs per CV from the prompt `build_prompt` renders, one list per CV in CV order"
-    name:str = ""    # `models.gen_backend` value; part of the cache fingerprint
-    tokenizer = None  # the generator's tokenizer: it renders the prompts and decodes the JDs
-    def generate(self, cvs:list[str]|str,
-                 n:int=1, # JDs per CV
-                 temperature:float=0.0, # 0 = greedy
-                 top_p:float=1.0, max_new_tokens:int=200,
-                 seed:int=0, # sampling seed
-                 language:str="en",
-                 repetition_penalty:float=1.0) -> list[list[str]]: # θ of `repetition_penalise`; 1 = off
-        "`n` JDs for each CV in `cvs`, as one list per CV"
-        raise NotImplementedError
-    def __repr__(self): return f"{type(self).__name__}(name={self.name!r})"
-
-def _backend_name(backend) -> str:
-    "`backend` itself, or a RunConfig's/ModelsConfig's `gen_backend`, checked against `GEN_BACKENDS`"
-    mc = getattr(backend, "models", backend)
-    name = mc.gen_backend if isinstance(mc, ModelsConfig) else backend
-    if name not in GEN_BACKENDS: raise ValueError(f"gen_backend: {name!r} is not one of {list(GEN_BACKENDS)}")
-    return name
-
-# %% ../nbs/02_sft.ipynb #50ad0332
-class HFBackend(GenBackend):
-    "`generate_jds` on a loaded HF causal LM (plain or PEFT) and its tokenizer"
-    name = "hf"
-    def __init__(self, model, tokenizer,
-                 batch_size:int=32): # rows decoded together (`generate_jds`)
-        self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size
-
-    @classmethod
-    def from_path(cls, path:str|Path, # anything `load_generator` takes
-                  dtype=None, device:str="cpu", batch_size:int=32, trust_remote_code:bool=False):
-        "Load the generator in `path` and its tokenizer"
-        return cls(load_generator(path, dtype=dtype, device=device, trust_remote_code=trust_remote_code, merge=True),
-                   load_tokenizer(path, trust_remote_code=trust_remote_code, padding_side="left"), batch_size)
-
-    def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en", repetition_penalty=1.0) -> list[list[str]]:
-        "`n` JDs for each CV in `cvs`, as one list per CV"
-        texts = generate_jds(self.model, self.tokenizer, cvs, n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                             batch_size=self.batch_size, seed=seed, language=language, repetition_penalty=repetition_penalty)
-        return [texts[i:i+n] for i in range(0, len(texts), n)]
-
-# %% ../nbs/02_sft.ipynb #d5ae5a5f
-_VLLM_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)  # the values vLLM accepts for max_lora_rank
-
-def _import_vllm():
-    "The `vllm` module, or a one-line error that says how to install it"
-    try: import vllm
-    except ImportError:
-        raise ImportError("gen_backend 'vllm': the vllm package is not installed; pip install girl_nb[vllm] (needs a CUDA GPU), "
-                          "or set models.gen_backend=hf") from None
-    return vllm
-
-def _vllm_dtype(dtype) -> str:
-    "vLLM's name of a torch dtype or a girl_nb dtype name; None or `auto` lets vLLM pick"
-    s = str(dtype or "auto").replace("torch.", "")
-    return dict(bf16="bfloat16", fp16="float16", fp32="float32").get(s, s)
-
-# %% ../nbs/02_sft.ipynb #2df1f7c8
-class VLLMBackend(GenBackend):
-    "vLLM's offline engine on a generator folder; a PEFT adapter folder runs as a LoRA request on its base"
-    name = "vllm"
-    def __init__(self, model:str|Path, # anything `resolve_model` takes: a bundled name, `tiny`, an HF folder or a PEFT adapter folder
-                 dtype=None, # torch dtype or name (`bf16`, `float16`, ...); None = vLLM's choice
-                 seed:int=0, # the engine's seed
-                 gpu_memory_utilization:float=0.9, # share of the GPU's memory vLLM may take
-                 trust_remote_code:bool=False,
-                 **llm_kw): # more `vllm.LLM` arguments, e.g. max_model_len, enforce_eager
-        from girl_nb.core import _safetensors_only
-        vllm = _import_vllm()
-        self.path = self.base = resolve_model(model, "generator")
-        self.tokenizer = load_tokenizer(self.path, trust_remote_code=trust_remote_code)
-        self.lora, kw = None, {}
-        if (self.path/"adapter_config.json").is_file():
-            ac = json.loads((self.path/"adapter_config.json").read_text())
-            self.base = resolve_model(ac["base_model_name_or_path"], "generator")
-            if (self.base/"adapter_config.json").is_file():
-                raise ValueError(f"{self.path}: its base {self.base} is an adapter too; vLLM runs one LoRA on a full model (merge one first)")
-            from vllm.lora.request import LoRARequest
-            self.lora = LoRARequest("girl_nb", 1, str(self.path))
-            kw = dict(enable_lora=True, max_lora_rank=next((r for r in _VLLM_RANKS if r >= ac.get("r", 16)), ac.get("r", 16)))
-        _safetensors_only(self.base)
-        tok_dir = self.path if (self.path/"tokenizer_config.json").is_file() else self.base
-        self.sampling_params = vllm.SamplingParams
-        self.llm = vllm.LLM(model=str(self.base), tokenizer=str(tok_dir), dtype=_vllm_dtype(dtype), seed=seed, trust_remote_code=trust_remote_code,
-                            gpu_memory_utilization=gpu_memory_utilization, **kw, **llm_kw)
-
-    def generate(self, cvs, n=1, temperature=0.0, top_p=1.0, max_new_tokens=200, seed=0, language="en", repetition_penalty=1.0) -> list[list[str]]:
-        "`n` JDs for each CV in `cvs`, as one list per CV"
-        tok, cvs = self.tokenizer, [cvs] if isinstance(cvs, str) else list(cvs)
-        prompts = [dict(prompt_token_ids=_ids(tok, build_prompt(cv, tok, language))) for cv in cvs]
-        greedy = temperature <= 0
-        sp = self.sampling_params(n=n, temperature=0.0 if greedy else temperature, top_p=1.0 if greedy else top_p, max_tokens=max_new_tokens,
-                                  seed=seed, stop_token_ids=[tok.eos_token_id], repetition_penalty=repetition_penalty)
-        outs = self.llm.generate(prompts, sp, lora_request=self.lora, use_tqdm=False)
-        if len(outs) != len(cvs) or any(len(o.outputs) != n for o in outs):
-            raise RuntimeError(f"vLLM answered {len(outs)} requests for {len(cvs)} CVs ({n} JDs each)")
-        return [[tok.decode(list(c.token_ids), skip_special_tokens=True).strip() for c in o.outputs] for o in outs]
-
-# %% ../nbs/02_sft.ipynb #51bedd26
-def make_backend(backend:str|RunConfig|ModelsConfig="hf", # `hf`, `vllm`, or a config whose `models.gen_backend` picks
-                 model=None, # a generator name or folder (any backend), or for `hf` a loaded model
-                 tokenizer=None, # `hf` with a loaded model: its tokenizer
-                 dtype=None, device:str="cpu",
-                 batch_size:int=32, # `hf`: rows decoded together
-                 seed:int=0, # `vllm`: the engine's seed
-                 **kw) -> GenBackend: # trust_remote_code; for `vllm` also gpu_memory_utilization and `vllm.LLM` arguments
-    "The generation backend that `backend` names, on `model`"
-    name, mc = _backend_name(backend), getattr(backend, "models", backend)
-    if isinstance(mc, ModelsConfig): kw = dict(trust_remote_code=mc.trust_remote_code, gpu_memory_utilization=mc.vllm_gpu_memory_utilization) | kw
-    if model is None: raise ValueError(f"make_backend({name!r}): no model given")
-    loaded = not isinstance(model, (str, Path))
-    if name == "vllm":
-        if loaded: raise TypeError("gen_backend 'vllm' loads its own weights: give a generator name or folder, not a loaded model")
-        return VLLMBackend(model, dtype=dtype, seed=seed, **kw)
-    if not loaded: return HFBackend.from_path(model, dtype, device, batch_size, kw.get("trust_remote_code", False))
-    if tokenizer is None: raise ValueError("make_backend('hf', model): a loaded model needs its tokenizer")
-    return HFBackend(model, tokenizer, batch_size)
-
-# %% ../nbs/02_sft.ipynb #549e1679
-def resolve_generator(name:str, # `base`, a stage folder name (`sft`, `rlrf`), a model folder, a bundled name or `tiny`
-                      out:str|Path|None=None, # the run folder holding OUT/sft, OUT/rlrf
-                      cfg:RunConfig|None=None) -> str:
-    "The model `load_generator` should load for generator `name`"
-    cfg = cfg or RunConfig()
-    if name == "base": return cfg.models.generator
-    if out is not None and name in ("sft", "rlrf"):
-        p = Path(out)/name
-        if not (p/"adapter_config.json").is_file() and not (p/"config.json").is_file():
-            raise FileNotFoundError(f"generator {name!r}: {p} holds no model; run `girl {name} --out {out}` first")
-        return str(p)
-    return str(name)
-
-def generation_folder(out:str|Path, # run folder
-                      generator:str) -> Path:
-    "Where a run caches the JDs of `generator`: OUT/gen/<base|sft|rlrf|tiny|folder name>"
-    name = generator if generator in ("base", "sft", "rlrf", "tiny") else Path(str(generator)).name or "generator"
-    return Path(out)/"gen"/name
-
-# %% ../nbs/02_sft.ipynb #9fefc8a8
-def _fingerprint(model:str, settings:dict) -> str:
-    "Hash of a generator's weight files (name, size, mtime) and the decoding settings"
-    import hashlib
-    p, parts = Path(model), [str(model)]
-    if p.is_dir():
-        for f in sorted(p.glob("*.safetensors")): st = f.stat(); parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha256(json.dumps([parts, settings], sort_keys=True).encode()).hexdigest()[:16]
-
-def _cv_key(seeker_id:str, cv:str) -> str:
-    import hashlib
-    return f"{seeker_id}:{hashlib.sha256(cv.encode()).hexdigest()[:12]}"
-
-def _read_parts(folder:Path) -> dict:
-    "key -> JDs from the finished chunks in `folder/parts`"
-    got = {}
-    for f in sorted((folder/"parts").glob("*.jsonl")):
-        for line in f.read_text().splitlines(): r = json.loads(line); got[r["key"]] = r["jds"]
-    return got
-
-# %% ../nbs/02_sft.ipynb #09c57e0f
-def cached_generate(generator:str, # anything `load_generator` takes (resolve names with `resolve_generator` first)
-                    seeker_ids:list[str], cvs:list[str],
-                    folder:str|Path, # the generator's cache, e.g. OUT/gen/sft: one `datasets` subfolder per weights+settings hash
-                    n:int=1, temperature:float=0.0, top_p:float=1.0, max_new_tokens:int=320, batch_size:int=16,
-                    seed:int=0, language:str="en", device:str="cpu", dtype=None,
-                    chunk:int=64, # CVs per saved chunk
-                    progress:bool=True,
-                    backend:str|RunConfig|ModelsConfig="hf", # `hf`, `vllm`, or a config whose `models.gen_backend` picks
-                    repetition_penalty:float=1.0, # θ of `repetition_penalise` (1 = off)
-                   ) -> dict[str, list[str]]:
-    "`n` JDs for each (seeker, CV) from `generator`, reusing and extending the cache in `folder`"
-    import datasets
-    if len(seeker_ids) != len(cvs): raise ValueError(f"{len(seeker_ids)} seeker ids but {len(cvs)} CVs")
-    name = _backend_name(backend)
-    if n > 1 and temperature == 0: raise ValueError(f"n={n} JDs per CV need temperature > 0 (greedy decoding repeats itself)")
-    greedy = temperature == 0  # greedy decoding ignores top_p and the seed: runs that differ only there share a cache
-    settings = dict(n=n, temperature=temperature, top_p=1.0 if greedy else top_p, max_new_tokens=max_new_tokens, language=language,
-                    seed=0 if greedy else seed, dtype=str(dtype or "float32").replace("torch.", ""))
-    if name != "hf": settings |= dict(backend=name, dtype=_vllm_dtype(dtype))  # `hf` keeps its old fingerprints
-    rp = dict(repetition_penalty=repetition_penalty) if repetition_penalty != 1.0 else {}  # θ = 1: old fingerprints, and backends written before θ
-    settings |= rp
-    fp = _fingerprint(generator, settings); folder = Path(folder)/fp; folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder/"girl_generations.json", dict(generator=str(generator), backend=name, settings=settings, fingerprint=fp))
-    got = {}
-    if (folder/"dataset_info.json").is_file():
-        ds = datasets.load_from_disk(str(folder)); got = dict(zip(ds["key"], ds["jds"]))
-    got |= _read_parts(folder)
-    keys = [_cv_key(s, c) for s, c in zip(seeker_ids, cvs)]
-    todo = sorted({k: i for i, k in enumerate(keys) if k not in got}.values())
-    if todo:
-        from tqdm.auto import tqdm
-        gen = make_backend(backend, generator, dtype=dtype, device=device, batch_size=batch_size, seed=seed)
-        (folder/"parts").mkdir(exist_ok=True)
-        bar = tqdm(total=len(todo), desc=f"generating JDs ({Path(str(generator)).name})", disable=not progress)
-        for c0 in range(0, len(todo), chunk):
-            idx = todo[c0:c0+chunk]
-            jds = gen.generate([cvs[i] for i in idx], n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                               seed=seed + c0, language=language, **rp)
-            rows = [dict(key=keys[i], seeker_id=seeker_ids[i], jds=jds[j]) for j, i in enumerate(idx)]
-            tmp = folder/"parts"/f".{c0:08d}.tmp"; tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
-            os.replace(tmp, folder/"parts"/f"{len(list((folder/'parts').glob('*.jsonl'))):06d}.jsonl")
-            got |= {r["key"]: r["jds"] for r in rows}; bar.update(len(idx))
-        bar.close()
-        ks = sorted(got)
-        tmpd = folder.parent/f".{folder.name}.tmp"
-        datasets.Dataset.from_dict(dict(key=ks, seeker_id=[k.rsplit(":", 1)[0] for k in ks], jds=[got[k] for k in ks])).save_to_disk(str(tmpd))
-        for f in tmpd.iterdir(): os.replace(f, folder/f.name)
-        import shutil; shutil.rmtree(tmpd, ignore_errors=True); shutil.rmtree(folder/"parts", ignore_errors=True)
-    return {s: got[k] for s, k in zip(seeker_ids, keys)}
 
 # %% ../nbs/02_sft.ipynb #a412552a
 def save_generator(model, tokenizer, folder:str|Path, base:str, merge:bool=False, dtype=None) -> Path:
@@ -600,7 +161,7 @@ def model_card(name:str, base:str, metrics:dict, config:dict, adapter:bool) -> s
             f"Writes a job description (title, salary, responsibilities, qualifications) that suits a CV. Fine-tuned from `{base}` "
             f"on matched CV-JD pairs with the SFT loss of the GIRL paper (§IV-A, Eq. 1), "
             f"{'as a LoRA adapter' if adapter else 'as a full model'}.\n\n## Use\n\n```python\n"
-            f"from girl_nb.core import load_generator, load_tokenizer\nfrom girl_nb.sft import generate_jds\n"
+            f"from girl_nb.core import load_generator, load_tokenizer\nfrom girl_nb.generate import generate_jds\n"
             f"m, t = load_generator('PATH'), load_tokenizer('PATH')\nprint(generate_jds(m, t, ['Basic information: ...'])[0])\n```\n\n"
             f"## Metrics\n\n| metric | value |\n|---|---|\n{rows}\n\n## Config\n\n```yaml\n{yaml.safe_dump(config, sort_keys=False)}```\n")
 
@@ -629,7 +190,7 @@ def _load_split(splits, out:Path):
 # %% ../nbs/02_sft.ipynb #e3b26359
 def _prepare(cfg:RunConfig, sft_cfg:SFTConfig, splits, out:Path):
     "Tokenizer, fitted train/eval rows, counts and the held-out evaluation CVs"
-    tok = load_tokenizer(cfg.models.generator, trust_remote_code=cfg.models.trust_remote_code); _check_pad(tok)
+    tok = load_tokenizer(cfg.models.generator, trust_remote_code=cfg.models.trust_remote_code); check_pad(tok)
     lang = cfg.data.language
     rows, st = sft_rows(_load_split(splits, out), tok, sft_cfg.max_cv_tokens, sft_cfg.max_length, lang)
     train, held = split_by_seeker(rows, sft_cfg.eval_share, cfg.seed)
@@ -641,12 +202,14 @@ def _prepare(cfg:RunConfig, sft_cfg:SFTConfig, splits, out:Path):
 # %% ../nbs/02_sft.ipynb #7c83f32d
 def _eval_cached(path:Path, name:str, tok, ev, sft_cfg, gold, cfg, device, dtype, reuse:bool=True) -> dict:
     "Evaluate generator `name` on the held-out CVs; with `reuse`, take `path` when it holds the same CVs and settings"
-    key = dict(model=str(name), cvs=[c for _, c in ev], gen=[sft_cfg.gen_max_new_tokens, sft_cfg.gen_temperature, sft_cfg.gen_top_p], gold=gold is not None)
-    if (rp := cfg.models.gen_repetition_penalty) != 1.0: key["repetition_penalty"] = rp  # 1 = off keeps earlier keys
+    g = sft_cfg.gen
+    key = dict(model=str(name), cvs=[c for _, c in ev], gen=[g.max_new_tokens, g.temperature, g.top_p], gold=gold is not None)
+    if g.repetition_penalty != 1.0: key["repetition_penalty"] = g.repetition_penalty  # 1 = off keeps earlier keys
     if reuse and path.exists() and (old := json.loads(path.read_text())).get("key") == key: return old["result"]
     model = load_generator(name, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code, merge=True)  # merged: faster
-    res = eval_generator(model, tok, [s for s, _ in ev], [c for _, c in ev], sft_cfg, gold, cfg.seed, cfg.data.language, rp)
-    write_json(path, dict(key=key, result=res)); return res
+    res = eval_generator(model, tok, [s for s, _ in ev], [c for _, c in ev], g, gold, cfg.seed, cfg.data.language)
+    write_json(path, dict(key=key, result=res))
+    return res
 
 # %% ../nbs/02_sft.ipynb #22b206ec
 def _train(cfg, sft_cfg, tok, train, held, sdir:Path, resume:bool, device, dtype, callbacks):
@@ -707,24 +270,13 @@ def _finish(cfg, sft_cfg, state, sdir:Path, st, train, held, ev, base, sft, eval
 
 # %% ../nbs/02_sft.ipynb #ee393c60
 def add_sft_cli(subparsers):
-    "Add the `sft` and `generate` subcommands to the `girl` parser's `subparsers`"
+    "Add the `sft` subcommand (and `generate`, from `02a_generate`) to the `girl` parser's `subparsers`"
     p = subparsers.add_parser("sft", help="supervised fine-tuning of the generator (paper §IV-A); writes OUT/sft")
     add_config_args(p, "sft.lr=1e-4")
     p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/sft")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/sft/checkpoints")
     p.set_defaults(func=sft_cli)
-    g = subparsers.add_parser("generate", help="print generated JDs for a CV")
-    g.add_argument("--model", required=True, help="generator: a folder such as runs/demo/sft, a bundled name, or `tiny`")
-    g.add_argument("--cv", required=True, help="file holding the CV, or - to read it from stdin")
-    g.add_argument("-n", type=int, default=1, help="JDs to generate (default 1)")
-    g.add_argument("--temperature", type=float, default=0.7, help="sampling temperature; 0 = greedy (default 0.7)")
-    g.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass (default 0.9)")
-    g.add_argument("--repetition-penalty", type=float, default=1.0, help="CTRL repetition penalty θ (HF/vLLM semantics); 1 = off (default)")
-    g.add_argument("--max-new-tokens", type=int, default=200); g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--language", choices=list(INSTRUCTIONS), default="en", help="instruction language of the prompt")
-    g.add_argument("--dtype", choices=["auto", "bf16", "fp32"], default="auto"); g.add_argument("--device", default="auto")
-    g.add_argument("--backend", choices=list(GEN_BACKENDS), default="hf", help="generation backend: hf, or vllm (a CUDA GPU; pip install girl_nb[vllm])")
-    g.set_defaults(func=generate_cli)
+    add_generate_cli(subparsers)
     return subparsers
 
 # %% ../nbs/02_sft.ipynb #fae082a7
@@ -734,16 +286,3 @@ def sft_cli(args) -> int:
     m = run_sft(cfg, cfg.sft, None, args.out, resume=args.resume)
     for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
     print(f"saved {Path(args.out)/'sft'}"); return 0
-
-# %% ../nbs/02_sft.ipynb #fc3afe81
-def generate_cli(args) -> int:
-    "`girl generate`: print `-n` JDs for the CV in `--cv` (a file, or - for stdin)"
-    if args.n < 1: raise ValueError(f"-n: must be >= 1, got {args.n}")
-    if args.repetition_penalty <= 0: raise ValueError(f"--repetition-penalty: must be > 0 (1 = off), got {args.repetition_penalty}")
-    cv = _check_text(read_text_arg(args.cv, "--cv"), f"--cv {args.cv}")
-    device = get_device(args.device)
-    gen = make_backend(args.backend, args.model, dtype=get_dtype(args.dtype, device), device=device, seed=args.seed)
-    jds = gen.generate([cv], n=args.n, temperature=args.temperature, top_p=args.top_p,
-                       max_new_tokens=args.max_new_tokens, seed=args.seed, language=args.language, repetition_penalty=args.repetition_penalty)[0]
-    for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
-    return 0

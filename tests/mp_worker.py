@@ -29,14 +29,14 @@ def _trainable(model) -> dict:
 
 
 def _deterministic_rollouts():
-    "Patch `girl_nb.sft.generate_jds` (the RLRF rollout imports it at call time) to sample one CV at a time, seeded by CV"
-    from girl_nb import sft
-    orig = sft.generate_jds
-    def one_by_one(model, tok, cvs, seed=0, **kw):
-        outs = [orig(model, tok, [cv], seed=_SEED[0] * 1_000_003 + int(hashlib.sha256(cv.encode()).hexdigest()[:8], 16), **kw) for cv in cvs]
+    "Patch `girl_nb.generate.generate_jds` (the RLRF rollout imports it at call time) to sample one CV at a time, seeded by CV"
+    from girl_nb import generate
+    orig = generate.generate_jds
+    def one_by_one(model, tok, cvs, gen=None, seed=0, **kw):
+        outs = [orig(model, tok, [cv], gen, seed=_SEED[0] * 1_000_003 + int(hashlib.sha256(cv.encode()).hexdigest()[:8], 16), **kw) for cv in cvs]
         if not kw.get("return_ids"): return [o[0] for o in outs]
         return [o[0][0] for o in outs], [o[1][0] for o in outs], [o[2][0] for o in outs]
-    one_by_one.__wrapped__ = orig; sft.generate_jds = one_by_one
+    one_by_one.__wrapped__ = orig; generate.generate_jds = one_by_one
 
 
 def run_job(job:dict):
@@ -68,7 +68,7 @@ def run_job(job:dict):
             rec["metrics"] = run_rlrf(cfg, cfg.rlrf, out, scorer=scorer, callbacks=[cb])
         finally:
             RLRF.rollout = orig
-            from girl_nb import sft; sft.generate_jds = getattr(sft.generate_jds, "__wrapped__", sft.generate_jds)
+            from girl_nb import generate; generate.generate_jds = getattr(generate.generate_jds, "__wrapped__", generate.generate_jds)
     else: raise SystemExit(f"unknown stage {stage!r}: sft or rlrf")
     (mp/f"{stage}-rank{rank}.json").write_text(json.dumps(rec, default=float))
 

@@ -20,7 +20,7 @@ WORKER, ACC = ROOT/"tests"/"mp_worker.py", ROOT/"configs"/"accelerate"
 
 SFT = ["sft.max_steps=8", "sft.logging_steps=1", "sft.save_steps=1000", "sft.n_eval_cvs=0", "sft.eval_share=0.05",
        "sft.max_length=128", "sft.max_cv_tokens=48"]  # the tiny preset's full fine-tuning at lr 1e-2, short sequences
-RLRF = ["rlrf.iterations=3", "rlrf.cvs_per_iter=4", "rlrf.ppo_epochs=2", "rlrf.max_new_tokens=8", "rlrf.lora_r=4", "rlrf.n_eval_cvs=2",
+RLRF = ["rlrf.iterations=3", "rlrf.cvs_per_iter=4", "rlrf.ppo_epochs=2", "rlrf.rollout.max_new_tokens=8", "rlrf.lora_r=4", "rlrf.n_eval_cvs=2",
         "rlrf.critic_max_length=64", "rlrf.tensorboard=false", "rlrf.eval_every=0", "rlrf.save_every=2", "rlrf.score_batch_size=8",
         "rlrf.actor_lr=0.001", "rlrf.critic_lr=0.0001"]  # at actor_lr 3e-2 Adam turns float rounding into 1e-2 weight differences
 PLAIN = ["rlrf.reward_norm=false", "rlrf.whiten_advantages=false", "rlrf.adaptive_kl=false"]

@@ -9,7 +9,7 @@ from girl_nb.cli import main
 from girl_nb.recommender import EmbeddingCache, bootstrap_table, encoder_key, rec_splits, run_rec
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = ["rec.seeds=1", "rec.max_epochs=4", "rec.bootstrap=30", "rec.grounding_cvs=10", "rec.gen_max_new_tokens=6"]
+FAST = ["rec.seeds=1", "rec.max_epochs=4", "rec.bootstrap=30", "rec.grounding_cvs=10", "rec.gen.max_new_tokens=6"]
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,15 @@ from pathlib import Path
 
 import numpy as np, pytest, torch
 
-from girl_nb.core import load_config, load_generator, load_tokenizer, read_metrics, tiny_model_path
+from girl_nb.core import GenConfig, load_config, load_generator, load_tokenizer, read_metrics, tiny_model_path
 from girl_nb import rlrf
 from girl_nb.rlrf import (RLRF, Critic, RLRFConfig, kl_estimate, last_checkpoint, make_actor, penalised_reward, policy_loss,
                           read_state, run_rlrf, value_loss, advantage)
 
 ROOT = Path(__file__).resolve().parents[1]
 short = lambda cvs, jds: torch.tensor([-len(j) / 100 for j in jds])  # a reward the tiny policy can learn: fewer characters
-FAST = dict(cvs_per_iter=4, minibatch=2, ppo_epochs=1, actor_lr=3e-2, critic_lr=1e-3, max_new_tokens=8, lora_r=4, kl_coef=0.01,
+FAST = dict(cvs_per_iter=4, minibatch=2, ppo_epochs=1, actor_lr=3e-2, critic_lr=1e-3, lora_r=4, kl_coef=0.01,
+            rollout=GenConfig(temperature=1.0, max_new_tokens=8, batch_size=8),
             n_eval_cvs=3, critic_max_length=64, tensorboard=True)
 
 
@@ -64,7 +65,8 @@ def test_equations_hand_computed():
 
 def test_reward_rises_and_kl_starts_at_zero(tok):
     "The loop learns a reward the tiny policy can reach (shorter JDs in characters); KL to SFT starts at 0 and grows"
-    rc = RLRFConfig(iterations=10, **FAST | dict(cvs_per_iter=8, minibatch=4, ppo_epochs=2, max_new_tokens=12))
+    rc = RLRFConfig(iterations=10, **FAST | dict(cvs_per_iter=8, minibatch=4, ppo_epochs=2,
+                                                 rollout=GenConfig(temperature=1.0, max_new_tokens=12, batch_size=8)))
     t = _trainer(rc, short, tok, n_cvs=16)
     t.eval_cvs = t.cvs[:4]; t.eval_ids = ["a", "b", "c", "d"]
     log = t.fit()
@@ -96,7 +98,7 @@ def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
     for f in ("log.csv", "eval.csv", "training.png", "overoptimisation.png", "README.md", "samples.jsonl", "adapter_config.json"): assert (sd/f).is_file(), f
     assert len((sd/"log.csv").read_text().strip().splitlines()) == 1 + 3 and any((sd/"tb").iterdir())
     assert [p.name for p in sorted((sd/"checkpoints").iterdir())] == ["iter-2", "iter-3"]
-    from girl_nb.sft import generate_jds
+    from girl_nb.generate import generate_jds
     g = load_generator(sd)
     assert len(generate_jds(g, load_tokenizer(sd), ["Nurse, 3 years."], max_new_tokens=4)) == 1
     with pytest.raises(FileExistsError, match="resume=True"): run_rlrf(load_config(ROOT/"configs"/"tiny.yaml"), rc, out)

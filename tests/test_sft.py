@@ -1,12 +1,13 @@
-"Fast tests of the SFT stage (girl_nb.sft, nbs/02_sft.ipynb) on the tiny generator."
+"Fast tests of the SFT stage (girl_nb.sft, nbs/02_sft.ipynb) and of generation (girl_nb.generate, nbs/02a_generate.ipynb) on the tiny generator."
 import copy, io, json, os, signal, subprocess, sys, textwrap, time
 from pathlib import Path
 
 import pytest, torch
 
-from girl_nb.core import ConfigError, RunConfig, from_dict, load_config, load_generator, load_tokenizer
-from girl_nb import sft
-from girl_nb.sft import SFTConfig, build_prompt, generate_jds, jd_format_ok, run_sft, sft_rows, toy_sft_rows
+from girl_nb.core import ConfigError, GenConfig, RunConfig, from_dict, load_config, load_generator, load_tokenizer, resolve_model
+from girl_nb import generate, sft
+from girl_nb.generate import build_prompt, generate_jds
+from girl_nb.sft import SFTConfig, jd_format_ok, run_sft, sft_rows, toy_sft_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = dict(lr=1e-2, lr_scheduler="constant", batch_size=2, logging_steps=1, eval_share=0.1, max_cv_tokens=64, max_length=256)
@@ -21,10 +22,10 @@ def tiny_cfg(): return load_config(ROOT/"configs"/"tiny.yaml")
 
 def test_prompt_plain_and_chat(tok):
     plain = copy.deepcopy(tok); plain.chat_template = None
-    assert build_prompt("Nurse, 3 years", plain) == f"Human: {sft.INSTRUCTIONS['en']}\n\nNurse, 3 years\n\nAssistant: "
+    assert build_prompt("Nurse, 3 years", plain) == f"Human: {generate.INSTRUCTIONS['en']}\n\nNurse, 3 years\n\nAssistant: "
     chat = build_prompt("Nurse, 3 years", tok)
     assert chat.endswith("<|im_start|>assistant\n") and "Nurse, 3 years" in chat
-    assert sft.INSTRUCTIONS["zh"] in build_prompt("护士，三年", tok, language="zh")
+    assert generate.INSTRUCTIONS["zh"] in build_prompt("护士，三年", tok, language="zh")
 
 
 def test_masking_prompt_ignored_eos_learned(tok, tmp_path):
@@ -47,7 +48,7 @@ def test_generate_greedy_matches_hf_and_seeded_sampling(tok):
     assert len(texts) == len(enc) == len(comp) == 3
     for e, c in zip(enc, comp):
         ref = model.generate(torch.tensor([e]), attention_mask=torch.ones(1, len(e), dtype=torch.long), max_new_tokens=10, do_sample=False)
-        assert c == sft._until_eos(ref[0, len(e):].tolist(), tok.eos_token_id, tok.pad_token_id)
+        assert c == generate.until_eos(ref[0, len(e):].tolist(), tok.eos_token_id, tok.pad_token_id)
     kw = dict(n=2, temperature=1.0, top_p=0.95, max_new_tokens=8)
     torch.manual_seed(123); before = torch.rand(1)
     a = generate_jds(model, tok, cvs, seed=1, **kw)
@@ -84,7 +85,7 @@ def test_stage_lora_from_splits_folder(tiny_cfg, tmp_path):
     rows = toy_sft_rows(40) + [dict(seeker_id="x", job_id="j", cv="Nurse", jd="Job title: Nurse", label=0, timestamp="2023-04-03")]
     DatasetDict(sft=Dataset.from_list(rows)).save_to_disk(str(tmp_path/"data"/"splits"))
     t0 = time.time()
-    m = run_sft(tiny_cfg, SFTConfig(**(FAST | dict(lr=5e-2, max_steps=20, n_eval_cvs=2, gen_max_new_tokens=16))), None, tmp_path)
+    m = run_sft(tiny_cfg, SFTConfig(**(FAST | dict(lr=5e-2, max_steps=20, n_eval_cvs=2, gen=GenConfig(max_new_tokens=16, batch_size=16)))), None, tmp_path)
     assert time.time() - t0 < 120
     # LoRA moves the random tiny model slowly (its tied 49k embedding is frozen); full fine-tuning is tested in the notebook
     assert m["train_loss_last"] < m["train_loss_first"] - 0.1 and m["n_unmatched"] == 1 and m["n_train_pairs"] == 36
@@ -158,7 +159,8 @@ def test_stage_with_simulator_gold(tiny_cfg, tmp_path):
     cv, jd = {s["seeker_id"]: s["cv"] for s in sd.seekers}, {j["job_id"]: j["jd"] for j in sd.jobs}
     rows = [dict(seeker_id=i["seeker_id"], job_id=i["job_id"], cv=cv[i["seeker_id"]], jd=jd[i["job_id"]], label=i["label"], timestamp=i["timestamp"])
             for i in sd.interactions if i["timestamp"] <= "2023-04-30"]
-    c = SFTConfig(**(FAST | dict(full_finetune=True, max_steps=4, eval_share=0.2, n_eval_cvs=3, gen_max_new_tokens=24, max_cv_tokens=128, max_length=512)))
+    c = SFTConfig(**(FAST | dict(full_finetune=True, max_steps=4, eval_share=0.2, n_eval_cvs=3, gen=GenConfig(max_new_tokens=24, batch_size=16),
+                                 max_cv_tokens=128, max_length=512)))
     m = run_sft(tiny_cfg, c, dict(sft=rows), tmp_path, gold=sd.gold)
     samples = [json.loads(l) for l in (tmp_path/"sft"/"samples.jsonl").read_text().splitlines()]
     assert len(samples) == m["n_eval_cvs"] == 3
@@ -166,7 +168,7 @@ def test_stage_with_simulator_gold(tiny_cfg, tmp_path):
     assert m["gold_sft"] == pytest.approx(sum(sd.gold.score(s["seeker_id"], s["jd_sft"]) for s in samples) / 3, abs=1e-6)
 
 
-# Generation backends (nbs/02_sft, "Generation backends")
+# Generation backends (nbs/02a_generate, "Generation backends")
 
 CVS = ["Java developer, Spring Boot, 5 years.", "Nurse.", "Accountant with tax filing and bookkeeping experience, 10 years.",
        "Data analyst: SQL, Python, Tableau."]
@@ -201,22 +203,22 @@ def _stub_jds(tok, prompt_ids:list[int], n:int) -> list[str]:
 
 def test_hf_backend_is_generate_jds(tok):
     model = load_generator("tiny")
-    hf = sft.make_backend("hf", model, tok, batch_size=3)
-    assert isinstance(hf, sft.HFBackend) and hf.name == "hf"
-    assert hf.generate(CVS, max_new_tokens=10) == [[t] for t in generate_jds(model, tok, CVS, max_new_tokens=10, batch_size=3)]
-    kw = dict(temperature=0.8, top_p=0.95, max_new_tokens=6, seed=7)
-    flat = generate_jds(model, tok, CVS, n=3, batch_size=3, **kw)
-    got = hf.generate(CVS, n=3, **kw)
-    assert got == [flat[3*i:3*i+3] for i in range(len(CVS))] and got == hf.generate(CVS, n=3, **kw)
-    assert sft.make_backend("hf", "tiny", batch_size=3).generate(CVS[1], max_new_tokens=10) == [generate_jds(model, tok, CVS[1:2], max_new_tokens=10)]
+    hf = generate.load_backend("hf", model, tok)
+    assert isinstance(hf, generate.HFBackend) and hf.name == "hf"
+    assert hf.generate(CVS, max_new_tokens=10, batch_size=3) == [[t] for t in generate_jds(model, tok, CVS, max_new_tokens=10, batch_size=3)]
+    g = GenConfig(temperature=0.8, top_p=0.95, max_new_tokens=6, batch_size=3)
+    flat = generate_jds(model, tok, CVS, g, n=3, seed=7)
+    got = hf.generate(CVS, g, n=3, seed=7)
+    assert got == [flat[3*i:3*i+3] for i in range(len(CVS))] and got == hf.generate(CVS, g, n=3, seed=7)
+    assert generate.load_backend("hf", "tiny").generate(CVS[1], max_new_tokens=10) == [generate_jds(model, tok, CVS[1:2], max_new_tokens=10)]
 
 
 def test_vllm_backend_plain_model(tok, vllm_stub):
-    vb = sft.make_backend("vllm", "tiny", dtype=torch.float16, seed=3, max_model_len=1024)
-    assert isinstance(vb, sft.VLLMBackend) and vb.lora is None
-    assert vllm_stub["llm"] == [dict(model=str(sft.resolve_model("tiny")), tokenizer=str(sft.resolve_model("tiny")), dtype="float16", seed=3,
+    vb = generate.load_backend("vllm", "tiny", dtype=torch.float16, seed=3, max_model_len=1024)
+    assert isinstance(vb, generate.VLLMBackend) and vb.lora is None
+    assert vllm_stub["llm"] == [dict(model=str(resolve_model("tiny")), tokenizer=str(resolve_model("tiny")), dtype="float16", seed=3,
                                      trust_remote_code=False, gpu_memory_utilization=0.9, max_model_len=1024)]
-    got = vb.generate(CVS, n=1, temperature=0.0, top_p=0.5, max_new_tokens=9, seed=4, language="zh", repetition_penalty=1.15)  # greedy: top_p is 1
+    got = vb.generate(CVS, GenConfig(top_p=0.5, max_new_tokens=9, repetition_penalty=1.15), seed=4, language="zh")  # greedy: top_p is 1
     call = vllm_stub["generate"][0]
     enc = [tok(build_prompt(cv, tok, "zh"), add_special_tokens=False)["input_ids"] for cv in CVS]
     assert call["prompts"] == [dict(prompt_token_ids=e) for e in enc] and call["lora"] is None
@@ -228,48 +230,50 @@ def test_vllm_backend_lora_adapter_and_config(tok, vllm_stub, tmp_path):
     from peft import LoraConfig, get_peft_model
     peft_model = get_peft_model(load_generator("tiny"), LoraConfig(r=12, lora_alpha=12, target_modules=["q_proj", "v_proj"]))
     ad = sft.save_generator(peft_model, tok, tmp_path/"sft", base="tiny")
-    cfg = from_dict(RunConfig, dict(models=dict(gen_backend="vllm", vllm_gpu_memory_utilization=0.4)))
-    vb = sft.make_backend(cfg, str(ad), dtype="bf16", seed=1)
+    gen = from_dict(RunConfig, dict(rec=dict(gen=dict(backend="vllm", vllm_gpu_memory_utilization=0.4)))).rec.gen
+    vb = generate.load_backend(gen, str(ad), dtype="bf16", seed=1)
     llm = vllm_stub["llm"][0]
-    assert (llm["model"], llm["tokenizer"], llm["dtype"]) == (str(sft.resolve_model("tiny")), str(ad), "bfloat16")
+    assert (llm["model"], llm["tokenizer"], llm["dtype"]) == (str(resolve_model("tiny")), str(ad), "bfloat16")
     assert (llm["enable_lora"], llm["max_lora_rank"], llm["gpu_memory_utilization"]) == (True, 16, 0.4)  # r=12 rounds up to vLLM's 16
-    got = vb.generate(CVS[:3], n=2, temperature=0.9, top_p=0.8, max_new_tokens=5, seed=2)
+    got = vb.generate(CVS[:3], n=2, temperature=0.9, top_p=0.8, max_new_tokens=5, seed=2)  # GenConfig fields by keyword
     call = vllm_stub["generate"][0]
     assert (call["lora"].lora_name, call["lora"].lora_int_id, call["lora"].lora_path) == ("girl_nb", 1, str(ad))
     assert call["params"] == dict(n=2, temperature=0.9, top_p=0.8, max_tokens=5, seed=2, stop_token_ids=[tok.eos_token_id], repetition_penalty=1.0)
     assert got == [_stub_jds(tok, p["prompt_token_ids"], 2) for p in call["prompts"]] and len(got) == 3
     assert [tok.decode(p["prompt_token_ids"]) for p in call["prompts"]] == [build_prompt(cv, tok) for cv in CVS[:3]]
-    with pytest.raises(TypeError, match="loads its own weights"): sft.make_backend(cfg, peft_model)
+    with pytest.raises(TypeError, match="loads its own weights"): generate.load_backend(gen, peft_model)
 
 
 def test_vllm_missing_is_one_clear_line(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "vllm", None)  # as if not installed
-    cfg = from_dict(RunConfig, dict(models=dict(gen_backend="vllm")))
-    with pytest.raises(ImportError, match=r"pip install girl_nb\[vllm\]") as e: sft.make_backend(cfg, "tiny")
+    gen = from_dict(RunConfig, dict(eval=dict(gen=dict(backend="vllm")))).eval.gen
+    with pytest.raises(ImportError, match=r"pip install girl_nb\[vllm\]") as e: generate.load_backend(gen, "tiny")
     assert "\n" not in str(e.value) and e.value.__cause__ is None
     with pytest.raises(ImportError, match=r"pip install girl_nb\[vllm\]"):
-        sft.cached_generate("tiny", ["s0"], CVS[:1], tmp_path, max_new_tokens=4, progress=False, backend=cfg)
-    with pytest.raises(ValueError, match="gen_backend: 'tgi' is not one of"): sft.cached_generate("tiny", ["s0"], CVS[:1], tmp_path, backend="tgi")
+        generate.cached_generate("tiny", ["s0"], CVS[:1], tmp_path, gen, max_new_tokens=4, progress=False)
+    with pytest.raises(ConfigError, match="gen.backend: must be one of"): generate.cached_generate("tiny", ["s0"], CVS[:1], tmp_path, backend="tgi")
+    with pytest.raises(ValueError, match="gen.backend: 'tgi' is not one of"): generate.load_backend("tgi", "tiny")
 
 
 def test_cached_generate_backends(tok, vllm_stub, tmp_path, monkeypatch):
     "`hf` keeps the pre-backend fingerprint (old caches are hit) and the same JDs; `vllm` gets a folder of its own"
     ids = [f"s{i}" for i in range(len(CVS))]
-    old = sft._fingerprint("tiny", dict(n=1, temperature=0.0, top_p=1.0, max_new_tokens=6, language="en", seed=0, dtype="float32"))
-    g = sft.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, chunk=3)
+    old = generate.fingerprint("tiny", dict(n=1, temperature=0.0, top_p=1.0, max_new_tokens=6, language="en", seed=0, dtype="float32"))
+    g = generate.cached_generate("tiny", ids, CVS, tmp_path, GenConfig(max_new_tokens=6), progress=False, chunk=3)
     assert [p.name for p in tmp_path.iterdir()] == [old]
     assert json.loads((tmp_path/old/"girl_generations.json").read_text())["backend"] == "hf"
     assert g == {s: [t] for s, t in zip(ids, generate_jds(load_generator("tiny"), tok, CVS[:3], max_new_tokens=6) +
                                         generate_jds(load_generator("tiny"), tok, CVS[3:], max_new_tokens=6, seed=3))}
-    monkeypatch.setattr(sft, "load_generator", lambda *a, **k: pytest.fail("the cache was missed"))
-    assert sft.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, backend=RunConfig()) == g
-    kw = dict(n=2, temperature=0.7, top_p=0.9, max_new_tokens=6, seed=5, progress=False)
-    gv = sft.cached_generate("tiny", ids, CVS, tmp_path, backend="vllm", chunk=3, **kw)
+    monkeypatch.setattr(generate, "load_generator", lambda *a, **k: pytest.fail("the cache was missed"))
+    assert generate.cached_generate("tiny", ids, CVS, tmp_path, RunConfig().sft.gen, max_new_tokens=6, progress=False) == g
+    gv_cfg = GenConfig(temperature=0.7, top_p=0.9, max_new_tokens=6, backend="vllm")
+    kw = dict(n=2, seed=5, progress=False)
+    gv = generate.cached_generate("tiny", ids, CVS, tmp_path, gv_cfg, chunk=3, **kw)
     assert len(list(tmp_path.iterdir())) == 2 and vllm_stub["llm"][0]["seed"] == 5
     assert [c["params"]["seed"] for c in vllm_stub["generate"]] == [5, 8]  # seed + first index of each chunk, as with hf
     enc = [p["prompt_token_ids"] for c in vllm_stub["generate"] for p in c["prompts"]]
     assert gv == {s: _stub_jds(tok, e, 2) for s, e in zip(ids, enc)}
-    assert sft.cached_generate("tiny", ids, CVS, tmp_path, backend="vllm", **kw) == gv and len(vllm_stub["llm"]) == 1  # cached
+    assert generate.cached_generate("tiny", ids, CVS, tmp_path, gv_cfg, **kw) == gv and len(vllm_stub["llm"]) == 1  # cached
 
 
 def test_generate_cli_backend(vllm_stub, tmp_path, capsys):
@@ -285,10 +289,12 @@ def test_generate_cli_backend(vllm_stub, tmp_path, capsys):
 def test_cached_generate_repetition_penalty(tok, tmp_path):
     "θ != 1 gets a cache folder of its own and the JDs of `generate_jds` with the same θ; θ = 1 keeps the old fingerprint"
     ids = [f"s{i}" for i in range(len(CVS))]
-    g1 = sft.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, repetition_penalty=1.0)
-    g5 = sft.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, repetition_penalty=5.0)
+    g1 = generate.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, repetition_penalty=1.0)
+    g5 = generate.cached_generate("tiny", ids, CVS, tmp_path, max_new_tokens=6, progress=False, repetition_penalty=5.0)
     assert len(list(tmp_path.iterdir())) == 2 and g1 != g5
     want = generate_jds(load_generator("tiny"), tok, CVS, max_new_tokens=6, repetition_penalty=5.0)
     assert g5 == {s: [t] for s, t in zip(ids, want)}
-    with pytest.raises(ValueError, match="gen_repetition_penalty: must be > 0"):
-        from_dict(RunConfig, dict(models=dict(gen_repetition_penalty=0)))
+    with pytest.raises(ConfigError, match="sft.gen.repetition_penalty: must be > 0"):
+        from_dict(RunConfig, dict(sft=dict(gen=dict(repetition_penalty=0))))
+    with pytest.raises(ConfigError, match="'models.gen_repetition_penalty' is now each stage's own"):
+        from_dict(RunConfig, dict(models=dict(gen_repetition_penalty=1.05)))
