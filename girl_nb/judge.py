@@ -12,7 +12,8 @@ import numpy as np
 from .core import (add_config_args, ConfigError, EvalConfig, RunConfig, get_device, get_dtype, get_logger,
                           load_config, load_generator, load_tokenizer, plt_agg, read_text_arg, resolve_model, stage_dir,
                           write_json, write_metrics)
-from .sft import INSTRUCTIONS, cached_generate, generate_jds, generation_folder, jd_parts, resolve_generator
+from .generate import INSTRUCTIONS, cached_generate, generate_jds, generation_folder, resolve_generator
+from .sft import jd_parts
 
 # %% auto #0
 __all__ = ['JUDGE_SYSTEM', 'JUDGE_TEMPLATE', 'NAMES', 'judge_prompt', 'judge_messages', 'parse_verdict', 'combine',
@@ -302,12 +303,12 @@ class HFChatJudge(ChatJudge):
     def __init__(self, model:str, # a bundled name, `tiny`, or a local model/adapter folder
                  max_new_tokens:int=512, batch_size:int=4, device:str="cpu", dtype=None, cache=None,
                  language:str="en", trust_remote_code:bool=False):
-        from girl_nb.sft import _fingerprint
+        from girl_nb.generate import fingerprint
         super().__init__(cache, language)
         self.model_name, self.max_new_tokens, self.batch_size = str(model), max_new_tokens, batch_size
         self.device, self.dtype, self.trust_remote_code, self._m = device, dtype, trust_remote_code, None
         self.label = f"hf:{Path(self.model_name).name}"
-        fp = _fingerprint(str(resolve_model(self.model_name)), dict(max_new_tokens=max_new_tokens))
+        fp = fingerprint(str(resolve_model(self.model_name)), dict(max_new_tokens=max_new_tokens))
         self.name = f"hf:{self.model_name}:{fp}"
 
     def _load(self):
@@ -326,7 +327,7 @@ class HFChatJudge(ChatJudge):
 
     def complete(self, conversations, on_answer):
         import torch
-        from girl_nb.sft import _gen_batch, _until_eos
+        from girl_nb.generate import decode_batch, until_eos
         model, tok = self._load()
         enc = [self._encode(tok, c) for c in conversations]
         order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))
@@ -334,9 +335,9 @@ class HFChatJudge(ChatJudge):
         with torch.inference_mode():
             for b in range(0, len(order), self.batch_size):
                 idx = order[b:b+self.batch_size]
-                new = _gen_batch(model, [enc[i] for i in idx], eos, pad, self.max_new_tokens)
+                new = decode_batch(model, [enc[i] for i in idx], eos, pad, self.max_new_tokens)
                 for i, c in zip(idx, new):
-                    on_answer(i, tok.decode(_until_eos(c, eos, pad), skip_special_tokens=True).strip())
+                    on_answer(i, tok.decode(until_eos(c, eos, pad), skip_special_tokens=True).strip())
 
 # %% ../nbs/06_judge.ipynb #1bc5dc99
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -557,12 +558,9 @@ def _judge_texts(ec:EvalConfig, cfg:RunConfig, out:Path, names:list[str], gens:d
             texts[n] = {s: jds[n][s] for s in ids}
             continue
         get_logger("girl_nb.judge").info(f"generating {len(ids)} JDs with {n} ({gens[n]})")
-        got = cached_generate(gens[n], ids, cvs, generation_folder(out, ec.generators[n]), n=1,
-                              temperature=ec.gen_temperature, top_p=ec.gen_top_p if ec.gen_temperature else 1.0,
-                              max_new_tokens=ec.gen_max_new_tokens,
-                              batch_size=ec.gen_batch_size, seed=cfg.seed, language=cfg.data.language, device=device,
-                              dtype=dtype, progress=progress, backend=cfg,
-                              repetition_penalty=cfg.models.gen_repetition_penalty)
+        got = cached_generate(gens[n], ids, cvs, generation_folder(out, ec.generators[n]), ec.gen, seed=cfg.seed,
+                              language=cfg.data.language, device=device, dtype=dtype, progress=progress,
+                              trust_remote_code=cfg.models.trust_remote_code)
         texts[n] = {s: v[0] for s, v in got.items()}
     return texts
 
@@ -659,7 +657,7 @@ def compare(cv:str, # the CV
             models:list[str]|str, # names or folders (base, sft, rlrf, runs/demo/sft, tiny); a string: comma-separated
             out:str|Path|None=None, # run folder resolving `sft` and `rlrf`
             cfg:RunConfig|None=None, # models.generator (for `base`), device, dtype, language
-            max_new_tokens:int|None=None, # default eval.gen_max_new_tokens
+            max_new_tokens:int|None=None, # default eval.gen.max_new_tokens
             seed:int=0) -> dict[str, str]:
     "The same CV through each model (greedy): model name -> JD"
     cfg = cfg or RunConfig()
@@ -679,9 +677,9 @@ def compare(cv:str, # the CV
     for m, g in paths.items():
         model = load_generator(g, dtype=dtype, device=device, trust_remote_code=trc, merge=True)
         tok = load_tokenizer(g, trust_remote_code=trc, padding_side="left")
-        res[m] = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens or cfg.eval.gen_max_new_tokens,
+        res[m] = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens or cfg.eval.gen.max_new_tokens,
                               seed=seed, language=cfg.data.language,
-                              repetition_penalty=cfg.models.gen_repetition_penalty)[0]
+                              repetition_penalty=cfg.eval.gen.repetition_penalty)[0]
         del model
     return res
 
@@ -741,7 +739,7 @@ def add_judge_cli(subparsers):
     c.add_argument("--models", default="base,sft,rlrf",
                    help="comma-separated generators: base, sft, rlrf (stage folders of --out), model folders, tiny")
     c.add_argument("--out", help="run folder resolving `sft` and `rlrf`")
-    c.add_argument("--max-new-tokens", type=int, help="most JD tokens (default eval.gen_max_new_tokens)")
+    c.add_argument("--max-new-tokens", type=int, help="most JD tokens (default eval.gen.max_new_tokens)")
     c.add_argument("--save", help="also write the side-by-side table to this Markdown file")
     c.set_defaults(func=compare_cli)
     return subparsers

@@ -14,10 +14,6 @@ from .generate import add_generate_cli, build_prompt, check_pad, check_text, gen
 __all__ = ['JD_PARTS', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair', 'sft_rows', 'split_by_seeker', 'make_trainer',
            'eval_generator', 'save_generator', 'model_card', 'plot_losses', 'run_sft', 'add_sft_cli', 'sft_cli']
 
-# %% ../nbs/02_sft.ipynb #f1a2b3c4
-# moved to girl_nb.generate; imported here until 06_evaluation imports them from there
-from .generate import INSTRUCTIONS, cached_generate, generation_folder, resolve_generator
-
 # %% ../nbs/02_sft.ipynb #80f242fc
 _TOY_JOBS = [("Java Developer", "Software Engineering", "Java, Spring Boot, MySQL", "25k-40k"),
              ("Data Analyst", "Statistics", "SQL, Python, Tableau", "15k-25k"),
