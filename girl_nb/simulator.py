@@ -41,6 +41,7 @@ def _pick_tasks(rnd:random.Random, snap:Snapshot, o:int, k:int) -> list:
     ts = snap.occ_tasks[o]
     return rnd.sample(ts, min(k, len(ts)))
 
+# %% ../nbs/01c_simulator.ipynb #bda8fc13
 def _acts_of(snap:Snapshot, task_ids) -> list:
     "Sorted activity ids evidenced by `task_ids`"
     return sorted({a for t in task_ids for a in snap.task_acts[t]})
@@ -114,6 +115,7 @@ def edu_fit(have, need):
     f = np.where(have >= need + 2, .7, np.where(have >= need, 1., np.where(have == need - 1, .4, 0.)))
     return np.where(need < 0, 0., f)
 
+# %% ../nbs/01c_simulator.ipynb #f44fb0c8
 def exp_fit(y, lo, hi):
     "Experience fit of `y` years to the band [lo, hi] (bands wider than 10 years decay); lo < 0 (unknown) gives 0"
     y, lo, hi = (np.asarray(a, float) for a in (y, lo, hi))
@@ -128,6 +130,7 @@ def sal_fit(expect, lo, hi, p90):
     plaus = np.clip(1 - (hi / (1.5 * p90) - 1) * 3, 0, 1) * np.clip(1 - (hi / np.maximum(lo, 1) - 2.5) / 2, 0, 1)
     return np.where(hi <= 0, 0., fit * plaus)
 
+# %% ../nbs/01c_simulator.ipynb #2519f8fa
 def loc_fit(c1, c2, regions1, regions2):
     "1 same city, 0.6 same state/province, 0.3 elsewhere, 0.15 unknown (c2 < 0)"
     c1, c2 = np.asarray(c1), np.asarray(c2)
@@ -150,6 +153,7 @@ def _combine(a, o, e, x, s, l) -> np.ndarray:
     w = UTILITY_WEIGHTS
     return (w['activity']*np.sqrt(a) + w['occupation']*o + w['education']*e + w['experience']*x + w['salary']*s + w['location']*l)
 
+# %% ../nbs/01c_simulator.ipynb #80101fd1
 def _occ_rel(snap:Snapshot, occ, prev, other) -> np.ndarray:
     "rho: relatedness of occupation `other` to the seeker's current (1x) and previous (0.8x) occupations"
     r = snap.rel[occ, other]
@@ -193,6 +197,7 @@ def _domain(language:str, occs:tuple) -> frozenset:
     snap = load_snapshot(language); top = _top10(language)
     return frozenset(int(a) for o in occs for p in (o, *top[o]) for a in snap.occ_acts[p])
 
+# %% ../nbs/01c_simulator.ipynb #646d6c01
 @lru_cache(maxsize=2)
 def _top10(language:str) -> np.ndarray: return _related_top(load_snapshot(language), 10)
 
@@ -206,6 +211,7 @@ def _parsed(self:GoldJudge, text:str) -> dict:
         p = self._cache[text] = parse_jd(self._rd, text)
     return p
 
+# %% ../nbs/01c_simulator.ipynb #5f15040b
 @patch
 def score_many(self:GoldJudge, seeker_ids, jd_texts) -> np.ndarray:
     "Hidden recruiter utility in [0,1] of each (seeker, JD text) pair"
@@ -225,6 +231,7 @@ def score_many(self:GoldJudge, seeker_ids, jd_texts) -> np.ndarray:
     s = sal_fit(sk['salary'][si], g('sal_lo'), g('sal_hi'), snap.wages[sk['occ'][si], 4])
     return np.clip(_combine(a, o, edu_fit(sk['edu'][si], g('edu')), exp_fit(sk['years'][si], g('exp_lo'), g('exp_hi')), s, l), 0, 1)
 
+# %% ../nbs/01c_simulator.ipynb #73f133a1
 @patch
 def score(self:GoldJudge, seeker_id:str, jd_text:str) -> float:
     "Hidden recruiter utility in [0,1] of one JD text for one seeker"
@@ -242,6 +249,7 @@ def _job_index(snap:Snapshot, jb:dict) -> tuple:
     order = np.argsort(jb['occ'], kind='stable'); cnt = np.bincount(jb['occ'], minlength=snap.n_occ)
     return order, cnt, np.concatenate([[0], np.cumsum(cnt)[:-1]]), _related_top(snap, 10, allowed=cnt > 0)
 
+# %% ../nbs/01c_simulator.ipynb #603ee203
 def _candidates(snap:Snapshot, jb:dict, occ:np.ndarray, rng:np.random.Generator, index:tuple=None, k_same=12, k_rel=8, k_rand=4) -> tuple:
     "(n, k_same + k_rel + k_rand) candidate job ids for seekers of occupations `occ`, and each column's kind (0 same, 1 related, 2 random)"
     order, cnt, start, top = index or _job_index(snap, jb)
@@ -257,6 +265,7 @@ def _rank_pick(key:np.ndarray, k:int) -> np.ndarray:
     "Columns of the k largest keys per row"
     return np.argsort(-key, axis=1, kind='stable')[:, :k]
 
+# %% ../nbs/01c_simulator.ipynb #9b8e25af
 def _pick(U:np.ndarray, C:np.ndarray, kind:np.ndarray, n_pos:np.ndarray, n_neg:np.ndarray, rng:np.random.Generator,
           hard_negative_rate:float, label_noise:float) -> tuple:
     "Pick matched and mismatched candidates per row (rules above); returns (rows, job ids, labels, utilities)"
@@ -421,6 +430,7 @@ def seeker_info(self:GoldJudge, seeker_id:str) -> dict:
                 salary_expectation=float(sk['salary'][i]), salary_unit='USD/year' if self.language == 'en' else 'CNY/month',
                 activities=[snap.act_titles[a] for a in sk['acts'][i] if a >= 0], pii=dict(self.pii.get(seeker_id, {})))
 
+# %% ../nbs/01c_simulator.ipynb #05c481c7
 @patch
 def job_info(self:GoldJudge, job_id:str) -> dict:
     "Hidden state of a job"
@@ -441,6 +451,7 @@ def save(self:GoldJudge, path) -> Path:
     np.savez_compressed(p / 'state.npz', **{f"s_{k}": v for k, v in self.sk.items()}, **{f"j_{k}": v for k, v in self.jb.items()})
     return p
 
+# %% ../nbs/01c_simulator.ipynb #2900defd
 @patch(cls_method=True)
 def load(cls:GoldJudge, path) -> GoldJudge:
     "Read a judge written by `save`"
@@ -453,6 +464,7 @@ def load(cls:GoldJudge, path) -> GoldJudge:
         sk = {k: z[f"s_{k}"] for k in _SEEKER_KEYS}; jb = {k: z[f"j_{k}"] for k in _JOB_KEYS}
     return cls(meta['language'], ids['seeker_ids'], sk, ids['job_ids'], jb, ids['job_titles'], ids['companies'], ids['pii'])
 
+# %% ../nbs/01c_simulator.ipynb #2be70472
 @patch
 def rekey(self:GoldJudge, seeker_map:dict, job_map:dict) -> GoldJudge:
     "A judge with ids renamed by the maps (ids missing from a map keep their name)"

@@ -36,6 +36,7 @@ def _cn_id(rnd:random.Random, age:int) -> str:
     s = sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(body))
     return body + '10X98765432'[s % 11]
 
+# %% ../nbs/01b_texts.ipynb #e79bd674
 def _pii(rnd:random.Random, snap:Snapshot, gender:int, age:int) -> dict:
     "Contact details for one CV (1-4 kinds): name always, then e-mail, phone, URL, ID number"
     nm = snap.names; first = rnd.choice(nm['first_male'] if gender else nm['first_female']); last = rnd.choice(nm['last'])
@@ -55,6 +56,8 @@ def _pii(rnd:random.Random, snap:Snapshot, gender:int, age:int) -> dict:
 
 # %% ../nbs/01b_texts.ipynb #c48ff030
 def _lower1(t:str) -> str: return t[:1].lower() + t[1:] if t[1:2].islower() or len(t) < 2 else t
+
+# %% ../nbs/01b_texts.ipynb #e0e5c583
 def _strip_dot(t:str) -> str: return t.rstrip(' .。；;')
 
 _CV_INTRO_EN = ["Basic information: The candidate is a {age}-year-old {gender} with a {degree}{major_of}, living in {city}.",
@@ -137,6 +140,7 @@ def _bullets(rnd:random.Random, items:list) -> list:
     style = rnd.choice(['num', 'num', 'dash'])
     return [f"{k}. {t}" if style == 'num' else f"- {t}" for k, t in enumerate(items, 1)]
 
+# %% ../nbs/01b_texts.ipynb #884e32ba
 def _jd_en(rnd:random.Random, snap:Snapshot, title:str, company:str, city:str, edu:int, lo:int, hi:int, slo:float, shi:float,
            tasks, acts, soft:int=1) -> str:
     "An English JD from its parts (title already chosen)"
@@ -177,12 +181,14 @@ def _job_title(rnd:random.Random, snap:Snapshot, o:int, lo:int) -> str:
     if snap.language == 'en': return rnd.choice(_SENIOR_EN[lo]) + _singular(snap.titles[o])
     return rnd.choice(_SENIOR_ZH[lo]) + rnd.choice(snap.variants[o])
 
+# %% ../nbs/01b_texts.ipynb #7be009cb
 def _company(rnd:random.Random, snap:Snapshot, city:int) -> str:
     "A company name from a template"
     if snap.language == 'en':
         return rnd.choice(_COMPANY_EN).format(a=rnd.choice(snap.names['last']), b=rnd.choice(snap.names['last']), s=rnd.choice(_SUFFIX_EN))
     return f"{snap.cities[city].rstrip('市')}{rnd.choice(_COMPANY_ZH)}{rnd.choice(_INDUSTRY_ZH)}有限公司"
 
+# %% ../nbs/01b_texts.ipynb #020507d8
 def job_texts(rnd:random.Random, snap:Snapshot, jb:dict) -> tuple:
     "Titles, companies and JD texts of all jobs in `jb`"
     fn = _jd_en if snap.language == 'en' else _jd_zh; titles, comps, texts = [], [], []
@@ -198,12 +204,15 @@ def job_texts(rnd:random.Random, snap:Snapshot, jb:dict) -> tuple:
 def ideal_jd(snap:Snapshot, sk:dict, i:int) -> str:
     "The ideal JD text for seeker row `i` of `sk` (deterministic)"
     rnd = random.Random(i)
-    y = int(sk['years'][i]); o = int(sk['occ'][i]); lo = max(0, y - 2); step = 1000 if snap.language == 'en' else 500
-    e = float(sk['salary'][i]); hi_sal = math.ceil(min(e * 1.3, 1.4 * snap.wages[o, 4]) / step) * step
+    y, o, e = int(sk['years'][i]), int(sk['occ'][i]), float(sk['salary'][i])
+    step = 1000 if snap.language == 'en' else 500
+    hi_sal = math.ceil(min(e * 1.3, 1.4 * snap.wages[o, 4]) / step) * step
     title = (_singular(snap.titles[o]) if snap.language == 'en' else snap.titles[o])
     fn = _jd_en if snap.language == 'en' else _jd_zh
-    acts = [a for a in sk['acts'][i] if a >= 0 and a not in {x for t in sk['tasks'][i] if t >= 0 for x in snap.task_acts[t]}]
-    return fn(rnd, snap, title, _company(rnd, snap, int(sk['city'][i])), snap.cities[sk['city'][i]], int(sk['edu'][i]), lo, y + 1,
+    own = {x for t in sk['tasks'][i] if t >= 0 for x in snap.task_acts[t]}
+    acts = [a for a in sk['acts'][i] if a >= 0 and a not in own]
+    city = int(sk['city'][i])
+    return fn(rnd, snap, title, _company(rnd, snap, city), snap.cities[city], int(sk['edu'][i]), max(0, y - 2), y + 1,
               e, max(hi_sal, e + step), sk['tasks'][i], acts, soft=0)
 
 # %% ../nbs/01b_texts.ipynb #90a0b182
@@ -259,6 +268,7 @@ _SAL_LINE = re.compile(r"salary|compensation|pay|wage|\$|usd|薪|工资|待遇|�
 def _amount(v:str, unit:str) -> float:
     return float(v.replace(',', '')) * {'k': 1e3, 'K': 1e3, '千': 1e3, '万': 1e4, '': 1}[unit]
 
+# %% ../nbs/01b_texts.ipynb #b6917c11
 def parse_salary(text:str, language:str='en') -> tuple:
     "Salary band (lo, hi) in USD/year (en) or CNY/month (zh) from the first salary line, (-1, -1) if none"
     for line in text.splitlines():
@@ -318,6 +328,7 @@ def _read_title(rd:JDReader, text:str) -> tuple:
     k = int(np.argmax(jac))
     return (int(rd.var_occ[k]), float(jac[k])) if jac[k] > 0 else (-1, 0.)
 
+# %% ../nbs/01b_texts.ipynb #9b716575
 def _read_city(rd:JDReader, text:str) -> int:
     "Index of the first known city in the text, -1 if none"
     if rd.lang == 'en':
