@@ -10,7 +10,8 @@ import argparse, datetime, os, platform, sys, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from girl_nb.simulator import simulate, load_snapshot
+from girl_nb.occupations import load_snapshot
+from girl_nb.simulator import simulate
 
 TABLE_I = dict(sft_pairs=153006, rm_cvs=151965, rl_cvs=37600, rec_pairs=48000, n_jobs=20000)
 

@@ -16,8 +16,7 @@ __all__ = ['DEFAULT_WINDOWS', 'STAGES', 'BUNDLED', 'ConfigError', 'cfg_field', '
            'girl_home', 'seed_everything', 'free_memory', 'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision',
            'precision_dtype', 'get_logger', 'stage_dir', 'write_json', 'write_metrics', 'read_metrics',
            'last_trainer_checkpoint', 'plt_agg', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path',
-           'resolve_model', 'safetensors_only', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool',
-           'embed_texts']
+           'resolve_model', 'safetensors_only', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -363,7 +362,7 @@ class RunConfig:
     seed: int = cfg_field(0, "Seed for python, numpy and torch")
     device: str = cfg_field("auto", "Device: auto picks cuda when present", choices=["auto", "cpu", "cuda", "mps"])
     dtype: str = cfg_field("auto", "Compute dtype: auto = bf16 where the hardware has it natively, else fp32", choices=["auto", "bf16", "fp32", "fp16"])
-    data: DataConfig = cfg_field(DataConfig(), "Data stage (nbs/01_data, 01a_simulator)")
+    data: DataConfig = cfg_field(DataConfig(), "Data stage (nbs/01_data, 01c_simulator)")
     models: ModelsConfig = cfg_field(ModelsConfig(), "Model registry")
     sft: SFTConfig = cfg_field(SFTConfig(), "Supervised fine-tuning stage (nbs/02_sft)")
     reward: RewardConfig = cfg_field(RewardConfig(), "Reward-model stage (nbs/03_reward, paper §IV-B)")
@@ -764,15 +763,3 @@ def mean_pool(hidden, mask):
     "Average of token states where `mask` is 1: (B, T, H), (B, T) -> (B, H)"
     m = mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
     return (hidden*m).sum(1) / m.sum(1).clamp(min=1e-9)
-
-# %% ../nbs/00_core.ipynb #3395368e
-def embed_texts(texts:list[str], model, tok, batch_size:int=64, max_length:int=256):
-    "L2-normalised mean-pooled embeddings of `texts`, (N, H) float32 on CPU"
-    import torch
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(texts), batch_size):
-            b = tok(list(texts[i:i+batch_size]), padding=True, truncation=True, max_length=max_length, return_tensors="pt").to(model.device)
-            e = mean_pool(model(**b).last_hidden_state, b["attention_mask"])
-            out.append(torch.nn.functional.normalize(e.float(), dim=-1).cpu())
-    return torch.cat(out) if out else torch.zeros(0, model.config.hidden_size)

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['READERS', 'LABELS', 'TABLES', 'PII_PATTERNS', 'SPLITS', 'DISJOINT', 'Problem', 'read_records', 'validate_seekers',
            'validate_jobs', 'validate_interactions', 'ValidationReport', 'load_tables', 'scrub_pii_count', 'scrub_pii',
-           'pii_strategies', 'hash_ids', 'delink_tables', 'Splits', 'split_by_time', 'check_leaks', 'save_splits',
-           'load_splits', 'pick_seekers', 'run_splits', 'run_split']
+           'pii_strategies', 'hash_ids', 'delink_tables', 'parse_windows', 'Splits', 'split_by_time', 'check_leaks',
+           'save_splits', 'load_splits', 'pick_seekers', 'run_splits', 'run_split']
 
 # %% ../nbs/01_data.ipynb #b86b118c
 import csv, hashlib, hmac, io, json, re, secrets, sys
@@ -379,9 +379,12 @@ def _day(v) -> date:
     return datetime.fromisoformat(str(v).strip()).date()
 
 # %% ../nbs/01_data.ipynb #25fa3a69
-def _parse_windows(windows:dict) -> dict[str, tuple[date, date]]:
-    "Windows as date pairs; ValueError for unknown names, bad dates or start after end"
+def parse_windows(windows:dict, # split name -> inclusive (start, end) ISO dates; names from SPLITS
+                  need:tuple=(), # names that must be present
+                 ) -> dict[str, tuple[date, date]]:
+    "Windows as date pairs; ValueError for unknown or missing names, bad dates or start after end"
     if unknown := set(windows) - set(SPLITS): raise ValueError(f"unknown split(s) {sorted(unknown)}; expected some of {SPLITS}")
+    if missing := [k for k in need if k not in windows]: raise ValueError(f"missing window(s) {missing}")
     out = {}
     for k, w in windows.items():
         try: a, b = map(_day, w)
@@ -417,7 +420,7 @@ def split_by_time(seekers:list, jobs:list, interactions:list, # validated tables
                   windows:dict, # split name -> inclusive (start, end) ISO dates; names from SPLITS
                  ) -> Splits:
     "Cut validated tables into time-window splits (see above); `.report` counts what no split took"
-    W = _parse_windows(windows)
+    W = parse_windows(windows)
     if bad := _window_overlaps(W): raise ValueError('; '.join(bad))
     cv, jd = {s['seeker_id']: s['cv'] for s in seekers}, {j['job_id']: j['jd'] for j in jobs}
     if bad := [(it['seeker_id'], it['job_id']) for it in interactions if it['seeker_id'] not in cv or it['job_id'] not in jd]:
@@ -467,7 +470,7 @@ def check_leaks(splits, # `split_by_time` output, a dict of lists, or a `dataset
     for a, b in [('rec_train', 'rec_val'), ('rec_train', 'rec_test'), ('rec_val', 'rec_test')]:
         if bad := pairs[a] & pairs[b]: msgs.append(f"(seeker, job) pairs in both {a} and {b}: {sorted(bad)[:10]}")
     if (windows := windows or getattr(splits, 'windows', None)):
-        W = _parse_windows(windows)
+        W = parse_windows(windows)
         msgs += _window_overlaps(W) + _row_window_leaks(splits, W)
     if msgs: raise AssertionError('leaks between splits:\n' + '\n'.join(msgs))
 

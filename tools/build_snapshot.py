@@ -1,4 +1,4 @@
-"""Rebuild `girl_nb/assets/snapshot/` (the real occupational data behind `girl_nb.simulator`).
+"""Rebuild `girl_nb/assets/snapshot/` (the real occupational data behind `girl_nb.occupations`).
 
 The snapshot is committed, so nothing here runs at install or test time. To rebuild it:
 
