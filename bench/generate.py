@@ -46,7 +46,8 @@ def main(argv=None):
     ap.add_argument('--json', help='also write the figures to this file')
     a = ap.parse_args(argv)
     import torch
-    from girl_nb.core import get_device, load_generator, load_tokenizer
+    from girl_nb.core import get_device
+    from girl_nb.models import load_generator, load_tokenizer
     from girl_nb.generate import build_prompt, generate_jds, prompt_ids
     from girl_nb.simulator import simulate
     if a.threads: torch.set_num_threads(a.threads)

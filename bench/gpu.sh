@@ -22,7 +22,7 @@ OUT=${OUT:-bench/gpu}; RES=${RES:-/tmp/girl_gpu}; mkdir -p "$OUT" "$RES"
 log() { echo "$*" | tee -a "$OUT/all.log"; }
 model_dir() {  # bundled folder, else a random-weight copy of its shape
   local name=$1 like=$2 tok=$3 p
-  p=$($PY -c "from girl_nb.core import resolve_model; print(resolve_model('$name'))" 2>/dev/null) && [ -f "$p/config.json" ] && { echo "$p"; return; }
+  p=$($PY -c "from girl_nb.models import resolve_model; print(resolve_model('$name'))" 2>/dev/null) && [ -f "$p/config.json" ] && { echo "$p"; return; }
   p=$RES/$like-random; [ -f "$p/config.json" ] || $PY tools/random_init.py --like "$like" --out "$p" --tokenizer-from "$TOK/$tok" >> "$OUT/all.log" 2>&1
   echo "$p"
 }

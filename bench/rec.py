@@ -15,11 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _texts(n:int, data:str|None, tmp:Path) -> list[str]:
-    from girl_nb.core import load_config
+    from girl_nb.pipeline import load_config
     from girl_nb.data import load_splits
     if data is None:
-        from girl_nb.data_stage import run_data_stage
-        run_data_stage(load_config(Path(__file__).resolve().parents[1]/"configs"/"tiny.yaml", ["data.rec_pairs=1200", "data.n_jobs=400"]), tmp)
+        from girl_nb.data_stage import run_data
+        run_data(load_config(Path(__file__).resolve().parents[1]/"configs"/"tiny.yaml", ["data.rec_pairs=1200", "data.n_jobs=400"]), tmp)
         data = tmp
     sp = load_splits(Path(data)/"data"/"splits")
     seen, out = set(), []
@@ -45,7 +45,7 @@ def encode_ours(texts, a, device, tmp):
 def encode_plain(texts, a, device):
     "The textbook loop: tokenize each batch in the given order, forward, mean-pool, normalise"
     import torch
-    from girl_nb.core import load_encoder, mean_pool
+    from girl_nb.models import load_encoder, mean_pool
     model, tok = load_encoder(a.encoder, device=device)
     def run(ts):
         with torch.inference_mode():
@@ -59,7 +59,7 @@ def encode_plain(texts, a, device):
 
 def scoring(a, d, device):
     import numpy as np, torch
-    from girl_nb.core import RecConfig
+    from girl_nb.recommender import RecConfig
     from girl_nb.recommender import RecData, make_predictor, predict
     rng = np.random.default_rng(0); n_s, n_j = 5000, 3000
     unit = lambda n: torch.nn.functional.normalize(torch.randn(n, d, generator=torch.Generator().manual_seed(n)), dim=-1).to(device)
@@ -92,7 +92,7 @@ def main(argv=None):
         ours, plain, score = [], [], []
         for _ in range(a.rounds):  # alternate the two sides so drifting machine load hits both alike
             plain.append(encode_plain(texts, a, device)); ours.append(encode_ours(texts, a, device, tmp))
-        from girl_nb.core import load_encoder
+        from girl_nb.models import load_encoder
         dim = load_encoder(a.encoder)[0].config.hidden_size
         for _ in range(a.rounds): score.append(scoring(a, dim, device))
     med = statistics.median

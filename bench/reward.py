@@ -18,13 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def _data(n_pairs:int, tmp:Path, rows_file:str|None=None):
     "n_pairs (CV, J+, J-) rows from `rows_file` (jsonl) or a tiny data stage"
     if rows_file: return [json.loads(l) for l in open(rows_file)][:n_pairs]
-    from girl_nb.core import load_config
+    from girl_nb.pipeline import load_config
     from girl_nb.data import load_splits
-    from girl_nb.data_stage import run_data_stage
+    from girl_nb.data_stage import run_data
     from girl_nb.reward import pair_rows
     cvs = max(40, n_pairs // 2 + 1)
     cfg = load_config(Path(__file__).resolve().parents[1]/"configs"/"tiny.yaml", [f"data.rm_cvs={cvs}", "data.rm_neg_per_cv=2", "data.n_jobs=400"])
-    run_data_stage(cfg, tmp)
+    run_data(cfg, tmp)
     rows, _ = pair_rows(load_splits(tmp/"data"/"splits")["rm"])
     return rows[:n_pairs]
 

@@ -35,7 +35,7 @@ def _peer(kind:str, tr, out:Path, jds:int, dtype, seed:int):
     "Train one TRL peer from the SFT model; (trained PEFT model, wall seconds)"
     import torch
     from peft import LoraConfig
-    from girl_nb.core import load_generator
+    from girl_nb.models import load_generator
     rc = tr.rc
     base = load_generator(out/"sft", dtype=torch.float32, merge=True)
     from girl_nb.rlrf import missing_parts
@@ -65,7 +65,9 @@ def main(argv=None):
     ap.add_argument("--trainers", default="rloo,grpo"); ap.add_argument("--json")
     a = ap.parse_args(argv)
     import torch
-    from girl_nb.core import get_device, get_dtype, load_config, load_generator
+    from girl_nb.core import get_device, get_dtype
+    from girl_nb.pipeline import load_config
+    from girl_nb.models import load_generator
     from girl_nb.rlrf import build_rlrf
     cfg, out = load_config(a.config), Path(a.run)
     ours = json.loads((out/"rlrf"/"metrics.json").read_text())["metrics"]

@@ -34,7 +34,9 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import torch
     from transformers import AutoModelForSequenceClassification
-    from girl_nb.core import GenConfig, get_device, get_dtype, load_generator, load_tokenizer, mixed_precision, resolve_model
+    from girl_nb.core import get_device, get_dtype, mixed_precision
+    from girl_nb.generate import GenConfig
+    from girl_nb.models import load_generator, load_tokenizer, resolve_model
     from girl_nb.rlrf import RLRF, Critic, RLRFConfig, make_actor, reward_model_scorer
     device = get_device(a.device); dtype = get_dtype(a.dtype, device)
     rc = RLRFConfig(iterations=a.iterations, cvs_per_iter=a.cvs, minibatch=a.minibatch, ppo_epochs=a.ppo_epochs,

@@ -42,7 +42,7 @@ def main(argv=None):
     from peft import LoraConfig
     from transformers import AutoModelForSequenceClassification, TrainerCallback
     from trl.experimental.ppo import PPOConfig, PPOTrainer, ppo_trainer as pt
-    from girl_nb.core import load_generator, load_tokenizer, resolve_model
+    from girl_nb.models import load_generator, load_tokenizer, resolve_model
     from girl_nb.generate import build_prompt
 
     tok = load_tokenizer(a.generator, padding_side="left")  # left padding: TRL generates from the padded queries

@@ -60,16 +60,19 @@ def main(argv=None):
     sides = [s.strip() for s in a.sides.split(",") if s.strip()]
     if not set(sides) <= {"ours", "bare"} or not sides: ap.error("--sides takes ours and/or bare")
     import torch
-    from girl_nb.core import SFTConfig, get_device, get_dtype, load_config, load_generator, load_tokenizer
+    from girl_nb.core import get_device, get_dtype
+    from girl_nb.sft import SFTConfig
+    from girl_nb.pipeline import load_config
+    from girl_nb.models import load_generator, load_tokenizer
     from girl_nb.data import load_splits
-    from girl_nb.data_stage import run_data_stage
+    from girl_nb.data_stage import run_data
     from girl_nb.sft import make_trainer, sft_rows
     device = get_device(a.device); dtype = get_dtype(a.dtype, device)
     res = dict(machine=f"{platform.machine()} {torch.get_num_threads()} threads" + (f", {torch.cuda.get_device_name()}" if device == "cuda" else ""),
                device=device, dtype=str(dtype).replace("torch.", ""), model=a.model, lora=not a.full, batch=a.batch, steps=a.steps, rounds=a.rounds)
     peak = peak_tflops(torch.cuda.get_device_name() if device == "cuda" else None, a.peak_tflops)
     with tempfile.TemporaryDirectory() as d:
-        run_data_stage(load_config(Path(__file__).resolve().parents[1]/"configs"/"tiny.yaml", [f"data.sft_pairs={max(a.pairs, 40)}"]), d)
+        run_data(load_config(Path(__file__).resolve().parents[1]/"configs"/"tiny.yaml", [f"data.sft_pairs={max(a.pairs, 40)}"]), d)
         tok = load_tokenizer(a.model)
         rows, _ = sft_rows(list(load_splits(Path(d)/"data"/"splits")["sft"])[:a.pairs], tok)
         ntok = [len(tok(r["prompt"] + r["completion"], add_special_tokens=False)["input_ids"]) + 1 for r in rows]

@@ -6,10 +6,23 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .core import ConfigError, add_config_args, load_config, config_dict, get_logger
+from .core import (STAGES, ConfigError, add_config_args, config_dict, get_device, get_dtype, get_logger,
+                          read_text_arg)
+from .data import read_records, validate_jobs
+from .data_stage import run_data, summary_text, validate_cli
+from .generate import GEN_BACKENDS, INSTRUCTIONS, GenConfig, check_text, load_backend
+from .judge import JudgeError, case_study_markdown, compare, fmt_value, pair_label, run_eval
+from .pipeline import load_config, preset_path, run_pipeline
+from .recommender import recommend, run_rec, tables_md
+from .report import write_report
+from .reward import load_reward_model, run_reward, score
+from .rlrf import run_rlrf
+from .sft import run_sft
 
 # %% auto #0
-__all__ = ['make_parser', 'main']
+__all__ = ['make_parser', 'add_generate_cli', 'generate_cli', 'add_sft_cli', 'sft_cli', 'add_reward_cli', 'reward_cli',
+           'score_cli', 'add_rlrf_cli', 'rlrf_cli', 'add_rec_cli', 'rec_cli', 'recommend_cli', 'judge_cli',
+           'compare_cli', 'add_judge_cli', 'report_cli', 'add_report_cli', 'add_pipeline_cli', 'pipeline_cli', 'main']
 
 # %% ../nbs/90_cli.ipynb #6e5936fc
 def make_parser() -> argparse.ArgumentParser:
@@ -29,39 +42,258 @@ def make_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="prepare and list the bundled models").add_subparsers(dest="models_cmd", metavar="ACTION", required=True)
     m.add_parser("prepare", help="convert the bundled generator once into the cache and print the model folders")
     c = sub.add_parser("config", help="print the resolved configuration as YAML"); add_config_args(c)
-    from girl_nb.sft import add_sft_cli
-    add_sft_cli(sub)  # `girl sft`, `girl generate` (nbs/02_sft)
-    from girl_nb.reward import add_reward_cli
+    add_sft_cli(sub)  # `girl sft`, `girl generate` (02_sft, 02a_generate)
     add_reward_cli(sub)  # `girl reward`, `girl score` (nbs/03_reward)
-    from girl_nb.rlrf import add_rlrf_cli
     add_rlrf_cli(sub)  # `girl rlrf` (nbs/04_rlrf)
-    from girl_nb.recommender import add_rec_cli
     add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05_recommender)
-    from girl_nb.judge import add_judge_cli
     add_judge_cli(sub)  # `girl judge`, `girl compare` (nbs/06_judge)
-    from girl_nb.report import add_report_cli
     add_report_cli(sub)  # `girl report` (nbs/07_report)
-    from girl_nb.pipeline import add_pipeline_cli
     add_pipeline_cli(sub)  # `girl pipeline` (nbs/08_pipeline)
     return p
 
 # %% ../nbs/90_cli.ipynb #9655830a
 def _cmd_data(a):
-    from girl_nb import data_stage
     if a.data_cmd == "generate":
-        cfg = load_config(a.config, a.overrides)
-        data_stage.run_data_stage(cfg, a.out, force=a.force); print(data_stage.summary_text(a.out)); return 0
-    if a.data_cmd == "validate": return data_stage.validate_cli(a.path, a.quarantine, a.max_cv_chars)
-    if a.data_cmd == "summary": print(data_stage.summary_text(a.out)); return 0
+        run_data(load_config(a.config, a.overrides), a.out, force=a.force)
+        print(summary_text(a.out))
+        return 0
+    if a.data_cmd == "validate": return validate_cli(a.path, a.quarantine, a.max_cv_chars)
+    if a.data_cmd == "summary":
+        print(summary_text(a.out))
+        return 0
 
 def _cmd_models(a):
-    from girl_nb.core import bundled_model_path, BUNDLED
+    from girl_nb.models import bundled_model_path, BUNDLED
     for kind, name in BUNDLED.items(): print(f"{kind:10s} {name:24s} {bundled_model_path(name)}")
     return 0
 
 def _cmd_config(a):
     import yaml
     print(yaml.safe_dump(config_dict(load_config(a.config, a.overrides)), sort_keys=False)); return 0
+
+# %% ../nbs/90_cli.ipynb #4c731ace
+def add_generate_cli(subparsers):
+    "Add the `generate` subcommand to the `girl` parser's `subparsers`"
+    g = subparsers.add_parser("generate", help="print generated JDs for a CV")
+    g.add_argument("--model", required=True, help="generator: a folder such as runs/demo/sft, a bundled name, or `tiny`")
+    g.add_argument("--cv", required=True, help="file holding the CV, or - to read it from stdin")
+    g.add_argument("-n", type=int, default=1, help="JDs to generate (default 1)")
+    g.add_argument("--temperature", type=float, default=0.7, help="sampling temperature; 0 = greedy (default 0.7)")
+    g.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass (default 0.9)")
+    g.add_argument("--repetition-penalty", type=float, default=1.0,
+                   help="CTRL repetition penalty θ (HF/vLLM semantics); 1 = off (default)")
+    g.add_argument("--max-new-tokens", type=int, default=200)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--language", choices=list(INSTRUCTIONS), default="en", help="instruction language of the prompt")
+    g.add_argument("--dtype", choices=["auto", "bf16", "fp32"], default="auto")
+    g.add_argument("--device", default="auto")
+    g.add_argument("--backend", choices=list(GEN_BACKENDS), default="hf",
+                   help="generation backend: hf, or vllm (a CUDA GPU; pip install girl_nb[vllm])")
+    g.set_defaults(func=generate_cli)
+    return subparsers
+
+# %% ../nbs/90_cli.ipynb #b69d84b8
+def generate_cli(args) -> int:
+    "`girl generate`: print `-n` JDs for the CV in `--cv` (a file, or - for stdin)"
+    if args.n < 1: raise ValueError(f"-n: must be >= 1, got {args.n}")
+    if args.repetition_penalty <= 0: raise ValueError(f"--repetition-penalty: must be > 0 (1 = off), got {args.repetition_penalty}")
+    cv = check_text(read_text_arg(args.cv, "--cv"), f"--cv {args.cv}")
+    device = get_device(args.device)
+    gen = GenConfig(temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens,
+                    repetition_penalty=args.repetition_penalty, backend=args.backend)
+    backend = load_backend(gen, args.model, dtype=get_dtype(args.dtype, device), device=device, seed=args.seed)
+    jds = backend.generate([cv], gen, n=args.n, seed=args.seed, language=args.language)[0]
+    for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #c49d5b0f
+def add_sft_cli(subparsers):
+    "Add the `sft` subcommand (and `generate`, from `02a_generate`) to the `girl` parser's `subparsers`"
+    p = subparsers.add_parser("sft", help="supervised fine-tuning of the generator (paper §IV-A); writes OUT/sft")
+    add_config_args(p, "sft.lr=1e-4")
+    p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/sft")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/sft/checkpoints")
+    p.set_defaults(func=sft_cli)
+    add_generate_cli(subparsers)
+    return subparsers
+
+# %% ../nbs/90_cli.ipynb #27edb93e
+def sft_cli(args) -> int:
+    "`girl sft`: run the stage from a config on OUT/data"
+    cfg = load_config(args.config, args.overrides)
+    m = run_sft(cfg, args.out, resume=args.resume)
+    for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
+    print(f"saved {Path(args.out)/'sft'}"); return 0
+
+# %% ../nbs/90_cli.ipynb #940be43a
+def add_reward_cli(subparsers):
+    "Add the `reward` and `score` subcommands to the `girl` parser's `subparsers`"
+    p = subparsers.add_parser("reward", help="train the reward model on recruiter feedback (paper §IV-B, Eq. 2); writes OUT/reward")
+    add_config_args(p, "reward.lr=1e-4")
+    p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/reward")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/reward/checkpoints")
+    p.set_defaults(func=reward_cli)
+    s = subparsers.add_parser("score", help="print the reward U(C, J) of a CV and a JD")
+    s.add_argument("--model", required=True, help="reward-model folder, e.g. runs/demo/reward")
+    s.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
+    s.add_argument("--jd", required=True, nargs="+", help="file(s) holding JDs; each is scored against the CV")
+    s.add_argument("--device", default="cpu")
+    s.set_defaults(func=score_cli)
+    return subparsers
+
+# %% ../nbs/90_cli.ipynb #c26ecfb9
+def reward_cli(args) -> int:
+    "`girl reward`: run the stage from a config on OUT/data"
+    cfg = load_config(args.config, args.overrides)
+    m = run_reward(cfg, args.out, resume=args.resume)
+    for k, v in m.items(): print(f"{k:28s} {v:.4g}" if isinstance(v, float) else f"{k:28s} {v}")
+    print(f"saved {Path(args.out)/'reward'}"); return 0
+
+# %% ../nbs/90_cli.ipynb #a8f82a27
+def score_cli(args) -> int:
+    "`girl score`: print U(C, J) for the CV and each JD file"
+    cv = read_text_arg(args.cv, "--cv", check=True); jds = [read_text_arg(j, "--jd", check=True) for j in args.jd]
+    model, tok = load_reward_model(args.model, get_device(args.device))
+    for j, u in zip(args.jd, score(model, tok, [cv] * len(jds), jds).tolist()): print(f"{u:.4f}\t{j}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #578d5d67
+def add_rlrf_cli(subparsers):
+    "Add the `rlrf` subcommand to the `girl` parser's `subparsers`"
+    p = subparsers.add_parser("rlrf", help="PPO from recruiter feedback (paper §IV-C); reads OUT/sft, OUT/reward, OUT/data, writes OUT/rlrf")
+    add_config_args(p, "rlrf.iterations=20")
+    p.add_argument("--out", required=True, help="run folder holding sft/, reward/ and data/")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/rlrf/checkpoints")
+    p.set_defaults(func=rlrf_cli)
+    return subparsers
+
+# %% ../nbs/90_cli.ipynb #8d7b5168
+def rlrf_cli(args) -> int:
+    "`girl rlrf`: run the stage from a config on OUT"
+    cfg = load_config(args.config, args.overrides)
+    m = run_rlrf(cfg, args.out, resume=args.resume)
+    for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
+    print(f"saved {Path(args.out)/'rlrf'}"); return 0
+
+# %% ../nbs/90_cli.ipynb #c98e5e64
+def add_rec_cli(subparsers):
+    "Add the `rec` and `recommend` subcommands to the `girl` parser's `subparsers`"
+    p = subparsers.add_parser("rec", help="generation-enhanced recommender: Tables III-IV, Fig. 5, grounding (OUT/rec)")
+    add_config_args(p, "rec.max_train_seekers=300"); p.add_argument("--out", required=True, help="run folder with OUT/data (and OUT/sft, OUT/rlrf)")
+    p.set_defaults(func=rec_cli)
+    r = subparsers.add_parser("recommend", help="generate the JD for a CV and retrieve the k nearest real jobs")
+    r.add_argument("--model", required=True, help="generator: a model folder (OUT/sft, OUT/rlrf), bundled name or tiny")
+    r.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
+    r.add_argument("--jobs", required=True, help="jobs file (.jsonl/.json/.csv/.parquet) or folder with job_id and jd")
+    r.add_argument("-k", type=int, default=10, help="jobs to return"); r.add_argument("--encoder", default="all-minilm-l6-v2")
+    r.add_argument("--max-new-tokens", type=int, default=320); r.add_argument("--device", default="cpu")
+    r.add_argument("--repetition-penalty", type=float, default=1.0, help="CTRL repetition penalty θ of the generated JD; 1 = off (default)")
+    r.set_defaults(func=recommend_cli)
+
+# %% ../nbs/90_cli.ipynb #9ea10058
+def rec_cli(args) -> int:
+    "`girl rec`: run the stage and print the tables"
+    cfg = load_config(args.config, args.overrides)
+    m = run_rec(cfg, args.out); print(tables_md(m))
+    if m.get("grounding"): print(f"grounding recall@{m['grounding']['k']}: CV {m['grounding']['recall_cv']:.3f}, " +
+                                 ", ".join(f"{r} {v:.3f}" for r, v in m["grounding"]["recall_gen"].items()))
+    return 0
+
+# %% ../nbs/90_cli.ipynb #814f71a1
+def recommend_cli(args) -> int:
+    "`girl recommend`: the generated JD and the k nearest jobs"
+    if args.k < 1: raise ValueError(f"-k must be >= 1, got {args.k}")
+    jobs, probs = validate_jobs(read_records(args.jobs), str(args.jobs))
+    if probs: get_logger().warning(f"{len(probs)} job rows skipped: " + "; ".join(map(str, probs[:3])))
+    r = recommend(read_text_arg(args.cv, "CV", check=True), jobs, args.model, args.encoder, args.k, args.max_new_tokens, args.device,
+                  repetition_penalty=args.repetition_penalty)
+    print("=== generated JD ===\n" + r["generated_jd"] + f"\n\n=== {len(r['jobs'])} nearest jobs ===")
+    for i, j in enumerate(r["jobs"], 1): print(f"{i:2d}. {j['score']:.3f}  {j['job_id']}  {j['jd'].splitlines()[0][:100]}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #2d178fa8
+def judge_cli(args) -> int:
+    "`girl judge`: run the evaluation stage from a config on OUT"
+    cfg = load_config(args.config, args.overrides)
+    try: m = run_eval(cfg, args.out)
+    except JudgeError as e:
+        print(f"girl: error: {e}", file=sys.stderr)
+        return 2
+    f = fmt_value
+    for j, t in m["judges"].items():
+        print(f"judge {j}" + (" (gold: simulator utility + rubric)" if j == "gold" else ""))
+        for p, r in t.items():
+            print(f"  {pair_label(p):24s} win {f(r['win'])}  tie {f(r['tie'])}  lose {f(r['lose'])}  "
+                  f"adv {f(r['adv'])} {f(r['adv_ci'])}  n={r['n']} errors={r['errors']}")
+    for p, a in (m.get("agreement") or {}).items():
+        print(f"  agreement with gold, {p}: {f(a['agreement'])} (kappa {f(a['kappa'])}, n={a['n']})")
+    print(f"saved {Path(args.out)/'eval'}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #6973eedc
+def compare_cli(args) -> int:
+    "`girl compare`: one CV through several generators"
+    cfg = load_config(args.config, args.overrides)
+    cv = read_text_arg(args.cv, "--cv")
+    jds = compare(cv, args.models, args.out, cfg, args.max_new_tokens, cfg.seed)
+    for m, jd in jds.items(): print(f"=== {m} ===\n{jd}\n")
+    if args.save:
+        Path(args.save).write_text(case_study_markdown(cv, jds), encoding="utf-8")
+        print(f"saved {args.save}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #052959c0
+def add_judge_cli(subparsers):
+    "Add the `judge` and `compare` subcommands to the `girl` parser's `subparsers`"
+    j = subparsers.add_parser("judge", help="pairwise judge of generated JDs (paper §VI-B/C, Table II); "
+                                            "reads OUT/data, OUT/sft, OUT/rlrf, writes OUT/eval")
+    add_config_args(j, "eval.judge=openai")
+    j.add_argument("--out", required=True, help="run folder holding data/ (and sft/, rlrf/)")
+    j.set_defaults(func=judge_cli)
+    c = subparsers.add_parser("compare",
+                              help="case study (Fig. 6): the same CV through several generators, side by side")
+    add_config_args(c, "models.generator=tiny")
+    c.add_argument("--cv", required=True, help="file holding the CV, or - to read it from stdin")
+    c.add_argument("--models", default="base,sft,rlrf",
+                   help="comma-separated generators: base, sft, rlrf (stage folders of --out), model folders, tiny")
+    c.add_argument("--out", help="run folder resolving `sft` and `rlrf`")
+    c.add_argument("--max-new-tokens", type=int, help="most JD tokens (default eval.gen.max_new_tokens)")
+    c.add_argument("--save", help="also write the side-by-side table to this Markdown file")
+    c.set_defaults(func=compare_cli)
+    return subparsers
+
+# %% ../nbs/90_cli.ipynb #5064656b
+def report_cli(args) -> int:
+    "`girl report`: write OUT/report.md and OUT/report.html"
+    for p in write_report(args.out): print(f"saved {p}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #70aeb877
+def add_report_cli(subparsers):
+    "Add the `report` subcommand to the `girl` parser's `subparsers`"
+    r = subparsers.add_parser("report",
+                              help="collect every stage's metrics and plots into OUT/report.md and OUT/report.html")
+    r.add_argument("out", help="run folder")
+    r.set_defaults(func=report_cli)
+    return subparsers
+
+# %% ../nbs/90_cli.ipynb #7a8557ac
+def add_pipeline_cli(subparsers):
+    "Add the `pipeline` subcommand to the `girl` parser's `subparsers`"
+    p = subparsers.add_parser("pipeline", help="run every stage (data, sft, reward, rlrf, rec, eval, report), skipping up-to-date ones")
+    p.add_argument("--preset", help="tiny, demo or gpu (configs/<preset>.yaml); or --config FILE")
+    add_config_args(p, "rlrf.iterations=20"); p.add_argument("--out", required=True, help="run folder")
+    p.add_argument("--stages", help=f"comma-separated subset of {','.join(STAGES)}")
+    p.add_argument("--force", default="", help="comma-separated stages to re-run even when up to date")
+    p.set_defaults(func=pipeline_cli)
+
+# %% ../nbs/90_cli.ipynb #a11c5ae5
+def pipeline_cli(args) -> int:
+    "`girl pipeline`"
+    if args.preset and args.config: raise ValueError("give --preset or --config, not both")
+    cfg = load_config(preset_path(args.preset) if args.preset else args.config, args.overrides)
+    split = lambda s: [x.strip() for x in s.split(",") if x.strip()] if s else []
+    run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force)); return 0
 
 # %% ../nbs/90_cli.ipynb #d2b452b2
 def main(argv:list[str]|None=None) -> int:

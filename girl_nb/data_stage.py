@@ -4,17 +4,55 @@
 
 # %% ../nbs/01d_data_stage.ipynb #1f32ec21
 from __future__ import annotations
-import json, secrets, time
+import functools, json, secrets, time
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import RunConfig, load_config, config_dict, config_hash, stage_dir, write_json, write_metrics, read_metrics, get_logger, seed_everything
-from .data import (TABLES, ValidationReport, validate_seekers, validate_jobs, validate_interactions, load_tables, read_records,
-                          scrub_pii, scrub_pii_count, hash_ids, split_by_time, check_leaks, save_splits, load_splits)
-from .simulator import simulate, GoldJudge
+from .core import (cfg_field, config_dict, config_hash, get_logger, read_metrics, require, seed_everything,
+                          stage_dir, write_json, write_metrics)
+from .data import (DEFAULT_WINDOWS, TABLES, ValidationReport, check_leaks, hash_ids, load_splits, load_tables,
+                          read_records, save_splits, scrub_pii, scrub_pii_count, split_by_time, validate_interactions,
+                          validate_jobs, validate_seekers)
+from .simulator import GoldJudge, simulate
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['simulate_tables', 'validate_tables', 'delink', 'split_stats', 'length_stats', 'gold_label_auc', 'plot_card',
-           'run_data_stage', 'validate_cli', 'summary_text']
+__all__ = ['DataConfig', 'simulate_tables', 'validate_tables', 'delink', 'split_stats', 'length_stats', 'gold_label_auc',
+           'plot_card', 'run_data', 'validate_cli', 'summary_text']
+
+# %% ../nbs/01d_data_stage.ipynb #c8d742e2
+@dataclass
+class DataConfig:
+    "Where the data comes from, how much the simulator makes, and how it is split"
+    # Source
+    source: str = cfg_field("simulator", "`simulator` (the bundled labour-market simulator) or a folder holding seekers.*, jobs.*, interactions.* (jsonl/csv/parquet or `datasets` folders)")
+    language: str = cfg_field("en", "Language of simulated CVs and JDs", choices=["en", "zh"])
+    # Simulator sizes (Table I of the paper: 153,006 SFT pairs, 303,929 RM pairs, 37,600 RL CVs, 48,000 rec pairs)
+    n_jobs: int = cfg_field(2000, "Number of distinct job postings")
+    sft_pairs: int = cfg_field(2000, "Matched CV-JD pairs for supervised fine-tuning (Eq. 1)")
+    rm_cvs: int = cfg_field(500, "CVs in the reward-model window; each gets rm_pos_per_cv J+ and rm_neg_per_cv J-")
+    rm_pos_per_cv: int = cfg_field(1, "Matched jobs per reward-model CV")
+    rm_neg_per_cv: int = cfg_field(1, "Mismatched jobs per reward-model CV")
+    rl_cvs: int = cfg_field(256, "CVs for reinforcement learning (seekers not in SFT/RM)")
+    rec_pairs: int = cfg_field(4000, "Labelled pairs in the enhanced-recommendation windows (train/val/test)")
+    rec_density: float = cfg_field(1.0, "k in [1, 10]: each rec seeker gets k x Table I's interactions (~6k train, 2k val, 2k test), so the same rec_pairs come from k x fewer CVs to generate JDs for")
+    hard_negative_rate: float = cfg_field(0.5, "Share of negatives drawn from related occupations")
+    label_noise: float = cfg_field(0.05, "Probability that a recruiter's matched/mismatched label flips")
+    cold_start_rate: float = cfg_field(0.2, "Share of rec-test seekers with no rec-train interaction")
+    pii_rate: float = cfg_field(0.3, "Share of simulated CVs carrying contact details (scrubbed before use)")
+    # Splits and hygiene
+    windows: dict = cfg_field(DEFAULT_WINDOWS, "Inclusive ISO date windows per split: sft, rm, rl, rec_train, rec_val, rec_test")
+    max_cv_chars: int = cfg_field(20_000, "CVs longer than this are quarantined as malformed")
+    scrub_pii: bool = cfg_field(True, "Remove emails, phones, URLs and ID numbers from CVs before anything trains on or logs them")
+    hash_ids: bool = cfg_field(True, "Replace seeker/job ids by salted hashes (one-time salt, never stored)")
+
+    def __post_init__(self):
+        need = functools.partial(require, "data", self)
+        for k in ("n_jobs", "rm_pos_per_cv", "max_cv_chars"): need(getattr(self, k) >= 1, k, "must be >= 1")
+        for k in ("sft_pairs", "rm_cvs", "rm_neg_per_cv", "rl_cvs", "rec_pairs"): need(getattr(self, k) >= 0, k, "must be >= 0 (0: an empty split)")
+        need(1 <= self.rec_density <= 10, "rec_density", "must be in [1, 10]")
+        for k in ("hard_negative_rate", "label_noise", "cold_start_rate", "pii_rate"): need(0 <= getattr(self, k) <= 1, k, "must be in [0, 1]")
 
 # %% ../nbs/01d_data_stage.ipynb #61d12ff9
 def simulate_tables(cfg:RunConfig):
@@ -115,7 +153,12 @@ def _scrub_records(rep:ValidationReport):
         elif isinstance(p.record, str): p.record = scrub_pii(p.record)
 
 # %% ../nbs/01d_data_stage.ipynb #893c430c
-def run_data_stage(cfg:RunConfig, out:str|Path, force:bool=False) -> Path:
+def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives the stage
+             out:str|Path, # run folder; the stage writes OUT/data
+             *,
+             resume:bool=False, # the data stage has nothing to resume: accepted so every stage has one signature
+             force:bool=False, # rebuild even when OUT/data was made with the same data config and seed
+            ) -> Path:
     "Make `OUT/data`: rows → validate → scrub/de-link → split → leak check → save → card"
     log, d, T = get_logger("girl_nb.data"), cfg.data, {}
     folder = stage_dir(out, "data"); mf = folder/"metrics.json"

@@ -4,16 +4,44 @@
 
 # %% ../nbs/02a_generate.ipynb #a0e1c2d5
 from __future__ import annotations
-import argparse, dataclasses, hashlib, json, os
+import dataclasses, functools, hashlib, json, os
+from dataclasses import dataclass
 from pathlib import Path
-from .core import (GenConfig, RunConfig, get_device, get_dtype, get_logger, load_generator, load_tokenizer, read_text_arg,
-                          resolve_model, safetensors_only, write_json)
+from .core import cfg_field, get_device, get_dtype, get_logger, read_text_arg, require, write_json
+from .models import load_generator, load_tokenizer, resolve_model, safetensors_only
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['INSTRUCTIONS', 'SYSTEM', 'GEN_BACKENDS', 'check_text', 'build_prompt', 'prompt_ids', 'check_pad', 'until_eos',
-           'repetition_penalise', 'left_pad', 'decode_batch', 'generate_jds', 'decode_batch_static', 'GenBackend',
-           'HFBackend', 'VLLMBackend', 'load_backend', 'resolve_generator', 'generation_folder', 'fingerprint',
-           'cached_generate', 'add_generate_cli', 'generate_cli']
+__all__ = ['INSTRUCTIONS', 'SYSTEM', 'GEN_BACKENDS', 'GenConfig', 'check_text', 'build_prompt', 'prompt_ids', 'check_pad',
+           'until_eos', 'repetition_penalise', 'left_pad', 'decode_batch', 'generate_jds', 'decode_batch_static',
+           'GenBackend', 'HFBackend', 'VLLMBackend', 'load_backend', 'resolve_generator', 'generation_folder',
+           'fingerprint', 'cached_generate']
+
+# %% ../nbs/02a_generate.ipynb #b3c1a9e2
+@dataclass
+class GenConfig:
+    "How a stage writes JDs (nbs/02a_generate): sampling, length, repetition penalty, batch, backend and seed"
+    temperature: float = cfg_field(0.0, "Sampling temperature; 0 = greedy")
+    top_p: float = cfg_field(1.0, "Nucleus sampling mass (greedy decoding ignores it)")
+    max_new_tokens: int = cfg_field(200, "Most tokens of a generated JD")
+    repetition_penalty: float = cfg_field(1.0, "θ of CTRL's repetition penalty (HF/vLLM semantics); 1 = off")
+    batch_size: int = cfg_field(32, "CVs decoded together (left-padded, bucketed by prompt length)")
+    backend: str = cfg_field("hf", "`hf` (girl_nb's batched decoding loop, any device) or `vllm` (a GPU; `pip install girl_nb[vllm]`)",
+                             choices=["hf", "vllm"])
+    seed_offset: int = cfg_field(0, "Sampling seed = the run's `seed` (or a call's `seed`) + this")
+    vllm_gpu_memory_utilization: float = cfg_field(0.9, "vllm: share of the GPU's memory vLLM may take for weights and KV cache")
+
+    def __post_init__(self):
+        need = functools.partial(require, "gen", self)
+        need(self.temperature >= 0, "temperature", "must be >= 0 (0 = greedy)")
+        need(0 < self.top_p <= 1, "top_p", "must be in (0, 1]")
+        need(self.max_new_tokens >= 1, "max_new_tokens", "must be >= 1")
+        need(self.repetition_penalty > 0, "repetition_penalty", "must be > 0 (1 = off)")
+        need(self.batch_size >= 1, "batch_size", "must be >= 1")
+        need(self.backend in ("hf", "vllm"), "backend", "must be one of ['hf', 'vllm']")
+        need(0 < self.vllm_gpu_memory_utilization <= 1, "vllm_gpu_memory_utilization", "must be in (0, 1]")
+
 
 # %% ../nbs/02a_generate.ipynb #f8c4c961
 INSTRUCTIONS = dict(
@@ -51,7 +79,7 @@ def check_pad(tokenizer):
     "A clear error when `tokenizer` cannot pad"
     if tokenizer.pad_token_id is None:
         raise ValueError("tokenizer has no pad token: set tokenizer.pad_token (SmolLM2: '<|endoftext|>') "
-                         "or load it with girl_nb.core.load_tokenizer")
+                         "or load it with girl_nb.models.load_tokenizer")
 
 # %% ../nbs/02a_generate.ipynb #a0e1c2db
 def until_eos(ids:list[int], eos:int, pad:int) -> list[int]:
@@ -366,8 +394,9 @@ def resolve_generator(name:str, # `base`, a stage folder name (`sft`, `rlrf`), a
                       out:str|Path|None=None, # the run folder holding OUT/sft, OUT/rlrf
                       cfg:RunConfig|None=None) -> str:
     "The model `load_generator` should load for generator `name`"
-    cfg = cfg or RunConfig()
-    if name == "base": return cfg.models.generator
+    if name == "base":
+        if cfg is None: raise ValueError("generator 'base': pass the run's configuration (`cfg`), whose models.generator it is")
+        return cfg.models.generator
     if out is not None and name in ("sft", "rlrf"):
         p = Path(out)/name
         if not (p/"adapter_config.json").is_file() and not (p/"config.json").is_file():
@@ -462,38 +491,3 @@ def _generate_todo(generator, g, folder:Path, got:dict, todo, keys, seeker_ids, 
     shutil.rmtree(tmpd, ignore_errors=True)
     shutil.rmtree(folder/"parts", ignore_errors=True)
 
-
-# %% ../nbs/02a_generate.ipynb #ee393c61
-def add_generate_cli(subparsers):
-    "Add the `generate` subcommand to the `girl` parser's `subparsers`"
-    g = subparsers.add_parser("generate", help="print generated JDs for a CV")
-    g.add_argument("--model", required=True, help="generator: a folder such as runs/demo/sft, a bundled name, or `tiny`")
-    g.add_argument("--cv", required=True, help="file holding the CV, or - to read it from stdin")
-    g.add_argument("-n", type=int, default=1, help="JDs to generate (default 1)")
-    g.add_argument("--temperature", type=float, default=0.7, help="sampling temperature; 0 = greedy (default 0.7)")
-    g.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass (default 0.9)")
-    g.add_argument("--repetition-penalty", type=float, default=1.0,
-                   help="CTRL repetition penalty θ (HF/vLLM semantics); 1 = off (default)")
-    g.add_argument("--max-new-tokens", type=int, default=200)
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--language", choices=list(INSTRUCTIONS), default="en", help="instruction language of the prompt")
-    g.add_argument("--dtype", choices=["auto", "bf16", "fp32"], default="auto")
-    g.add_argument("--device", default="auto")
-    g.add_argument("--backend", choices=list(GEN_BACKENDS), default="hf",
-                   help="generation backend: hf, or vllm (a CUDA GPU; pip install girl_nb[vllm])")
-    g.set_defaults(func=generate_cli)
-    return subparsers
-
-# %% ../nbs/02a_generate.ipynb #fc3afe81
-def generate_cli(args) -> int:
-    "`girl generate`: print `-n` JDs for the CV in `--cv` (a file, or - for stdin)"
-    if args.n < 1: raise ValueError(f"-n: must be >= 1, got {args.n}")
-    if args.repetition_penalty <= 0: raise ValueError(f"--repetition-penalty: must be > 0 (1 = off), got {args.repetition_penalty}")
-    cv = check_text(read_text_arg(args.cv, "--cv"), f"--cv {args.cv}")
-    device = get_device(args.device)
-    gen = GenConfig(temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens,
-                    repetition_penalty=args.repetition_penalty, backend=args.backend)
-    backend = load_backend(gen, args.model, dtype=get_dtype(args.dtype, device), device=device, seed=args.seed)
-    jds = backend.generate([cv], gen, n=args.n, seed=args.seed, language=args.language)[0]
-    for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
-    return 0

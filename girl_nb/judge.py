@@ -4,23 +4,63 @@
 
 # %% ../nbs/06_judge.ipynb #118e2241
 from __future__ import annotations
-import hashlib, html, json, math, os, random, re, sys, threading, time
+import functools, hashlib, html, json, math, os, random, re, sys, threading, time
 import http.client, socket, urllib.error, urllib.request
 from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (add_config_args, ConfigError, EvalConfig, RunConfig, get_device, get_dtype, get_logger,
-                          load_config, load_generator, load_tokenizer, plt_agg, read_text_arg, resolve_model, stage_dir,
+from .core import (ConfigError, cfg_field, get_device, get_dtype, get_logger, plt_agg, require, stage_dir,
                           write_json, write_metrics)
-from .generate import INSTRUCTIONS, cached_generate, generate_jds, generation_folder, resolve_generator
+from .generate import (INSTRUCTIONS, GenConfig, cached_generate, generate_jds, generation_folder,
+                              resolve_generator)
+from .models import load_generator, load_tokenizer, resolve_model
 from .sft import jd_parts
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['JUDGE_SYSTEM', 'JUDGE_TEMPLATE', 'NAMES', 'judge_prompt', 'judge_messages', 'parse_verdict', 'combine',
+__all__ = ['JUDGE_SYSTEM', 'JUDGE_TEMPLATE', 'NAMES', 'EvalConfig', 'judge_prompt', 'judge_messages', 'parse_verdict', 'combine',
            'inconsistent', 'outcome_rates', 'bootstrap_rates', 'agreement', 'rubric', 'GoldRubricJudge', 'VerdictCache',
            'JudgeError', 'ChatJudge', 'HFChatJudge', 'OpenAIChatJudge', 'pair_label', 'parse_pairs', 'eval_cvs',
-           'plot_winrates', 'case_study_markdown', 'make_judge', 'run_eval', 'compare', 'fmt_value', 'judge_cli',
-           'compare_cli', 'add_judge_cli']
+           'plot_winrates', 'case_study_markdown', 'make_judge', 'run_eval', 'compare', 'fmt_value']
+
+# %% ../nbs/06_judge.ipynb #f50f663a
+@dataclass
+class EvalConfig:
+    "Settings of the evaluation stage: pairwise judge (Table II, Fig. 4) and case study (Fig. 6)"
+    judge: str = cfg_field("gold", "`gold` (the simulator's recruiter utility + rubric checks, offline), `hf` (a local chat model) or `openai` (an OpenAI-compatible endpoint)", choices=["gold", "hf", "openai"])
+    judge_model: str = cfg_field("", "hf: a local model folder or bundled name; openai: the endpoint's model name")
+    base_url: str = cfg_field("", "openai: the endpoint, e.g. http://127.0.0.1:8080/v1")
+    api_key_env: str = cfg_field("OPENAI_API_KEY", "openai: environment variable holding the API key (never logged)")
+    generators: dict = cfg_field({"base": "base", "girl_sft": "sft", "girl": "rlrf"}, "Name -> generator: `base` (models.generator untuned), a stage folder in OUT, a model folder or `tiny`")
+    pairs: list = cfg_field(["girl:base", "girl:girl_sft", "girl_sft:base"], "Model pairs `a:b` to compare (a is the candidate, b the opponent)")
+    n_cvs: int = cfg_field(200, "Held-out CVs judged (the paper's 200), from rec_test")
+    gen: GenConfig = cfg_field(GenConfig(max_new_tokens=320, top_p=0.95, batch_size=16),
+                               "Generation of the judged JDs: temperature 0 = greedy (the generators' modes); "
+                               "> 0 samples one JD per CV")
+    judge_max_new_tokens: int = cfg_field(512, "Most tokens of a judge's answer")
+    timeout: float = cfg_field(60.0, "openai: seconds per request before it counts as failed")
+    max_retries: int = cfg_field(4, "openai: retries with exponential backoff before the evaluation stops (the cache is kept)")
+    concurrency: int = cfg_field(4, "openai: requests in flight at once")
+    retry_backoff: float = cfg_field(1.0, "openai: seconds before the first retry, doubling with each retry")
+    judge_batch_size: int = cfg_field(4, "hf: prompts judged together")
+    gold_tie_margin: float = cfg_field(0.02, "gold: overall scores closer than this are a tie")
+    also_gold: bool = cfg_field(True, "With an LLM judge, also judge with the gold judge and report their agreement")
+    bootstrap: int = cfg_field(1000, "Bootstrap resamples for the 95% confidence intervals")
+
+    def __post_init__(self):
+        need = functools.partial(require, "eval", self)
+        for k in ("n_cvs", "judge_max_new_tokens", "concurrency", "judge_batch_size"): need(getattr(self, k) >= 1, k, "must be >= 1")
+        need(self.max_retries >= 0, "max_retries", "must be >= 0"); need(self.retry_backoff >= 0, "retry_backoff", "must be >= 0"); need(self.gold_tie_margin >= 0, "gold_tie_margin", "must be >= 0")
+        need(self.timeout > 0, "timeout", "must be > 0"); need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
+        need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map names to generators")
+        for pr in self.pairs:
+            a, _, b = str(pr).partition(":")
+            need(a in self.generators and b in self.generators and a != b, "pairs", f"{pr!r} must be `a:b` with two different names from eval.generators {sorted(self.generators)}")
+        need(self.judge == "gold" or bool(self.judge_model), "judge_model", f"is needed for judge {self.judge!r}")
+        need(self.judge != "openai" or bool(self.base_url), "base_url", "is needed for judge 'openai'")
+
 
 # %% ../nbs/06_judge.ipynb #42a8c725
 JUDGE_SYSTEM = dict(en="You are a helpful and precise assistant for checking the quality of the answer.",
@@ -581,9 +621,10 @@ def _judge_all(judges:list, items:list[dict], pairs:list[str], bootstrap:int, se
     return tables, outcomes, verdicts
 
 # %% ../nbs/06_judge.ipynb #0cfa2b97
-def run_eval(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None
-             eval_cfg:EvalConfig|None=None, # the stage's settings; `cfg.eval` or defaults when None
-             out:str|Path="runs/run", # run folder: reads OUT/data, sft, rlrf; writes OUT/eval, OUT/gen/<generator>
+def run_eval(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and `eval`
+             out:str|Path, # run folder: reads OUT/data, sft, rlrf; writes OUT/eval, OUT/gen/<generator>
+             *,
+             resume:bool=False, # nothing to resume: generated JDs and LLM verdicts are cached as they arrive
              splits=None, # DatasetDict/dict with a `rec_test` split, a splits folder, or None for OUT/data/splits
              gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
              jds:dict|None=None, # name -> {seeker_id: JD} to judge instead of generating (the others are generated)
@@ -592,8 +633,7 @@ def run_eval(cfg:RunConfig|None=None, # run config (models, seed, device, dtype,
     "The evaluation stage: generate, judge every pair in both orders, write metrics, verdicts, plot and case study"
     from girl_nb.simulator import load_gold
     from girl_nb.data import run_split
-    cfg = cfg or RunConfig()
-    ec, out, log = eval_cfg or cfg.eval, Path(out), get_logger("girl_nb.judge")
+    ec, out, log = cfg.eval, Path(out), get_logger("girl_nb.judge")
     lang, jds, t0 = cfg.data.language, dict(jds or {}), time.perf_counter()
     pairs = parse_pairs(ec.pairs, ec.generators)
     used = {n for p in pairs for n in p}
@@ -660,7 +700,7 @@ def compare(cv:str, # the CV
             max_new_tokens:int|None=None, # default eval.gen.max_new_tokens
             seed:int=0) -> dict[str, str]:
     "The same CV through each model (greedy): model name -> JD"
-    cfg = cfg or RunConfig()
+    if cfg is None: raise ValueError("compare: pass the run's configuration (`cfg`): it names the base generator")
     models = [m.strip() for m in (models.split(",") if isinstance(models, str) else models) if m.strip()]
     if not models: raise ValueError("--models: no model named")
     if not isinstance(cv, str) or not cv.strip(): raise ValueError("cv: empty or only whitespace")
@@ -692,54 +732,3 @@ def fmt_value(v, pct:bool=False) -> str:
     if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) or x is None for x in v):
         return f"[{fmt_value(v[0])}, {fmt_value(v[1])}]"
     return str(v)
-
-# %% ../nbs/06_judge.ipynb #e4b9f7a2
-def judge_cli(args) -> int:
-    "`girl judge`: run the evaluation stage from a config on OUT"
-    cfg = load_config(args.config, args.overrides)
-    try: m = run_eval(cfg, cfg.eval, args.out)
-    except JudgeError as e:
-        print(f"girl: error: {e}", file=sys.stderr)
-        return 2
-    f = fmt_value
-    for j, t in m["judges"].items():
-        print(f"judge {j}" + (" (gold: simulator utility + rubric)" if j == "gold" else ""))
-        for p, r in t.items():
-            print(f"  {pair_label(p):24s} win {f(r['win'])}  tie {f(r['tie'])}  lose {f(r['lose'])}  "
-                  f"adv {f(r['adv'])} {f(r['adv_ci'])}  n={r['n']} errors={r['errors']}")
-    for p, a in (m.get("agreement") or {}).items():
-        print(f"  agreement with gold, {p}: {f(a['agreement'])} (kappa {f(a['kappa'])}, n={a['n']})")
-    print(f"saved {Path(args.out)/'eval'}")
-    return 0
-
-# %% ../nbs/06_judge.ipynb #6c0e2d8b
-def compare_cli(args) -> int:
-    "`girl compare`: one CV through several generators"
-    cfg = load_config(args.config, args.overrides)
-    cv = read_text_arg(args.cv, "--cv")
-    jds = compare(cv, args.models, args.out, cfg, args.max_new_tokens, cfg.seed)
-    for m, jd in jds.items(): print(f"=== {m} ===\n{jd}\n")
-    if args.save:
-        Path(args.save).write_text(case_study_markdown(cv, jds), encoding="utf-8")
-        print(f"saved {args.save}")
-    return 0
-
-# %% ../nbs/06_judge.ipynb #9d3f1b7e
-def add_judge_cli(subparsers):
-    "Add the `judge` and `compare` subcommands to the `girl` parser's `subparsers`"
-    j = subparsers.add_parser("judge", help="pairwise judge of generated JDs (paper §VI-B/C, Table II); "
-                                            "reads OUT/data, OUT/sft, OUT/rlrf, writes OUT/eval")
-    add_config_args(j, "eval.judge=openai")
-    j.add_argument("--out", required=True, help="run folder holding data/ (and sft/, rlrf/)")
-    j.set_defaults(func=judge_cli)
-    c = subparsers.add_parser("compare",
-                              help="case study (Fig. 6): the same CV through several generators, side by side")
-    add_config_args(c, "models.generator=tiny")
-    c.add_argument("--cv", required=True, help="file holding the CV, or - to read it from stdin")
-    c.add_argument("--models", default="base,sft,rlrf",
-                   help="comma-separated generators: base, sft, rlrf (stage folders of --out), model folders, tiny")
-    c.add_argument("--out", help="run folder resolving `sft` and `rlrf`")
-    c.add_argument("--max-new-tokens", type=int, help="most JD tokens (default eval.gen.max_new_tokens)")
-    c.add_argument("--save", help="also write the side-by-side table to this Markdown file")
-    c.set_defaults(func=compare_cli)
-    return subparsers

@@ -4,13 +4,58 @@
 
 # %% ../nbs/08_pipeline.ipynb #6fdb0e62
 from __future__ import annotations
-import argparse, hashlib, importlib, json, os, shutil, time
+import hashlib, json, os, shutil, time
+from dataclasses import dataclass
 from pathlib import Path
-from .core import STAGES, add_config_args, config_dict, get_logger, load_config, RunConfig, write_json
+from .core import STAGES, cfg_field, config_dict, free_memory, from_dict, get_logger, read_config, write_json
+from .data_stage import DataConfig, run_data
+from .judge import EvalConfig, run_eval
+from .models import ModelsConfig
+from .recommender import RecConfig, run_rec
+from .report import run_report
+from .reward import RewardConfig, run_reward
+from .rlrf import RLRFConfig, run_rlrf
+from .sft import SFTConfig, run_sft
 
 # %% auto #0
-__all__ = ['SECTIONS', 'UPSTREAM', 'stage_key', 'finished_key', 'run_stage', 'headline', 'run_pipeline', 'preset_path',
-           'add_pipeline_cli', 'pipeline_cli']
+__all__ = ['SECTIONS', 'UPSTREAM', 'RUNNERS', 'RunConfig', 'load_config', 'stage_key', 'finished_key', 'run_stage', 'headline',
+           'run_pipeline', 'preset_path']
+
+# %% ../nbs/08_pipeline.ipynb #d80db4e3
+@dataclass
+class RunConfig:
+    "The whole run: shared settings plus one section per stage"
+    name: str = cfg_field("run", "Name of the run (used in model cards and logs)")
+    seed: int = cfg_field(0, "Seed for python, numpy and torch")
+    device: str = cfg_field("auto", "Device: auto picks cuda when present", choices=["auto", "cpu", "cuda", "mps"])
+    dtype: str = cfg_field("auto", "Compute dtype: auto = bf16 where the hardware has it natively, else fp32", choices=["auto", "bf16", "fp32", "fp16"])
+    data: DataConfig = cfg_field(DataConfig(), "Data stage (nbs/01d_data_stage)")
+    models: ModelsConfig = cfg_field(ModelsConfig(), "Models each stage starts from (nbs/00a_models)")
+    sft: SFTConfig = cfg_field(SFTConfig(), "Supervised fine-tuning stage (nbs/02_sft)")
+    reward: RewardConfig = cfg_field(RewardConfig(), "Reward-model stage (nbs/03_reward, paper §IV-B)")
+    rlrf: RLRFConfig = cfg_field(RLRFConfig(), "Reinforcement learning from recruiter feedback (nbs/04_rlrf)")
+    rec: RecConfig = cfg_field(RecConfig(), "Generation-enhanced recommender (nbs/05_recommender, paper §V)")
+    eval: EvalConfig = cfg_field(EvalConfig(), "Evaluation: pairwise judge, case study (nbs/06_judge)")
+
+# %% ../nbs/08_pipeline.ipynb #c5e2d7a1
+_GEN_KEYS = dict(gen_max_new_tokens="max_new_tokens", gen_temperature="temperature", gen_top_p="top_p", gen_batch_size="batch_size")
+_STAGE_GENS = "sft.gen.{0}, reward.gen.{0}, rec.gen.{0} and eval.gen.{0}"
+_RENAMED = ({f"{s}.{old}": f"'{s}.gen.{new}'" for s in ("sft", "rec", "eval") for old, new in _GEN_KEYS.items()}
+            | {f"reward.{old}": f"'reward.gen.{_GEN_KEYS[old]}'" for old in ("gen_temperature", "gen_max_new_tokens")}
+            | {f"rlrf.{k}": f"'rlrf.rollout.{k}'" for k in ("temperature", "top_p", "max_new_tokens")}
+            | {"rlrf.gen_batch_size": "'rlrf.rollout.batch_size'",
+               "models.gen_backend": "each stage's own: " + _STAGE_GENS.format("backend"),
+               "models.vllm_gpu_memory_utilization": "each stage's own: " + _STAGE_GENS.format("vllm_gpu_memory_utilization"),
+               "models.gen_repetition_penalty": "each stage's own: sft.gen.repetition_penalty, "
+                                                "rec.gen.repetition_penalty, eval.gen.repetition_penalty and "
+                                                "rlrf.greedy_repetition_penalty"})
+
+# %% ../nbs/08_pipeline.ipynb #19d7d2db
+def load_config(path:str|Path|None=None, # a YAML preset such as configs/demo.yaml; None: the defaults
+                overrides:list[str]=(), # `section.key=value` strings, applied in order
+               ) -> RunConfig:
+    "The run's configuration from a YAML file and `--set` overrides; a bad key or value names its file and line"
+    return read_config(RunConfig, path, overrides, renamed=_RENAMED)
 
 # %% ../nbs/08_pipeline.ipynb #fc7133e9
 SECTIONS = dict(data=("data",), sft=("models", "sft"), reward=("models", "reward"), rlrf=("rlrf",), rec=("models", "rec"), eval=("eval",), report=())
@@ -25,26 +70,15 @@ def stage_key(cfg:RunConfig, stage:str) -> str:
     return hashlib.sha256(json.dumps(own, sort_keys=True).encode()).hexdigest()[:16]
 
 # %% ../nbs/08_pipeline.ipynb #6b624cc8
-def _entry(module:str, name:str):
-    "`girl_nb.<module>.<name>`, imported when a stage runs (so the pipeline loads only the stages it runs)"
-    return getattr(importlib.import_module(f"girl_nb.{module}"), name)
-
-_ENTRY = dict(  # stage -> its entry point, called as (cfg, out, resume)
-    data=lambda cfg, out, resume: _entry("data_stage", "run_data_stage")(cfg, out, force=True),
-    sft=lambda cfg, out, resume: _entry("sft", "run_sft")(cfg, None, None, out, resume=resume),
-    reward=lambda cfg, out, resume: _entry("reward", "run_reward")(cfg, None, out, resume=resume),
-    rlrf=lambda cfg, out, resume: _entry("rlrf", "run_rlrf")(cfg, None, out, resume=resume),
-    rec=lambda cfg, out, resume: _entry("recommender", "run_rec")(cfg, out),
-    eval=lambda cfg, out, resume: _entry("judge", "run_eval")(cfg, None, out),
-    report=lambda cfg, out, resume: _entry("report", "write_report")(out))
+RUNNERS = dict(data=run_data, sft=run_sft, reward=run_reward, rlrf=run_rlrf, rec=run_rec, eval=run_eval,
+               report=run_report)  # stage -> its entry point, each called as run_X(cfg, out, resume=...)
+_EXTRA = dict(data=dict(force=True))  # the pipeline has decided the data stage must run: no second check
 
 def _run(stage:str, cfg:RunConfig, out:Path, resume:bool):
     "Call the stage's own entry point"
-    if stage not in _ENTRY: raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
-    try: _ENTRY[stage](cfg, out, resume)
-    finally:
-        from girl_nb.core import free_memory
-        free_memory()  # stages share one process: the next one starts from the memory the last one held at its peak
+    if stage not in RUNNERS: raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    try: RUNNERS[stage](cfg, out, resume=resume, **_EXTRA.get(stage, {}))
+    finally: free_memory()  # stages share one process: the next one starts from the memory the last one held at its peak
 
 def _has_checkpoints(folder:Path) -> bool: return any((folder/"checkpoints").glob("*")) if (folder/"checkpoints").is_dir() else False
 
@@ -142,19 +176,3 @@ def preset_path(name:str) -> Path:
         have = sorted(f.stem for f in d.glob("*.yaml")) if d.is_dir() else []
         raise FileNotFoundError(f"no preset {name!r} in {d}; presets: {', '.join(have) or 'none (is this a source checkout?)'}; or pass --config FILE")
     return p
-
-def add_pipeline_cli(subparsers):
-    "Add the `pipeline` subcommand to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("pipeline", help="run every stage (data, sft, reward, rlrf, rec, eval, report), skipping up-to-date ones")
-    p.add_argument("--preset", help="tiny, demo or gpu (configs/<preset>.yaml); or --config FILE")
-    add_config_args(p, "rlrf.iterations=20"); p.add_argument("--out", required=True, help="run folder")
-    p.add_argument("--stages", help=f"comma-separated subset of {','.join(STAGES)}")
-    p.add_argument("--force", default="", help="comma-separated stages to re-run even when up to date")
-    p.set_defaults(func=pipeline_cli)
-
-def pipeline_cli(args) -> int:
-    "`girl pipeline`"
-    if args.preset and args.config: raise ValueError("give --preset or --config, not both")
-    cfg = load_config(preset_path(args.preset) if args.preset else args.config, args.overrides)
-    split = lambda s: [x.strip() for x in s.split(",") if x.strip()] if s else []
-    run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force)); return 0

@@ -4,20 +4,72 @@
 
 # %% ../nbs/05_recommender.ipynb #8ac06db1
 from __future__ import annotations
-import argparse, hashlib, json, math, os, time
+import functools, hashlib, json, math, os, time
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from .core import (add_config_args, ConfigError, RecConfig, RunConfig, config_dict, get_device, get_dtype, get_logger, load_config, load_encoder,
-                          mean_pool, plt_agg, read_text_arg, resolve_model, seed_everything, stage_dir, write_json, write_metrics)
+from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg, require,
+                          seed_everything, stage_dir, write_json, write_metrics)
 from .data import pick_seekers, run_splits
-from .generate import cached_generate, generation_folder, resolve_generator
+from .generate import GenConfig, cached_generate, generation_folder, resolve_generator
+from .models import load_encoder, mean_pool, resolve_model
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['encoder_key', 'EmbeddingCache', 'mlp', 'MLPPredictor', 'DotPredictor', 'make_predictor', 'pool_generated', 'RecData',
-           'check_two_classes', 'auc_logloss', 'predict', 'fit_predictor', 'bootstrap_table', 'top_k', 'recall_at_k',
-           'rec_splits', 'generated_jds', 'Features', 'train_row', 'plot_auc_bars', 'plot_fig5', 'tables_md',
-           'grounding', 'run_rec', 'recommend', 'add_rec_cli', 'rec_cli', 'recommend_cli']
+__all__ = ['RecConfig', 'encoder_key', 'EmbeddingCache', 'mlp', 'MLPPredictor', 'DotPredictor', 'make_predictor',
+           'pool_generated', 'RecData', 'check_two_classes', 'auc_logloss', 'predict', 'fit_predictor',
+           'bootstrap_table', 'top_k', 'recall_at_k', 'rec_splits', 'generated_jds', 'Features', 'train_row',
+           'plot_auc_bars', 'plot_fig5', 'tables_md', 'grounding', 'run_rec', 'recommend']
+
+# %% ../nbs/05_recommender.ipynb #cd3b2bd8
+@dataclass
+class RecConfig:
+    "Settings of the generation-enhanced recommender (paper §V, Eq. 9–15, §VI-D–F)"
+    # Generators whose JDs enhance the matcher (row name -> generator): `base` needs none
+    generators: dict = cfg_field({"girl_sft": "sft", "girl": "rlrf"}, "Row name -> generator: a stage folder in OUT (`sft`, `rlrf`), a model folder, a bundled name or `tiny`; a missing stage folder skips its row with a warning")
+    encoder: str = cfg_field("", "Encoder of Eq. 9/12: empty = `models.encoder` (bundled all-MiniLM-L6-v2), `tiny` or a local HF folder")
+    encoder_max_length: int = cfg_field(256, "Tokens of a text the encoder reads")
+    encode_batch_size: int = cfg_field(64, "Texts per encoder forward pass")
+    # Generated JDs (J')
+    n_jds: int = cfg_field(1, "Generated JDs per CV used for Tables III–IV (several are mean-pooled, §VI-E)")
+    fig5_max_n: int = cfg_field(0, "Fig. 5: generate this many JDs per CV and sweep 1..N (0 = off)")
+    gen: GenConfig = cfg_field(GenConfig(max_new_tokens=256, top_p=0.95, batch_size=16),
+                               "Generation of J': temperature 0 = greedy (one JD per CV); > 0 samples "
+                               "(needed when n_jds or fig5_max_n > 1)")
+    max_train_seekers: int = cfg_field(0, "Seekers of rec_train kept (their rows all kept); 0 = all. Bounds generation time on CPU")
+    max_eval_seekers: int = cfg_field(0, "Seekers kept in each of rec_val, rec_test and rec_test_cold; 0 = all")
+    # Predictors (Eq. 10–11, 13–15)
+    predictors: list = cfg_field(["mlp", "dot"], "Predictors to train: `mlp` (Eq. 10/13) and/or `dot` (Eq. 11/14–15)")
+    hidden: int = cfg_field(256, "Hidden width of the MLPs and of the Dot towers")
+    tower_dim: int = cfg_field(128, "Output width of the Dot predictor's trainable towers")
+    dropout: float = cfg_field(0.1, "Dropout inside the MLPs")
+    lr: float = cfg_field(1e-3, "AdamW learning rate")
+    weight_decay: float = cfg_field(1e-4, "AdamW weight decay")
+    batch_size: int = cfg_field(256, "Pairs per training step")
+    max_epochs: int = cfg_field(60, "Most passes over rec_train")
+    patience: int = cfg_field(8, "Stop when validation AUC has not improved for this many epochs (best weights kept)")
+    seeds: int = cfg_field(3, "Predictors trained per row with seeds 0..k-1; test scores are averaged (less seed noise in the lifts)")
+    # Reporting and grounding
+    bootstrap: int = cfg_field(1000, "Bootstrap resamples of the test set for 95% confidence intervals")
+    grounding_k: int = cfg_field(10, "k of recall@k when retrieving real jobs with a generated JD")
+    grounding_cvs: int = cfg_field(200, "Test seekers with a matched job used for the grounding recall (0 = off)")
+
+    def __post_init__(self):
+        need = functools.partial(require, "rec", self)
+        for k in ("encoder_max_length", "encode_batch_size", "n_jds", "hidden", "tower_dim",
+                  "batch_size", "max_epochs", "patience", "seeds", "grounding_k"):
+            need(getattr(self, k) >= 1, k, "must be >= 1")
+        for k in ("fig5_max_n", "max_train_seekers", "max_eval_seekers", "bootstrap", "grounding_cvs"): need(getattr(self, k) >= 0, k, "must be >= 0")
+        need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map row names to generator names")
+        need("base" not in self.generators, "generators", "`base` is the row without generated JDs and cannot name a generator")
+        need(set(self.predictors) <= {"mlp", "dot"} and len(self.predictors) > 0, "predictors", "must be a non-empty list of `mlp`, `dot`")
+        need(0 <= self.dropout < 1, "dropout", "must be in [0, 1)"); need(self.lr > 0, "lr", "must be > 0")
+        sampled = self.gen.temperature > 0 or (self.n_jds == 1 and self.fig5_max_n <= 1)
+        require("rec.gen", self.gen, sampled, "temperature",
+             "must be > 0 when n_jds or fig5_max_n > 1 (greedy decoding gives the same JD every time)")
+
 
 # %% ../nbs/05_recommender.ipynb #5ce1044c
 def encoder_key(name:str, max_length:int=256) -> str:
@@ -369,12 +421,14 @@ def grounding(F:Features, splits:dict, cache:EmbeddingCache, out:Path, rc:RecCon
     return res
 
 # %% ../nbs/05_recommender.ipynb #dd791e96
-def run_rec(cfg:RunConfig|None=None, # run config; its `rec` section drives the stage
-            out:str|Path="runs/run", # run folder: reads OUT/data, OUT/sft, OUT/rlrf; writes OUT/gen, OUT/cache, OUT/rec
+def run_rec(cfg:RunConfig, # the run's configuration; its `rec` section drives the stage
+            out:str|Path, # run folder: reads OUT/data, OUT/sft, OUT/rlrf; writes OUT/gen, OUT/cache, OUT/rec
+            *,
+            resume:bool=False, # nothing to resume: finished JDs and embeddings are cached, so a rerun redoes only the rest
             splits=None, # a DatasetDict/dict of rec splits or a splits folder instead of OUT/data/splits
             progress:bool=True) -> dict:
     "The enhanced-recommender stage: Tables III–IV, Fig. 5 and grounding into OUT/rec"
-    cfg = cfg or RunConfig(); rc, out, log = cfg.rec, Path(out), get_logger()
+    rc, out, log = cfg.rec, Path(out), get_logger()
     seed_everything(cfg.seed); sdir = stage_dir(out, "rec"); T0 = time.perf_counter()
     sp = rec_splits(run_splits(splits, out), rc, cfg.seed)
     seekers = {r["seeker_id"]: r["cv"] for v in sp.values() for r in v}
@@ -426,7 +480,8 @@ def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
               cache_dir:str|Path|None=None, language:str="en",
               repetition_penalty:float=1.0) -> dict: # θ of `repetition_penalise` (1 = off)
     "The generated JD for `cv` and the `k` jobs of `jobs` nearest to it"
-    from girl_nb.core import load_generator, load_tokenizer, girl_home
+    from girl_nb.core import girl_home
+    from girl_nb.models import load_generator, load_tokenizer
     from girl_nb.generate import generate_jds
     if not jobs: raise ValueError("no jobs to recommend from")
     model, tok = load_generator(generator, device=device, merge=True), load_tokenizer(generator, padding_side="left")
@@ -435,38 +490,3 @@ def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
     P = cache([j["jd"] for j in jobs], progress=False); q = cache([jd], progress=False)
     idx, sc = top_k(q, P, k)
     return dict(generated_jd=jd, jobs=[dict(job_id=jobs[i]["job_id"], score=float(s), jd=jobs[i]["jd"]) for i, s in zip(idx[0], sc[0])])
-
-# %% ../nbs/05_recommender.ipynb #fba8c21e
-def add_rec_cli(subparsers):
-    "Add the `rec` and `recommend` subcommands to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("rec", help="generation-enhanced recommender: Tables III-IV, Fig. 5, grounding (OUT/rec)")
-    add_config_args(p, "rec.max_train_seekers=300"); p.add_argument("--out", required=True, help="run folder with OUT/data (and OUT/sft, OUT/rlrf)")
-    p.set_defaults(func=rec_cli)
-    r = subparsers.add_parser("recommend", help="generate the JD for a CV and retrieve the k nearest real jobs")
-    r.add_argument("--model", required=True, help="generator: a model folder (OUT/sft, OUT/rlrf), bundled name or tiny")
-    r.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
-    r.add_argument("--jobs", required=True, help="jobs file (.jsonl/.json/.csv/.parquet) or folder with job_id and jd")
-    r.add_argument("-k", type=int, default=10, help="jobs to return"); r.add_argument("--encoder", default="all-minilm-l6-v2")
-    r.add_argument("--max-new-tokens", type=int, default=320); r.add_argument("--device", default="cpu")
-    r.add_argument("--repetition-penalty", type=float, default=1.0, help="CTRL repetition penalty θ of the generated JD; 1 = off (default)")
-    r.set_defaults(func=recommend_cli)
-
-def rec_cli(args) -> int:
-    "`girl rec`: run the stage and print the tables"
-    cfg = load_config(args.config, args.overrides)
-    m = run_rec(cfg, args.out); print(tables_md(m))
-    if m.get("grounding"): print(f"grounding recall@{m['grounding']['k']}: CV {m['grounding']['recall_cv']:.3f}, " +
-                                 ", ".join(f"{r} {v:.3f}" for r, v in m["grounding"]["recall_gen"].items()))
-    return 0
-
-def recommend_cli(args) -> int:
-    "`girl recommend`: the generated JD and the k nearest jobs"
-    from girl_nb.data import read_records, validate_jobs
-    if args.k < 1: raise ValueError(f"-k must be >= 1, got {args.k}")
-    jobs, probs = validate_jobs(read_records(args.jobs), str(args.jobs))
-    if probs: get_logger().warning(f"{len(probs)} job rows skipped: " + "; ".join(map(str, probs[:3])))
-    r = recommend(read_text_arg(args.cv, "CV", check=True), jobs, args.model, args.encoder, args.k, args.max_new_tokens, args.device,
-                  repetition_penalty=args.repetition_penalty)
-    print("=== generated JD ===\n" + r["generated_jd"] + f"\n\n=== {len(r['jobs'])} nearest jobs ===")
-    for i, j in enumerate(r["jobs"], 1): print(f"{i:2d}. {j['score']:.3f}  {j['job_id']}  {j['jd'].splitlines()[0][:100]}")
-    return 0

@@ -11,7 +11,7 @@ from .core import STAGES
 from .judge import NAMES, fmt_value, pair_label
 
 # %% auto #0
-__all__ = ['build_report', 'md_to_html', 'write_report', 'report_cli', 'add_report_cli']
+__all__ = ['build_report', 'md_to_html', 'write_report', 'run_report']
 
 # %% ../nbs/07_report.ipynb #58318461
 _TITLES = dict(data="Data", sft="Supervised fine-tuning (§IV-A)", reward="Reward model (§IV-B)",
@@ -216,17 +216,11 @@ def write_report(out:str|Path) -> tuple[Path, Path]:
     (out/"report.html").write_text(md_to_html(md, f"GIRL run report: {out.name}", out), encoding="utf-8")
     return out/"report.md", out/"report.html"
 
-# %% ../nbs/07_report.ipynb #2d8b5f63
-def report_cli(args) -> int:
-    "`girl report`: write OUT/report.md and OUT/report.html"
-    for p in write_report(args.out): print(f"saved {p}")
-    return 0
-
-# %% ../nbs/07_report.ipynb #9e3c7a14
-def add_report_cli(subparsers):
-    "Add the `report` subcommand to the `girl` parser's `subparsers`"
-    r = subparsers.add_parser("report",
-                              help="collect every stage's metrics and plots into OUT/report.md and OUT/report.html")
-    r.add_argument("out", help="run folder")
-    r.set_defaults(func=report_cli)
-    return subparsers
+# %% ../nbs/07_report.ipynb #5c7e305c
+def run_report(cfg, # the run's configuration (unused: the report reads what the stages wrote)
+               out:str|Path, # run folder
+               *,
+               resume:bool=False, # nothing to resume: the report is rebuilt from the stages' files
+              ) -> tuple[Path, Path]:
+    "The pipeline's report stage: `write_report(out)`"
+    return write_report(out)

@@ -4,18 +4,69 @@
 
 # %% ../nbs/03_reward.ipynb #5df4e528
 from __future__ import annotations
-import argparse, json, math, random, time
+import functools, json, math, random, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (add_config_args, ConfigError, RunConfig, RewardConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
-                          load_tokenizer, resolve_model, seed_everything, stage_dir, write_json, write_metrics, plt_agg, read_text_arg, safetensors_only)
+from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg, require,
+                          seed_everything, stage_dir, write_json, write_metrics)
+from .generate import GenConfig
+from .models import load_tokenizer, resolve_model, safetensors_only
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['group_by_cv', 'pair_rows', 'resolve_segment_a', 'encode_pairs', 'encode_pair', 'tokenize_pairs', 'pairwise_loss',
-           'load_backbone', 'make_reward_trainer', 'encoding_settings', 'score', 'save_reward_model',
+__all__ = ['RewardConfig', 'group_by_cv', 'pair_rows', 'resolve_segment_a', 'encode_pairs', 'encode_pair', 'tokenize_pairs',
+           'pairwise_loss', 'load_backbone', 'make_reward_trainer', 'encoding_settings', 'score', 'save_reward_model',
            'load_reward_model', 'pairwise_accuracy', 'spearman', 'eval_rows', 'plot_training', 'plot_score_hist',
-           'plot_gold_scatter', 'split_seekers', 'run_reward', 'add_reward_cli', 'reward_cli', 'score_cli']
+           'plot_gold_scatter', 'split_seekers', 'run_reward']
+
+# %% ../nbs/03_reward.ipynb #926f83de
+@dataclass
+class RewardConfig:
+    "Settings of the reward-model stage (paper §IV-B)"
+    # Backbone
+    model: str = cfg_field("", "Backbone: empty = `models.encoder` (bundled all-MiniLM-L6-v2 as a cross-encoder); a bundled name, `tiny` or a local HF folder (a causal LM gets a fresh score head)")
+    segment_a: str = cfg_field("auto", "First segment: `cv` (the CV text), `prompt` (the CV through the SFT template, plain layout); `auto` = cv when the tokenizer has a SEP token, else prompt", choices=["auto", "cv", "prompt"])
+    max_length: int = cfg_field(256, "Tokens of CV + JD + special tokens; the CV is cut from its end first (counted), never a row dropped")
+    # Pairs (Eq. 2)
+    pairs_per_cv: int = cfg_field(0, "(J+, J-) pairs per CV: 0 = every matched x mismatched pair, else a seeded sample of this many")
+    eval_share: float = cfg_field(0.1, "Share of reward-model seekers held out for pairwise_accuracy, auc and gold_spearman")
+    # Optimisation
+    lr: float = cfg_field(5e-5, "Peak learning rate (AdamW)")
+    epochs: float = cfg_field(2.0, "Passes over the training pairs (ignored when max_steps > 0)")
+    max_steps: int = cfg_field(-1, "Optimizer steps to run; -1 lets `epochs` decide")
+    batch_size: int = cfg_field(16, "Pairs per device batch (each pair is two sequences)")
+    grad_accum: int = cfg_field(1, "Batches accumulated per optimizer step")
+    lr_scheduler: str = cfg_field("linear", "Learning-rate schedule", choices=["linear", "cosine", "constant", "constant_with_warmup"])
+    warmup: float = cfg_field(0.1, "Warm-up: a share of the steps when < 1, else a number of steps")
+    weight_decay: float = cfg_field(0.01, "AdamW weight decay")
+    center_rewards: float = cfg_field(0.0, "Weight of the mean-zero penalty on rewards (TRL's center_rewards_coefficient; 0 = off, 0.01 recommended for PPO)")
+    gradient_checkpointing: bool = cfg_field(False, "Recompute activations in the backward pass (saves memory; slower on CPU)")
+    # LoRA (for large backbones such as SmolLM2 with a score head)
+    lora_r: int = cfg_field(0, "LoRA rank; 0 = train every weight (right for MiniLM)")
+    lora_alpha: int = cfg_field(16, "LoRA scaling numerator (scale = alpha / r)")
+    lora_dropout: float = cfg_field(0.0, "Dropout on the LoRA branch")
+    # Checkpoints, logging, scoring
+    save_steps: int = cfg_field(50, "Write a resumable checkpoint every N optimizer steps")
+    save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
+    logging_steps: int = cfg_field(5, "Log loss and pairwise accuracy every N steps")
+    score_batch_size: int = cfg_field(64, "Pairs per forward pass when scoring")
+    # Generated JDs for gold_spearman (paper: the reward model must judge the generator's JDs too)
+    n_gen_cvs: int = cfg_field(16, "Held-out CVs whose generated JDs join gold_spearman (OUT/sft when it exists, else models.generator); 0 = none")
+    gen_per_cv: int = cfg_field(2, "Generated JDs per CV (sampled)")
+    gen: GenConfig = cfg_field(GenConfig(temperature=0.7, max_new_tokens=160), "Generation of those JDs (sampled)")
+
+    def __post_init__(self):
+        need = functools.partial(require, "reward", self)
+        need(self.max_length >= 32, "max_length", "must be >= 32"); need(self.pairs_per_cv >= 0, "pairs_per_cv", "must be >= 0")
+        need(0 < self.eval_share < 1, "eval_share", "must be in (0, 1)"); need(self.lr > 0, "lr", "must be > 0")
+        need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
+        need(self.batch_size >= 1, "batch_size", "must be >= 1"); need(self.grad_accum >= 1, "grad_accum", "must be >= 1")
+        need(self.center_rewards >= 0, "center_rewards", "must be >= 0"); need(self.lora_r >= 0, "lora_r", "must be >= 0")
+        need(self.save_steps >= 1, "save_steps", "must be >= 1"); need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
+        need(self.score_batch_size >= 1, "score_batch_size", "must be >= 1"); need(self.n_gen_cvs >= 0, "n_gen_cvs", "must be >= 0")
+        need(self.gen_per_cv >= 1, "gen_per_cv", "must be >= 1")
 
 # %% ../nbs/03_reward.ipynb #b746f8d4
 def _text(s, where:str) -> str:
@@ -347,16 +398,16 @@ def _gold_metrics(model, tok, ev:dict, gen:list[dict], gold, batch_size:int) -> 
                 gold_spearman_generated=sg, n_gold_generated=len(gen))
 
 # %% ../nbs/03_reward.ipynb #b02bfab2
-def run_reward(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None
-               reward_cfg:RewardConfig|None=None, # the stage's settings; `cfg.reward` or defaults when None
-               out:str|Path="runs/run", # run folder: reads OUT/data, writes OUT/reward
+def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and `reward`
+               out:str|Path, # run folder: reads OUT/data, writes OUT/reward
+               *,
                resume:bool=False, # continue from the last checkpoint in OUT/reward/checkpoints
                splits=None, # DatasetDict/dict with an `rm` split, a splits folder, or None for OUT/data/splits
                gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
                callbacks:list|None=None, # extra `transformers.TrainerCallback`s
               ) -> dict:
     "Run the reward-model stage: pairs → TRL RewardTrainer (Eq. 2) → OUT/reward (model, metrics.json, plots)"
-    cfg = cfg or RunConfig(); rcfg = reward_cfg or cfg.reward
+    rcfg = cfg.reward
     out = Path(out); sdir = stage_dir(out, "reward"); log = get_logger("girl_nb.reward")
     device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device)
     rm, gold = _load_data(splits, gold, out)
@@ -389,35 +440,3 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
             f.write(json.dumps(dict(seeker_id=r["seeker_id"], job_id=r.get("job_id"), label=int(r["label"]), score=float(ev["u"][i]),
                                     gold=float(ev["g"][i]) if "g" in ev else None)) + "\n")
     return m
-
-# %% ../nbs/03_reward.ipynb #a8e0b658
-def add_reward_cli(subparsers):
-    "Add the `reward` and `score` subcommands to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("reward", help="train the reward model on recruiter feedback (paper §IV-B, Eq. 2); writes OUT/reward")
-    add_config_args(p, "reward.lr=1e-4")
-    p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/reward")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/reward/checkpoints")
-    p.set_defaults(func=reward_cli)
-    s = subparsers.add_parser("score", help="print the reward U(C, J) of a CV and a JD")
-    s.add_argument("--model", required=True, help="reward-model folder, e.g. runs/demo/reward")
-    s.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
-    s.add_argument("--jd", required=True, nargs="+", help="file(s) holding JDs; each is scored against the CV")
-    s.add_argument("--device", default="cpu")
-    s.set_defaults(func=score_cli)
-    return subparsers
-
-# %% ../nbs/03_reward.ipynb #685b358e
-def reward_cli(args) -> int:
-    "`girl reward`: run the stage from a config on OUT/data"
-    cfg = load_config(args.config, args.overrides)
-    m = run_reward(cfg, cfg.reward, args.out, resume=args.resume)
-    for k, v in m.items(): print(f"{k:28s} {v:.4g}" if isinstance(v, float) else f"{k:28s} {v}")
-    print(f"saved {Path(args.out)/'reward'}"); return 0
-
-# %% ../nbs/03_reward.ipynb #3616bf90
-def score_cli(args) -> int:
-    "`girl score`: print U(C, J) for the CV and each JD file"
-    cv = read_text_arg(args.cv, "--cv", check=True); jds = [read_text_arg(j, "--jd", check=True) for j in args.jd]
-    model, tok = load_reward_model(args.model, get_device(args.device))
-    for j, u in zip(args.jd, score(model, tok, [cv] * len(jds), jds).tolist()): print(f"{u:.4f}\t{j}")
-    return 0

@@ -4,20 +4,24 @@
 
 # %% ../nbs/04_rlrf.ipynb #faa5d5e2
 from __future__ import annotations
-import argparse, copy, csv, dataclasses, json, math, os, random, shutil, tempfile, time
+import copy, csv, dataclasses, functools, json, math, os, random, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
-from .core import (add_config_args, ConfigError, RunConfig, RLRFConfig, cfg_field, config_dict, get_device, get_dtype, get_logger, load_config,
-                          mixed_precision, precision_dtype,
-                          load_generator, load_tokenizer, plt_agg, seed_everything, stage_dir, write_json, write_metrics)
+from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, mixed_precision,
+                          plt_agg, precision_dtype, require, seed_everything, stage_dir, write_json, write_metrics)
+from .generate import GenConfig
+from .models import load_generator, load_tokenizer
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
-           'AdaptiveKL', 'RunningMoments', 'whiten', 'pack_rollout', 'token_logprobs', 'Critic', 'load_critic',
-           'reward_model_scorer', 'iteration_indices', 'RLRF', 'cut_cv', 'rollout_model', 'refresh_rollout_model',
-           'missing_parts', 'to_safe', 'from_safe', 'write_state', 'read_state', 'last_checkpoint', 'make_actor',
-           'save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf', 'add_rlrf_cli', 'rlrf_cli']
+           'AdaptiveKL', 'RunningMoments', 'whiten', 'RLRFConfig', 'pack_rollout', 'token_logprobs', 'Critic',
+           'load_critic', 'reward_model_scorer', 'iteration_indices', 'RLRF', 'cut_cv', 'rollout_model',
+           'refresh_rollout_model', 'missing_parts', 'to_safe', 'from_safe', 'write_state', 'read_state',
+           'last_checkpoint', 'make_actor', 'save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf',
+           'run_rlrf']
 
 # %% ../nbs/04_rlrf.ipynb #b91844c7
 def kl_estimate(logp, # log π_θ(v_j | C, v_<j) of each JD token under the actor, (B, T)
@@ -113,6 +117,77 @@ def whiten(x, # values of one iteration (this process's share of it), (B,)
     "Zero mean, unit (population) standard deviation (those of `of`); left alone when `of` has fewer than two values"
     of = x if of is None else of
     return x if len(of) < 2 else (x - of.mean()) / (of.std(unbiased=False) + 1e-8)
+
+# %% ../nbs/04_rlrf.ipynb #654fe3a4
+@dataclass
+class RLRFConfig:
+    "Settings of the RLRF stage (paper §IV-C, Alg. 1)"
+    # Loop size (Alg. 1)
+    iterations: int = cfg_field(40, "PPO iterations (rollout + update) to run")
+    cvs_per_iter: int = cfg_field(8, "RL CVs sampled per iteration; one JD each (TRL 1.12 PPO was measured at 8 prompts); a multiple of the process count under accelerate launch")
+    ppo_epochs: int = cfg_field(2, "Passes over an iteration's rollouts (Alg. 1 line 8); TRL uses 4, 2 halves CPU time")
+    minibatch: int = cfg_field(4, "JDs per PPO minibatch (Alg. 1 line 9), per process under accelerate launch")
+    # Optimisation
+    actor_lr: float = cfg_field(5e-5, "Actor learning rate α_am (LoRA adapters; ~1e-5 for full fine-tuning)")
+    critic_lr: float = cfg_field(5e-5, "Critic learning rate α_cm (every weight of the copied reward model)")
+    clip_eps: float = cfg_field(0.2, "ε of Eq. 7 (PPO paper's recommended 0.2)")
+    grad_clip: float = cfg_field(1.0, "Clip each model's gradient norm to this; 0 = off")
+    # KL penalty (Eq. 3–4)
+    kl_coef: float = cfg_field(0.2, "λ of Eq. 4 at the start (multiplies the per-token KL of Eq. 3)")
+    adaptive_kl: bool = cfg_field(True, "Adapt λ toward kl_target (Ziegler et al. 2019)")
+    kl_target: float = cfg_field(0.05, "Target per-token KL of Eq. 3, nats")
+    kl_horizon: int = cfg_field(256, "Horizon H of the adaptive controller, in CVs")
+    # Reward shaping
+    reward_norm: bool = cfg_field(True, "Normalise U(C, J) by its running mean and std before Eq. 4")
+    whiten_advantages: bool = cfg_field(True, "Standardise the advantages of Eq. 5 within each iteration")
+    no_eos_penalty: float = cfg_field(1.0, "Subtracted from r when a JD never reaches EOS within max_new_tokens; 0 = off")
+    empty_penalty: float = cfg_field(1.0, "An empty JD (nothing to score) gets U = the iteration's lowest U minus this")
+    format_coef: float = cfg_field(0.0, "μ: subtract μ x (share of the four JD parts - title, responsibilities, qualifications, salary - missing) from r; 0 = off, as in the paper")
+    # Generation (rollouts)
+    rollout: GenConfig = cfg_field(GenConfig(temperature=1.0, max_new_tokens=128, batch_size=8),
+                                   "Rollout sampling: temperature (log-probs use it too; > 0), top_p (< 1 is slightly off-policy), "
+                                   "max_new_tokens, batch_size; backend `hf` and repetition_penalty 1 only")
+    max_cv_tokens: int = cfg_field(256, "CV tokens kept in the prompt (the CV's end is cut)")
+    rollout_merge: bool = cfg_field(True, "Sample rollouts with a frozen copy of the actor, LoRA merged in and cast to the run's dtype (~3x faster on CPU than the adapter under autocast); log-probs still come from the actor")
+    score_batch_size: int = cfg_field(32, "Pairs per reward-model forward pass")
+    # Actor (LoRA on the SFT model) and critic
+    full_finetune: bool = cfg_field(False, "Train every actor weight (the reference then needs its own frozen copy)")
+    lora_r: int = cfg_field(16, "LoRA rank of the actor's adapters")
+    lora_alpha: int = cfg_field(32, "LoRA scaling numerator (scale = alpha / r)")
+    lora_dropout: float = cfg_field(0.0, "Dropout on the LoRA branch (0: rollout and update log-probs agree)")
+    lora_target_modules: str | list = cfg_field("all-linear", "Modules that get adapters: `all-linear` or a list such as [q_proj, v_proj]")
+    critic_max_length: int = cfg_field(256, "Tokens of the CV the critic reads")
+    # Evaluation, checkpoints, logs
+    eval_every: int = cfg_field(5, "Generate for the held-out CVs every K iterations (over-optimisation check); 0 = only at start and end")
+    n_eval_cvs: int = cfg_field(16, "RL CVs held out of training for the evaluation (proxy reward, gold, KL)")
+    eval_greedy: bool = cfg_field(True, "The evaluation also decodes its CVs greedily (rollout's max_new_tokens "
+                                  "and batch_size), as the judge does (gold_greedy, format_rate_greedy): sampled "
+                                  "JDs can hide loops that greedy ones show")
+    greedy_repetition_penalty: float = cfg_field(1.0, "θ of the greedy evaluation (`eval_greedy`): the judge's, "
+                                                 "eval.gen.repetition_penalty")
+    save_every: int = cfg_field(5, "Write a resumable checkpoint every N iterations")
+    save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
+    tensorboard: bool = cfg_field(True, "Also log to OUT/rlrf/tb when tensorboard is installed")
+
+    def __post_init__(self):
+        need = functools.partial(require, "rlrf", self)
+        for k in ("iterations", "cvs_per_iter", "ppo_epochs", "minibatch", "max_cv_tokens",
+                  "score_batch_size", "lora_r", "critic_max_length", "save_every", "save_total_limit", "kl_horizon"):
+            need(getattr(self, k) >= 1, k, "must be >= 1")
+        need(self.actor_lr > 0, "actor_lr", "must be > 0"); need(self.critic_lr > 0, "critic_lr", "must be > 0")
+        need(0 < self.clip_eps < 1, "clip_eps", "must be in (0, 1)"); need(self.grad_clip >= 0, "grad_clip", "must be >= 0")
+        need(self.kl_coef >= 0, "kl_coef", "must be >= 0"); need(self.kl_target > 0 or not self.adaptive_kl, "kl_target", "must be > 0 when adaptive_kl")
+        ro = functools.partial(require, "rlrf.rollout", self.rollout)
+        ro(self.rollout.temperature > 0, "temperature", "must be > 0 (rollouts sample)")
+        ro(self.rollout.repetition_penalty == 1, "repetition_penalty",
+           "must be 1 (the penalty would take rollouts off-policy)")
+        ro(self.rollout.backend == "hf", "backend",
+           "must be 'hf' (rollouts need the token ids of the policy being trained)")
+        need(self.greedy_repetition_penalty > 0, "greedy_repetition_penalty", "must be > 0 (1 = off)")
+        need(self.eval_every >= 0, "eval_every", "must be >= 0"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
+        need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0"); need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
+        need(self.format_coef >= 0, "format_coef", "must be >= 0")
+        need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
 
 # %% ../nbs/04_rlrf.ipynb #3abae0cd
 def pack_rollout(prompt_ids:list[list[int]], # token ids of each prompt
@@ -710,9 +785,9 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
                 language=cfg.data.language, mixed_precision=mixed_precision(dtype), cpu=device == "cpu", ref_model=ref)
 
 # %% ../nbs/04_rlrf.ipynb #35df69be
-def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None
-             rlrf_cfg:RLRFConfig|None=None, # the stage's settings; `cfg.rlrf` or defaults when None
-             out:str|Path="runs/run", # run folder: reads OUT/sft, OUT/reward, OUT/data; writes OUT/rlrf
+def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and `rlrf`
+             out:str|Path, # run folder: reads OUT/sft, OUT/reward, OUT/data; writes OUT/rlrf
+             *,
              resume:bool=False, # continue from the last checkpoint in OUT/rlrf/checkpoints
              splits=None, # DatasetDict/dict with an `rl` split, a splits folder, or None for OUT/data/splits
              gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
@@ -720,7 +795,7 @@ def run_rlrf(cfg:RunConfig|None=None, # run config (models, seed, device, dtype,
              callbacks:list|None=None, # `cb(trainer, row)` after each iteration
             ) -> dict:
     "Run the RLRF stage (Alg. 1): PPO from the reward model; save the generator, logs, plots and metrics to OUT/rlrf"
-    cfg = cfg or RunConfig(); rc = rlrf_cfg or cfg.rlrf
+    rc = cfg.rlrf
     out = Path(out); sdir = stage_dir(out, "rlrf"); last = last_checkpoint(sdir)
     if last and not resume: raise FileExistsError(f"{sdir/'checkpoints'} holds checkpoints of an earlier run: pass resume=True (--resume) to continue, or delete the folder")
     tr = build_rlrf(cfg, out, rc, splits, gold, scorer, sdir)
@@ -756,23 +831,6 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
         f"---\nlibrary_name: {'peft' if how.startswith('adapter') else 'transformers'}\npipeline_tag: text-generation\n"
         f"tags: [girl_nb, rlrf, ppo, job-recommendation]\n---\n\n# {cfg.name}: GIRL generator after RLRF\n\n"
         f"The SFT generator aligned with the reward model (recruiter feedback) by PPO as in the GIRL paper (§IV-C, Eq. 3–8, Alg. 1), "
-        f"{tr.iteration} iterations of {rc.cvs_per_iter} CVs. Load it with `girl_nb.core.load_generator('{sdir}')`; "
+        f"{tr.iteration} iterations of {rc.cvs_per_iter} CVs. Load it with `girl_nb.models.load_generator('{sdir}')`; "
         f"`girl generate --model {sdir} --cv CV.txt` prints JDs.\n\n## Metrics (held-out RL CVs)\n\n| metric | value |\n|---|---|\n{rows}\n", encoding="utf-8")
     return m
-
-# %% ../nbs/04_rlrf.ipynb #c5a24fd6
-def add_rlrf_cli(subparsers):
-    "Add the `rlrf` subcommand to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("rlrf", help="PPO from recruiter feedback (paper §IV-C); reads OUT/sft, OUT/reward, OUT/data, writes OUT/rlrf")
-    add_config_args(p, "rlrf.iterations=20")
-    p.add_argument("--out", required=True, help="run folder holding sft/, reward/ and data/")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/rlrf/checkpoints")
-    p.set_defaults(func=rlrf_cli)
-    return subparsers
-
-def rlrf_cli(args) -> int:
-    "`girl rlrf`: run the stage from a config on OUT"
-    cfg = load_config(args.config, args.overrides)
-    m = run_rlrf(cfg, cfg.rlrf, args.out, resume=args.resume)
-    for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
-    print(f"saved {Path(args.out)/'rlrf'}"); return 0

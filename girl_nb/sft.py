@@ -4,15 +4,64 @@
 
 # %% ../nbs/02_sft.ipynb #e9490ae6
 from __future__ import annotations
-import argparse, json, math, random, re, time
+import functools, json, math, random, re, time
+from dataclasses import dataclass
 from pathlib import Path
-from .core import (add_config_args, GenConfig, RunConfig, SFTConfig, config_dict, free_memory, get_device, get_dtype, get_logger,
-                          load_config, load_generator, load_tokenizer, seed_everything, stage_dir, write_json, write_metrics)
-from .generate import add_generate_cli, build_prompt, check_pad, check_text, generate_jds, prompt_ids
+from .core import (cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, require,
+                          seed_everything, stage_dir, write_json, write_metrics)
+from .generate import GenConfig, build_prompt, check_pad, check_text, generate_jds, prompt_ids
+from .models import load_generator, load_tokenizer
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['JD_PARTS', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair', 'sft_rows', 'split_by_seeker', 'make_trainer',
-           'eval_generator', 'save_generator', 'model_card', 'plot_losses', 'run_sft', 'add_sft_cli', 'sft_cli']
+__all__ = ['JD_PARTS', 'SFTConfig', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair', 'sft_rows', 'split_by_seeker',
+           'make_trainer', 'eval_generator', 'save_generator', 'model_card', 'plot_losses', 'run_sft']
+
+# %% ../nbs/02_sft.ipynb #a46ea45f
+@dataclass
+class SFTConfig:
+    "Settings of the supervised fine-tuning stage (paper §IV-A)"
+    # Optimisation
+    lr: float = cfg_field(2e-4, "Peak learning rate (2e-4 suits LoRA; about 5e-5 for full fine-tuning)")
+    epochs: float = cfg_field(1.0, "Passes over the SFT pairs (ignored when max_steps > 0)")
+    max_steps: int = cfg_field(-1, "Optimizer steps to run; -1 lets `epochs` decide")
+    batch_size: int = cfg_field(8, "Pairs per device batch")
+    grad_accum: int = cfg_field(1, "Batches accumulated per optimizer step")
+    lr_scheduler: str = cfg_field("linear", "Learning-rate schedule", choices=["linear", "cosine", "constant", "constant_with_warmup"])
+    warmup: float = cfg_field(0.0, "Warm-up: a share of the steps when < 1, else a number of steps")
+    weight_decay: float = cfg_field(0.0, "AdamW weight decay")
+    gradient_checkpointing: bool = cfg_field(False, "Recompute activations in the backward pass (saves memory; 1.33x slower on CPU)")
+    # Sequence budget
+    max_length: int = cfg_field(512, "Tokens of prompt + JD + EOS; the CV is cut first, the JD only when it alone does not fit")
+    max_cv_tokens: int = cfg_field(256, "Token budget of the CV inside the prompt; longer CVs lose their end (counted in n_truncated)")
+    # LoRA (PEFT) or full fine-tuning
+    full_finetune: bool = cfg_field(False, "Train every weight instead of LoRA adapters")
+    lora_r: int = cfg_field(16, "LoRA rank")
+    lora_alpha: int = cfg_field(32, "LoRA scaling numerator (scale = alpha / r)")
+    lora_dropout: float = cfg_field(0.05, "Dropout on the LoRA branch")
+    lora_target_modules: str | list = cfg_field("all-linear", "Modules that get adapters: `all-linear` or a list such as [q_proj, v_proj]")
+    merge_lora: bool = cfg_field(False, "Save the LoRA model merged into a full model instead of an adapter folder")
+    # Checkpoints, logging, evaluation
+    save_steps: int = cfg_field(50, "Write a resumable checkpoint (weights, optimizer, scheduler, RNG) every N optimizer steps")
+    save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
+    logging_steps: int = cfg_field(5, "Log the training loss every N steps (the first step is always logged)")
+    eval_share: float = cfg_field(0.05, "Share of SFT seekers held out: their pairs give eval_loss, their CVs the generation metrics")
+    n_eval_cvs: int = cfg_field(64, "Held-out CVs for format_rate_* and gold_* (the issue asks for >= 50; 0 skips generation)")
+    gen: GenConfig = cfg_field(GenConfig(batch_size=16),
+                               "Generation of the held-out JDs (`generate_jds`: backend `hf` only)")
+
+    def __post_init__(self):
+        need = functools.partial(require, "sft", self)
+        need(self.lr > 0, "lr", "must be > 0"); need(self.batch_size >= 1, "batch_size", "must be >= 1")
+        need(self.grad_accum >= 1, "grad_accum", "must be >= 1"); need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
+        need(self.max_cv_tokens >= 1, "max_cv_tokens", "must be >= 1")
+        need(self.max_length > self.max_cv_tokens, "max_length", f"must exceed max_cv_tokens ({self.max_cv_tokens})")
+        need(self.lora_r >= 1, "lora_r", "must be >= 1"); need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
+        need(self.save_steps >= 1, "save_steps", "must be >= 1"); need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
+        need(0 <= self.eval_share < 1, "eval_share", "must be in [0, 1)"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
+        require("sft.gen", self.gen, self.gen.backend == "hf", "backend",
+              "must be 'hf' (the evaluation times `generate_jds`)")
 
 # %% ../nbs/02_sft.ipynb #80f242fc
 _TOY_JOBS = [("Java Developer", "Software Engineering", "Java, Spring Boot, MySQL", "25k-40k"),
@@ -223,16 +272,16 @@ def _train(cfg, sft_cfg, tok, train, held, sdir:Path, resume:bool, device, dtype
     return tr, (tr.evaluate()["eval_loss"] if held else None)
 
 # %% ../nbs/02_sft.ipynb #29b9ab80
-def run_sft(cfg:RunConfig|None=None, # run config (models, seed, device, dtype, language); defaults when None
-            sft_cfg:SFTConfig|None=None, # the stage's settings; `cfg.sft` or defaults when None
-            splits=None, # DatasetDict/dict with an `sft` split, a splits folder, or None for OUT/data/splits
-            out:str|Path="runs/run", # run folder; the stage writes OUT/sft
+def run_sft(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and the `sft` section
+            out:str|Path, # run folder; the stage writes OUT/sft
+            *,
             resume:bool=False, # continue from the last checkpoint in OUT/sft/checkpoints
+            splits=None, # DatasetDict/dict with an `sft` split, a splits folder, or None for OUT/data/splits
             gold=None, # GoldJudge (or its folder) for gold_base/gold_sft; OUT/data/gold when it exists
             callbacks:list|None=None, # extra `transformers.TrainerCallback`s
            ) -> dict:
     "Run the SFT stage: train on matched pairs, save an HF folder to OUT/sft, write and return its metrics"
-    cfg = cfg or RunConfig(); sft_cfg = sft_cfg or cfg.sft
+    sft_cfg = cfg.sft
     out = Path(out); sdir = stage_dir(out, "sft"); log = get_logger("girl_nb.sft")
     from girl_nb.simulator import load_gold
     device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); gold = load_gold(gold, out)
@@ -263,22 +312,3 @@ def _finish(cfg, sft_cfg, state, sdir:Path, st, train, held, ev, base, sft, eval
     adapter = (sdir/"adapter_config.json").exists()
     (sdir/"README.md").write_text(model_card(cfg.name, cfg.models.generator, m, conf, adapter), encoding="utf-8")
     return m
-
-# %% ../nbs/02_sft.ipynb #ee393c60
-def add_sft_cli(subparsers):
-    "Add the `sft` subcommand (and `generate`, from `02a_generate`) to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("sft", help="supervised fine-tuning of the generator (paper §IV-A); writes OUT/sft")
-    add_config_args(p, "sft.lr=1e-4")
-    p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/sft")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/sft/checkpoints")
-    p.set_defaults(func=sft_cli)
-    add_generate_cli(subparsers)
-    return subparsers
-
-# %% ../nbs/02_sft.ipynb #fae082a7
-def sft_cli(args) -> int:
-    "`girl sft`: run the stage from a config on OUT/data"
-    cfg = load_config(args.config, args.overrides)
-    m = run_sft(cfg, cfg.sft, None, args.out, resume=args.resume)
-    for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
-    print(f"saved {Path(args.out)/'sft'}"); return 0

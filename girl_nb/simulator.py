@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .core import DEFAULT_WINDOWS
+from .data import DEFAULT_WINDOWS
 from .data import SPLITS, parse_windows
 from .occupations import EDU_NAMES, Snapshot, load_snapshot
 from .texts import cv_texts, ideal_jd, jd_reader, job_texts, parse_jd

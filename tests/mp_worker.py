@@ -40,7 +40,7 @@ def _deterministic_rollouts():
 
 
 def run_job(job:dict):
-    from girl_nb.core import load_config
+    from girl_nb.pipeline import load_config
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
     stage, out = job["stage"], Path(job["out"]); mp = out/"mp"; mp.mkdir(parents=True, exist_ok=True)
     cfg = load_config(ROOT/"configs"/"tiny.yaml", job.get("overrides", []))
@@ -51,7 +51,7 @@ def run_job(job:dict):
         class Snap(TrainerCallback):
             def on_train_end(self, args, state, control, model=None, **kw):
                 rec["log_history"] = state.log_history; torch.save(_trainable(model), mp/f"sft-rank{rank}.pt")
-        rec["metrics"] = run_sft(cfg, cfg.sft, None, out, callbacks=[Snap()])
+        rec["metrics"] = run_sft(cfg, out, callbacks=[Snap()])
     elif stage == "rlrf":
         from girl_nb.rlrf import RLRF, run_rlrf
         rec["rollouts"], orig = [], RLRF.rollout
@@ -65,7 +65,7 @@ def run_job(job:dict):
         try:
             if job.get("deterministic_rollouts"): _deterministic_rollouts()
             scorer = (lambda cvs, jds: torch.tensor([-len(j) / 100 for j in jds])) if job.get("scorer") == "short" else None
-            rec["metrics"] = run_rlrf(cfg, cfg.rlrf, out, scorer=scorer, callbacks=[cb])
+            rec["metrics"] = run_rlrf(cfg, out, scorer=scorer, callbacks=[cb])
         finally:
             RLRF.rollout = orig
             from girl_nb import generate; generate.generate_jds = getattr(generate.generate_jds, "__wrapped__", generate.generate_jds)

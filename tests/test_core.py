@@ -11,7 +11,7 @@ def test_bundled_conversion_is_safe_across_processes(tmp_path):
     "Two processes converting the bundled GGUF into the same empty cache: one converts, the other waits; one complete folder results"
     code = textwrap.dedent("""
         import sys, time
-        from girl_nb.core import bundled_model_path
+        from girl_nb.models import bundled_model_path
         p = bundled_model_path("smollm2-135m-instruct"); print(p)
     """)
     env = os.environ | {"GIRL_HOME": str(tmp_path / "home")}

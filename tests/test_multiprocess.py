@@ -46,10 +46,11 @@ def _launch(spec:Path, n:int, check:bool=True):
 def runs(tmp_path_factory):
     "One- and two-process runs of the three jobs on copies of one tiny run folder (data stage, tiny SFT model, tiny reward model)"
     from transformers import AutoModelForSequenceClassification
-    from girl_nb.core import load_config, load_tokenizer, tiny_model_path
-    from girl_nb.data_stage import run_data_stage
+    from girl_nb.pipeline import load_config
+    from girl_nb.models import load_tokenizer, tiny_model_path
+    from girl_nb.data_stage import run_data
     base = tmp_path_factory.mktemp("mp"); prep = base/"prep"
-    run_data_stage(load_config(ROOT/"configs"/"tiny.yaml"), prep)
+    run_data(load_config(ROOT/"configs"/"tiny.yaml"), prep)
     shutil.copytree(tiny_model_path("generator"), prep/"sft")
     p = tiny_model_path("encoder"); torch.manual_seed(0)
     AutoModelForSequenceClassification.from_pretrained(p, num_labels=1).save_pretrained(prep/"reward"); load_tokenizer(p, "encoder").save_pretrained(prep/"reward")
@@ -127,7 +128,7 @@ def test_rlrf_two_processes_shard_and_sync(runs, job):
     assert len(rows) == 4 and rows[0].startswith("iteration,rm_reward")  # header + 3 iterations, written once (rank 0)
     m = json.loads((s/"metrics.json").read_text())["metrics"]
     assert m["iterations"] == 3 and math.isfinite(m["rm_reward_first_iter"]) and math.isfinite(m["rm_reward_last_iter"])
-    assert (s/"checkpoints"/"iter-3"/"state.pt").is_file() and (s/"adapter_model.safetensors").is_file()
+    assert (s/"checkpoints"/"iter-3"/"state.json").is_file() and (s/"adapter_model.safetensors").is_file()
 
 
 def _iteration_means(r0, r1, k): return [(a[k] + b[k]) / 2 for a, b in zip(r0["log"], r1["log"])]

@@ -4,7 +4,10 @@ from pathlib import Path
 
 import numpy as np, pytest
 
-from girl_nb.core import load_config, read_metrics, tiny_model_path, RecConfig
+from girl_nb.core import read_metrics
+from girl_nb.pipeline import load_config
+from girl_nb.models import tiny_model_path
+from girl_nb.recommender import RecConfig
 from girl_nb.cli import main
 from girl_nb.recommender import EmbeddingCache, bootstrap_table, encoder_key, rec_splits, run_rec
 
@@ -15,10 +18,10 @@ FAST = ["rec.seeds=1", "rec.max_epochs=4", "rec.bootstrap=30", "rec.grounding_cv
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     "A tiny run folder with the data stage of configs/tiny.yaml and the tiny generator saved as OUT/sft"
-    from girl_nb.data_stage import run_data_stage
-    from girl_nb.core import load_generator, load_tokenizer
+    from girl_nb.data_stage import run_data
+    from girl_nb.models import load_generator, load_tokenizer
     out = tmp_path_factory.mktemp("run")
-    run_data_stage(load_config(ROOT/"configs"/"tiny.yaml"), out)
+    run_data(load_config(ROOT/"configs"/"tiny.yaml"), out)
     load_generator("tiny").save_pretrained(out/"sft"); load_tokenizer("tiny").save_pretrained(out/"sft")
     return out
 

@@ -1,11 +1,14 @@
 "Reward-model stage (nbs/03_reward): kill-and-resume, bad input, CLI, LoRA and causal-LM backbones, on the tiny preset"
-import argparse, json, os, signal, subprocess, sys, textwrap
+import dataclasses, argparse, json, os, signal, subprocess, sys, textwrap
 from pathlib import Path
 import pytest, torch
-from girl_nb.core import ConfigError, load_config, tiny_model_path
-from girl_nb.data_stage import run_data_stage
-from girl_nb.reward import (RewardConfig, add_reward_cli, encode_pair, load_backbone, load_reward_model, pair_rows, run_reward,
-                            score, tokenize_pairs)
+from girl_nb.core import ConfigError
+from girl_nb.pipeline import load_config
+from girl_nb.models import tiny_model_path
+from girl_nb.data_stage import run_data
+from girl_nb.reward import (RewardConfig, encode_pair, load_backbone, load_reward_model, pair_rows,
+                            run_reward, score, tokenize_pairs)
+from girl_nb.cli import add_reward_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT/"configs"/"tiny.yaml"
@@ -15,7 +18,7 @@ FAST = dict(lr=1e-3, max_steps=6, batch_size=8, save_steps=3, logging_steps=2, m
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     "A tiny OUT/data shared by the tests (80 reward-model CVs, one J+ and one J- each)"
-    out = tmp_path_factory.mktemp("rdata"); run_data_stage(load_config(TINY), out)
+    out = tmp_path_factory.mktemp("rdata"); run_data(load_config(TINY), out)
     return out
 
 
@@ -26,14 +29,14 @@ def _out(tmp_path, data):
 
 
 _KILL = textwrap.dedent("""
-    import os, signal, sys
+    import dataclasses, os, signal, sys
     from transformers import TrainerCallback
-    from girl_nb.core import load_config
+    from girl_nb.pipeline import load_config
     from girl_nb.reward import RewardConfig, run_reward
     class Kill(TrainerCallback):
         def on_save(self, args, state, control, **kw):
             if state.global_step == 3: os.kill(os.getpid(), signal.SIGKILL)
-    run_reward(load_config(sys.argv[1]), RewardConfig(**{FAST}), sys.argv[2], callbacks=[Kill()])
+    run_reward(dataclasses.replace(load_config(sys.argv[1]), reward=RewardConfig(**{FAST})), sys.argv[2], callbacks=[Kill()])
 """).replace("{FAST}", repr(FAST))
 
 
@@ -44,9 +47,9 @@ def test_kill_and_resume_matches_uninterrupted(tmp_path, data):
     assert p.returncode == -signal.SIGKILL, p.stderr[-2000:]
     assert [c.name for c in (killed/"reward"/"checkpoints").glob("checkpoint-*")] == ["checkpoint-3"]
     assert not (killed/"reward"/"config.json").exists()  # the model was never saved
-    with pytest.raises(FileExistsError, match="resume=True"): run_reward(load_config(TINY), RewardConfig(**FAST), killed)
-    m = run_reward(load_config(TINY), RewardConfig(**FAST), killed, resume=True)
-    m0 = run_reward(load_config(TINY), RewardConfig(**FAST), clean)
+    with pytest.raises(FileExistsError, match="resume=True"): run_reward(dataclasses.replace(load_config(TINY), reward=RewardConfig(**FAST)), killed)
+    m = run_reward(dataclasses.replace(load_config(TINY), reward=RewardConfig(**FAST)), killed, resume=True)
+    m0 = run_reward(dataclasses.replace(load_config(TINY), reward=RewardConfig(**FAST)), clean)
     assert m["train_steps"] == m0["train_steps"] == 6
     cvs, jds = ["nurse with 5 years of ICU work", "java developer"], ["Job title: Nurse", "Job title: Accountant"]
     a, b = score(*load_reward_model(killed/"reward"), cvs, jds), score(*load_reward_model(clean/"reward"), cvs, jds)
@@ -56,7 +59,7 @@ def test_kill_and_resume_matches_uninterrupted(tmp_path, data):
 
 def test_metrics_file_and_counts(tmp_path, data):
     "metrics.json holds the three figures, the skip/cut counts and both configs"
-    out = _out(tmp_path, data); run_reward(load_config(TINY), RewardConfig(**FAST), out)
+    out = _out(tmp_path, data); run_reward(dataclasses.replace(load_config(TINY), reward=RewardConfig(**FAST)), out)
     d = json.loads((out/"reward"/"metrics.json").read_text()); m = d["metrics"]
     for k in ("pairwise_accuracy", "auc", "gold_spearman", "n_no_pos", "n_no_neg", "n_identical", "n_cv_truncated", "n_jd_truncated"): assert k in m
     assert m["n_train_pairs"] + m["n_heldout_pairs"] == 80 and m["n_no_pos"] == m["n_no_neg"] == m["n_identical"] == 0
@@ -66,9 +69,9 @@ def test_metrics_file_and_counts(tmp_path, data):
 
 def test_bad_input(tmp_path):
     "No data, no usable pairs, bad config values: clear errors"
-    with pytest.raises(FileNotFoundError, match="girl data generate"): run_reward(load_config(TINY), RewardConfig(**FAST), tmp_path)
+    with pytest.raises(FileNotFoundError, match="girl data generate"): run_reward(dataclasses.replace(load_config(TINY), reward=RewardConfig(**FAST)), tmp_path)
     only_pos = {"rm": [dict(seeker_id=f"s{i}", cv=f"cv {i}", jd="job", label=1) for i in range(4)]}
-    with pytest.raises(ValueError, match="no training pairs.*without J-: 3"): run_reward(load_config(TINY), RewardConfig(**FAST), tmp_path, splits=only_pos)
+    with pytest.raises(ValueError, match="no training pairs.*without J-: 3"): run_reward(dataclasses.replace(load_config(TINY), reward=RewardConfig(**FAST)), tmp_path, splits=only_pos)
     with pytest.raises(ConfigError, match="reward.pairs_per_cv"): RewardConfig(pairs_per_cv=-1)
     with pytest.raises(ValueError, match="row 1 .*jd"): pair_rows([dict(seeker_id="a", cv="c", jd="j", label=1), dict(seeker_id="a", cv="c", jd=None, label=0)])
 
@@ -86,11 +89,11 @@ def test_truncation_never_drops(data):
 def test_lora_and_causal_backbone(tmp_path, data):
     "LoRA on the tiny encoder and a causal LM (tiny LLaMA, prompt layout + EOS) both train, save and score"
     out = _out(tmp_path/"l", data)
-    run_reward(load_config(TINY), RewardConfig(**FAST | dict(lora_r=4, max_steps=2)), out)
+    run_reward(dataclasses.replace(load_config(TINY), reward=RewardConfig(**FAST | dict(lora_r=4, max_steps=2))), out)
     m, t = load_reward_model(out/"reward"); assert not any("lora" in n for n, _ in m.named_parameters())
     assert score(m, t, ["a cv"], ["a jd"]).shape == (1,)
     out = _out(tmp_path/"g", data)
-    run_reward(load_config(TINY), RewardConfig(**FAST | dict(model=str(tiny_model_path("generator")), max_steps=2)), out)
+    run_reward(dataclasses.replace(load_config(TINY), reward=RewardConfig(**FAST | dict(model=str(tiny_model_path("generator")), max_steps=2))), out)
     m, t = load_reward_model(out/"reward")
     assert m.config.girl_reward["segment_a"] == "prompt"
     assert encode_pair(t, "a cv", "a jd", 64, "prompt")["ids"][-1] == t.eos_token_id

@@ -1,10 +1,13 @@
 "Fast tests of the RLRF stage (girl_nb.rlrf, nbs/04_rlrf.ipynb): equations, the PPO loop, resume, bad input."
-import json, math, shutil
+import dataclasses, json, math, shutil
 from pathlib import Path
 
 import numpy as np, pytest, torch
 
-from girl_nb.core import GenConfig, load_config, load_generator, load_tokenizer, read_metrics, tiny_model_path
+from girl_nb.core import read_metrics
+from girl_nb.generate import GenConfig
+from girl_nb.pipeline import load_config
+from girl_nb.models import load_generator, load_tokenizer, tiny_model_path
 from girl_nb import rlrf
 from girl_nb.rlrf import (RLRF, Critic, RLRFConfig, kl_estimate, last_checkpoint, make_actor, penalised_reward, policy_loss,
                           read_state, run_rlrf, value_loss, advantage)
@@ -36,9 +39,9 @@ def _trainer(rc, scorer, tok, n_cvs=16, folder=None):
 def run_dir(tmp_path_factory):
     "A tiny run folder: data stage of configs/tiny.yaml, the tiny generator as SFT model, a tiny BERT reward model"
     from transformers import AutoModelForSequenceClassification
-    from girl_nb.data_stage import run_data_stage
+    from girl_nb.data_stage import run_data
     out = tmp_path_factory.mktemp("run")
-    run_data_stage(load_config(ROOT/"configs"/"tiny.yaml"), out)
+    run_data(load_config(ROOT/"configs"/"tiny.yaml"), out)
     shutil.copytree(tiny_model_path("generator"), out/"sft")
     p = tiny_model_path("encoder"); torch.manual_seed(0)
     rm = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1)
@@ -90,7 +93,7 @@ def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
     "Real tiny reward model and gold judge: OUT/rlrf holds a loadable generator, metrics, logs and plots"
     out = _fresh(run_dir, tmp_path)
     rc = RLRFConfig(iterations=3, eval_every=2, save_every=2, **FAST)
-    m = run_rlrf(load_config(ROOT/"configs"/"tiny.yaml"), rc, out)
+    m = run_rlrf(dataclasses.replace(load_config(ROOT/"configs"/"tiny.yaml"), rlrf=rc), out)
     for k in ("rm_reward_sft", "rm_reward_girl", "gold_sft", "gold_girl", "kl_girl", "kl_girl_seq", "gold_greedy_sft", "gold_greedy_girl", "format_rate_greedy_girl"): assert math.isfinite(m[k]), k
     assert m["kl_girl_seq"] >= m["kl_girl"]  # summed over the JD vs per token (a JD has >= 1 token)
     assert read_metrics(out/"rlrf")["iterations"] == 3 and m["saved_as"] == "adapter"
@@ -101,7 +104,7 @@ def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
     from girl_nb.generate import generate_jds
     g = load_generator(sd)
     assert len(generate_jds(g, load_tokenizer(sd), ["Nurse, 3 years."], max_new_tokens=4)) == 1
-    with pytest.raises(FileExistsError, match="resume=True"): run_rlrf(load_config(ROOT/"configs"/"tiny.yaml"), rc, out)
+    with pytest.raises(FileExistsError, match="resume=True"): run_rlrf(dataclasses.replace(load_config(ROOT/"configs"/"tiny.yaml"), rlrf=rc), out)
 
 
 class Kill(Exception): pass
@@ -110,13 +113,13 @@ class Kill(Exception): pass
 def test_resume_after_kill_loses_nothing(run_dir, tmp_path):
     "Killed mid-way (before the iteration-4 checkpoint), resumed from iter-2: the same log and weights as an unbroken run"
     cfg = load_config(ROOT/"configs"/"tiny.yaml"); rc = RLRFConfig(iterations=4, save_every=2, eval_every=2, **FAST)
-    a = _fresh(run_dir, tmp_path/"a"); run_rlrf(cfg, rc, a, scorer=short)
+    a = _fresh(run_dir, tmp_path/"a"); run_rlrf(dataclasses.replace(cfg, rlrf=rc), a, scorer=short)
     b = _fresh(run_dir, tmp_path/"b")
     def kill(tr, row):
         if row["iteration"] == 3: raise Kill()
-    with pytest.raises(Kill): run_rlrf(cfg, rc, b, scorer=short, callbacks=[kill])
+    with pytest.raises(Kill): run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, scorer=short, callbacks=[kill])
     assert last_checkpoint(b/"rlrf").name == "iter-2"
-    m = run_rlrf(cfg, rc, b, resume=True, scorer=short)
+    m = run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, resume=True, scorer=short)
     assert m["iterations"] == 4 and all(math.isfinite(v) for v in m.values() if isinstance(v, float))
     la, lb = (list(csv_rows(x/"rlrf"/"log.csv")) for x in (a, b))
     drop = lambda r: {k: v for k, v in r.items() if not k.startswith("t_")}
@@ -126,7 +129,7 @@ def test_resume_after_kill_loses_nothing(run_dir, tmp_path):
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     # killed after the last checkpoint but before the metrics were written: resuming only finishes the stage
     (b/"rlrf"/"metrics.json").unlink(); (b/"rlrf"/"samples.jsonl").unlink()
-    m2 = run_rlrf(cfg, rc, b, resume=True, scorer=short)
+    m2 = run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, resume=True, scorer=short)
     assert m2["iterations"] == 4 and m2["rm_reward_girl"] == m["rm_reward_girl"]
     assert (b/"rlrf"/"samples.jsonl").read_text() == (a/"rlrf"/"samples.jsonl").read_text()
 
@@ -143,18 +146,18 @@ def test_nan_reward_stops_and_keeps_last_good_checkpoint(run_dir, tmp_path):
         calls.append(1)
         return torch.full((len(jds),), float("nan")) if len(calls) == 3 else short(cvs, jds)
     out = _fresh(run_dir, tmp_path)
-    with pytest.raises(FloatingPointError, match="iteration 2: the reward model gave non-finite rewards"): run_rlrf(cfg, rc, out, scorer=flaky)
+    with pytest.raises(FloatingPointError, match="iteration 2: the reward model gave non-finite rewards"): run_rlrf(dataclasses.replace(cfg, rlrf=rc), out, scorer=flaky)
     assert last_checkpoint(out/"rlrf").name == "iter-2"
     assert read_state(last_checkpoint(out/"rlrf"))["iteration"] == 2
-    m = run_rlrf(cfg, rc, out, resume=True, scorer=short)
+    m = run_rlrf(dataclasses.replace(cfg, rlrf=rc), out, resume=True, scorer=short)
     assert m["iterations"] == 4
 
 
 def test_bad_inputs(run_dir, tmp_path):
     cfg = load_config(ROOT/"configs"/"tiny.yaml"); rc = RLRFConfig(iterations=1, **FAST)
-    with pytest.raises(ValueError, match="rl split: no CVs"): run_rlrf(cfg, rc, _fresh(run_dir, tmp_path/"a"), splits=dict(rl=[]))
+    with pytest.raises(ValueError, match="rl split: no CVs"): run_rlrf(dataclasses.replace(cfg, rlrf=rc), _fresh(run_dir, tmp_path/"a"), splits=dict(rl=[]))
     out = _fresh(run_dir, tmp_path/"b"); shutil.rmtree(out/"reward")
-    with pytest.raises(FileNotFoundError, match="no reward model"): run_rlrf(cfg, rc, out)
+    with pytest.raises(FileNotFoundError, match="no reward model"): run_rlrf(dataclasses.replace(cfg, rlrf=rc), out)
     with pytest.raises(ValueError, match="no CVs to train on"): RLRF(None, None, None, short, rc, [])
 
 
@@ -168,5 +171,5 @@ def test_resume_refuses_a_pickle(run_dir, tmp_path):
     ck = b/"rlrf"/"checkpoints"/"iter-1"
     ck.mkdir(parents=True)
     (ck/"state.pt").write_bytes(pickle.dumps(Evil()))
-    with pytest.raises(ValueError, match="never loaded"): run_rlrf(cfg, rc, b, resume=True, scorer=short)
+    with pytest.raises(ValueError, match="never loaded"): run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, resume=True, scorer=short)
     assert not (tmp_path/"pwned").exists()

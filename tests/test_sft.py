@@ -1,13 +1,17 @@
 "Fast tests of the SFT stage (girl_nb.sft, nbs/02_sft.ipynb) and of generation (girl_nb.generate, nbs/02a_generate.ipynb) on the tiny generator."
-import copy, io, json, os, signal, subprocess, sys, textwrap, time
+import dataclasses, copy, io, json, os, signal, subprocess, sys, textwrap, time
 from pathlib import Path
 
 import pytest, torch
 
-from girl_nb.core import ConfigError, GenConfig, RunConfig, from_dict, load_config, load_generator, load_tokenizer, resolve_model
+from girl_nb.core import ConfigError, from_dict
+from girl_nb.generate import GenConfig
+from girl_nb.pipeline import RunConfig, load_config
+from girl_nb.models import load_generator, load_tokenizer, resolve_model
 from girl_nb import generate, sft
 from girl_nb.generate import build_prompt, generate_jds
 from girl_nb.sft import SFTConfig, jd_format_ok, run_sft, sft_rows, toy_sft_rows
+from girl_nb.cli import add_sft_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = dict(lr=1e-2, lr_scheduler="constant", batch_size=2, logging_steps=1, eval_share=0.1, max_cv_tokens=64, max_length=256)
@@ -60,13 +64,13 @@ def test_bad_inputs(tok, tiny_cfg, tmp_path):
     nopad = copy.deepcopy(tok); nopad.pad_token = None
     with pytest.raises(ValueError, match="no pad token"): generate_jds(load_generator("tiny"), nopad, ["x"])
     with pytest.raises(ValueError, match="empty or only whitespace"): build_prompt("  \n", tok)
-    with pytest.raises(ValueError, match="the split is empty"): run_sft(tiny_cfg, SFTConfig(**FAST), dict(sft=[]), tmp_path)
+    with pytest.raises(ValueError, match="the split is empty"): run_sft(dataclasses.replace(tiny_cfg, sft=SFTConfig(**FAST)), tmp_path, splits=dict(sft=[]))
     with pytest.raises(ValueError, match=r"row 1 \(seeker_id 's1'\): cv"):
-        run_sft(tiny_cfg, SFTConfig(**FAST), dict(sft=[toy_sft_rows(1)[0], dict(seeker_id="s1", cv="\t", jd="Job title: x", label=1)]), tmp_path)
+        run_sft(dataclasses.replace(tiny_cfg, sft=SFTConfig(**FAST)), tmp_path, splits=dict(sft=[toy_sft_rows(1)[0], dict(seeker_id="s1", cv="\t", jd="Job title: x", label=1)]))
     with pytest.raises(ConfigError, match="unknown key 'lr_rate'"): from_dict(SFTConfig, dict(lr_rate=1.0))
     cfg = copy.deepcopy(tiny_cfg); cfg.models.generator = str(tmp_path/"no_such_model")
-    with pytest.raises(FileNotFoundError, match="no such folder"): run_sft(cfg, SFTConfig(**FAST), dict(sft=toy_sft_rows(4)), tmp_path)
-    with pytest.raises(FileNotFoundError, match="no data splits"): run_sft(tiny_cfg, SFTConfig(**FAST), None, tmp_path/"empty_run")
+    with pytest.raises(FileNotFoundError, match="no such folder"): run_sft(dataclasses.replace(cfg, sft=SFTConfig(**FAST)), tmp_path, splits=dict(sft=toy_sft_rows(4)))
+    with pytest.raises(FileNotFoundError, match="no data splits"): run_sft(dataclasses.replace(tiny_cfg, sft=SFTConfig(**FAST)), tmp_path/"empty_run")
 
 
 def test_jd_format_ok():
@@ -85,7 +89,7 @@ def test_stage_lora_from_splits_folder(tiny_cfg, tmp_path):
     rows = toy_sft_rows(40) + [dict(seeker_id="x", job_id="j", cv="Nurse", jd="Job title: Nurse", label=0, timestamp="2023-04-03")]
     DatasetDict(sft=Dataset.from_list(rows)).save_to_disk(str(tmp_path/"data"/"splits"))
     t0 = time.time()
-    m = run_sft(tiny_cfg, SFTConfig(**(FAST | dict(lr=5e-2, max_steps=20, n_eval_cvs=2, gen=GenConfig(max_new_tokens=16, batch_size=16)))), None, tmp_path)
+    m = run_sft(dataclasses.replace(tiny_cfg, sft=SFTConfig(**(FAST | dict(lr=5e-2, max_steps=20, n_eval_cvs=2, gen=GenConfig(max_new_tokens=16, batch_size=16))))), tmp_path)
     assert time.time() - t0 < 120
     # LoRA moves the random tiny model slowly (its tied 49k embedding is frozen); full fine-tuning is tested in the notebook
     assert m["train_loss_last"] < m["train_loss_first"] - 0.1 and m["n_unmatched"] == 1 and m["n_train_pairs"] == 36
@@ -103,15 +107,15 @@ def test_stage_lora_from_splits_folder(tiny_cfg, tmp_path):
 
 
 _KILLED_RUN = """
-import sys, time
+import dataclasses, sys, time
 from pathlib import Path
 from transformers import TrainerCallback
-from girl_nb.core import load_config
+from girl_nb.pipeline import load_config
 from girl_nb.sft import SFTConfig, run_sft, toy_sft_rows
 class Hang(TrainerCallback):
     def on_step_end(self, args, state, control, **kw):
         if state.global_step == 3: Path(sys.argv[2]).touch(); time.sleep(600)
-run_sft(load_config(sys.argv[3]), SFTConfig(**eval(sys.argv[4])), dict(sft=toy_sft_rows(40)), sys.argv[1], callbacks=[Hang()])
+run_sft(dataclasses.replace(load_config(sys.argv[3]), sft=SFTConfig(**eval(sys.argv[4]))), sys.argv[1], splits=dict(sft=toy_sft_rows(40)), callbacks=[Hang()])
 """
 
 def test_killed_process_resumes(tiny_cfg, tmp_path):
@@ -127,8 +131,8 @@ def test_killed_process_resumes(tiny_cfg, tmp_path):
     p.send_signal(signal.SIGKILL); p.wait()
     ck = tmp_path/"run"/"sft"/"checkpoints"
     assert sorted(c.name for c in ck.glob("checkpoint-*")) == ["checkpoint-2"]
-    with pytest.raises(FileExistsError, match="resume=True"): run_sft(tiny_cfg, SFTConfig(**kw), dict(sft=toy_sft_rows(40)), tmp_path/"run")
-    m = run_sft(tiny_cfg, SFTConfig(**kw), dict(sft=toy_sft_rows(40)), tmp_path/"run", resume=True)
+    with pytest.raises(FileExistsError, match="resume=True"): run_sft(dataclasses.replace(tiny_cfg, sft=SFTConfig(**kw)), tmp_path/"run", splits=dict(sft=toy_sft_rows(40)))
+    m = run_sft(dataclasses.replace(tiny_cfg, sft=SFTConfig(**kw)), tmp_path/"run", splits=dict(sft=toy_sft_rows(40)), resume=True)
     assert m["train_steps"] == 6
     state = json.loads((ck/"checkpoint-6"/"trainer_state.json").read_text())
     assert [e["step"] for e in state["log_history"] if "loss" in e] == [1, 2, 3, 4, 5, 6]
@@ -136,7 +140,7 @@ def test_killed_process_resumes(tiny_cfg, tmp_path):
 
 def test_cli_parsers_and_generate_stdin(tmp_path, monkeypatch, capsys):
     import argparse
-    ap = argparse.ArgumentParser(prog="girl"); sft.add_sft_cli(ap.add_subparsers(dest="cmd"))
+    ap = argparse.ArgumentParser(prog="girl"); add_sft_cli(ap.add_subparsers(dest="cmd"))
     for cmd in ["sft", "generate"]:
         with pytest.raises(SystemExit) as e: ap.parse_args([cmd, "--help"])
         assert e.value.code == 0
@@ -161,7 +165,7 @@ def test_stage_with_simulator_gold(tiny_cfg, tmp_path):
             for i in sd.interactions if i["timestamp"] <= "2023-04-30"]
     c = SFTConfig(**(FAST | dict(full_finetune=True, max_steps=4, eval_share=0.2, n_eval_cvs=3, gen=GenConfig(max_new_tokens=24, batch_size=16),
                                  max_cv_tokens=128, max_length=512)))
-    m = run_sft(tiny_cfg, c, dict(sft=rows), tmp_path, gold=sd.gold)
+    m = run_sft(dataclasses.replace(tiny_cfg, sft=c), tmp_path, splits=dict(sft=rows), gold=sd.gold)
     samples = [json.loads(l) for l in (tmp_path/"sft"/"samples.jsonl").read_text().splitlines()]
     assert len(samples) == m["n_eval_cvs"] == 3
     assert m["gold_base"] == pytest.approx(sum(sd.gold.score(s["seeker_id"], s["jd_base"]) for s in samples) / 3, abs=1e-6)
@@ -278,7 +282,7 @@ def test_cached_generate_backends(tok, vllm_stub, tmp_path, monkeypatch):
 
 def test_generate_cli_backend(vllm_stub, tmp_path, capsys):
     import argparse
-    ap = argparse.ArgumentParser(prog="girl"); sft.add_sft_cli(ap.add_subparsers(dest="cmd"))
+    ap = argparse.ArgumentParser(prog="girl"); add_sft_cli(ap.add_subparsers(dest="cmd"))
     (tmp_path/"cv.txt").write_text(CVS[0])
     a = ap.parse_args(["generate", "--model", "tiny", "--cv", str(tmp_path/"cv.txt"), "-n", "2", "--backend", "vllm", "--device", "cpu", "--dtype", "fp32"])
     assert a.func(a) == 0 and capsys.readouterr().out.count("=== JD") == 2
@@ -297,4 +301,4 @@ def test_cached_generate_repetition_penalty(tok, tmp_path):
     with pytest.raises(ConfigError, match="sft.gen.repetition_penalty: must be > 0"):
         from_dict(RunConfig, dict(sft=dict(gen=dict(repetition_penalty=0))))
     with pytest.raises(ConfigError, match="'models.gen_repetition_penalty' is now each stage's own"):
-        from_dict(RunConfig, dict(models=dict(gen_repetition_penalty=1.05)))
+        load_config(None, ["models.gen_repetition_penalty=1.05"])

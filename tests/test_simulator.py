@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from girl_nb.core import DEFAULT_WINDOWS
+from girl_nb.data import DEFAULT_WINDOWS
 from girl_nb.occupations import load_snapshot
 from girl_nb.simulator import GoldJudge, THETA, simulate, utility
 

@@ -29,7 +29,7 @@ def smollm2(out:Path, src:Path|None=None):
     model = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in SMOLLM2.items() if k not in ("architectures", "model_type")})).to(torch.bfloat16)
     model.save_pretrained(out, safe_serialization=True)
     if src is None:
-        from girl_nb.core import load_tokenizer
+        from girl_nb.models import load_tokenizer
         load_tokenizer("tiny").save_pretrained(out)  # the tiny generator shares SmolLM2's tokenizer
     else: AutoTokenizer.from_pretrained(src).save_pretrained(out)
 
@@ -38,7 +38,7 @@ def minilm(out:Path, src:Path|None=None):
     "BERT of MiniLM's shape; tokenizer files from `src` (a folder holding them) or the bundled package"
     from transformers import BertConfig, BertModel
     if src is None:
-        from girl_nb.core import package_dir
+        from girl_nb.models import package_dir
         src = package_dir("all-minilm-l6-v2")/"model"
     BertModel(BertConfig(**MINILM)).save_pretrained(out, safe_serialization=True)
     for f in MINILM_FILES:
