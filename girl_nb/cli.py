@@ -20,9 +20,7 @@ from .rlrf import run_rlrf
 from .sft import run_sft
 
 # %% auto #0
-__all__ = ['make_parser', 'add_generate_cli', 'generate_cli', 'add_sft_cli', 'sft_cli', 'add_reward_cli', 'reward_cli',
-           'score_cli', 'add_rlrf_cli', 'rlrf_cli', 'add_rec_cli', 'rec_cli', 'recommend_cli', 'judge_cli',
-           'compare_cli', 'add_judge_cli', 'report_cli', 'add_report_cli', 'add_pipeline_cli', 'pipeline_cli', 'main']
+__all__ = ['make_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #6e5936fc
 def make_parser() -> argparse.ArgumentParser:

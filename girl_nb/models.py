@@ -11,7 +11,7 @@ from .core import cfg_field, girl_home, require
 
 # %% auto #0
 __all__ = ['BUNDLED', 'ModelsConfig', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path', 'resolve_model',
-           'safetensors_only', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool']
+           'safetensors_only', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool', 'model_card']
 
 # %% ../nbs/00a_models.ipynb #7236eb80
 @dataclass
@@ -160,3 +160,25 @@ def mean_pool(hidden, mask):
     "Average of token states where `mask` is 1: (B, T, H), (B, T) -> (B, H)"
     m = mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
     return (hidden*m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+# %% ../nbs/00a_models.ipynb #cc6f04fd
+def model_card(title:str, # the card's heading, e.g. "demo: GIRL SFT generator"
+               summary:str, # what the model does and how it was trained (Markdown)
+               metrics:dict, # the stage's figures, one table row each
+               usage:str="", # Python that loads and uses the model (shown as a code block)
+               config:dict|None=None, # the configuration that made it, shown as YAML
+               base:str|None=None, # the model it was tuned from
+               adapter:bool=False, # a PEFT adapter folder rather than full weights
+               pipeline_tag:str="text-generation", # the Hugging Face task
+               tags:tuple=()) -> str: # extra tags beside `girl_nb`
+    "A Hugging Face `README.md` model card: front matter, summary, usage, metrics and config"
+    import yaml
+    front = dict(library_name="peft" if adapter else "transformers")
+    if base: front["base_model"] = str(base)
+    front |= dict(pipeline_tag=pipeline_tag, tags=["girl_nb", *tags])
+    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items())
+    parts = [f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n", f"# {title}\n", summary + "\n"]
+    if usage: parts.append(f"## Use\n\n```python\n{usage.strip()}\n```\n")
+    parts.append(f"## Metrics\n\n| metric | value |\n|---|---|\n{rows}\n")
+    if config is not None: parts.append(f"## Config\n\n```yaml\n{yaml.safe_dump(config, sort_keys=False)}```\n")
+    return "\n".join(parts)

@@ -10,13 +10,13 @@ from pathlib import Path
 from .core import (cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, require,
                           seed_everything, stage_dir, write_json, write_metrics)
 from .generate import GenConfig, build_prompt, check_pad, check_text, generate_jds, prompt_ids
-from .models import load_generator, load_tokenizer
+from .models import load_generator, load_tokenizer, model_card
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
 __all__ = ['JD_PARTS', 'SFTConfig', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair', 'sft_rows', 'split_by_seeker',
-           'make_trainer', 'eval_generator', 'save_generator', 'model_card', 'plot_losses', 'run_sft']
+           'make_trainer', 'eval_generator', 'save_generator', 'sft_card', 'plot_losses', 'run_sft']
 
 # %% ../nbs/02_sft.ipynb #a46ea45f
 @dataclass
@@ -197,18 +197,18 @@ def save_generator(model, tokenizer, folder:str|Path, base:str, merge:bool=False
     return folder
 
 # %% ../nbs/02_sft.ipynb #48caf69a
-def model_card(name:str, base:str, metrics:dict, config:dict, adapter:bool) -> str:
-    "A README.md model card for the SFT generator"
-    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items())
-    import yaml
-    return (f"---\nlibrary_name: {'peft' if adapter else 'transformers'}\nbase_model: {base}\npipeline_tag: text-generation\n"
-            f"tags: [girl_nb, sft, job-recommendation]\n---\n\n# {name}: GIRL SFT generator\n\n"
-            f"Writes a job description (title, salary, responsibilities, qualifications) that suits a CV. Fine-tuned from `{base}` "
-            f"on matched CV-JD pairs with the SFT loss of the GIRL paper (§IV-A, Eq. 1), "
-            f"{'as a LoRA adapter' if adapter else 'as a full model'}.\n\n## Use\n\n```python\n"
-            f"from girl_nb.core import load_generator, load_tokenizer\nfrom girl_nb.generate import generate_jds\n"
-            f"m, t = load_generator('PATH'), load_tokenizer('PATH')\nprint(generate_jds(m, t, ['Basic information: ...'])[0])\n```\n\n"
-            f"## Metrics\n\n| metric | value |\n|---|---|\n{rows}\n\n## Config\n\n```yaml\n{yaml.safe_dump(config, sort_keys=False)}```\n")
+_SFT_USE = """from girl_nb.models import load_generator, load_tokenizer, model_card
+from girl_nb.generate import generate_jds
+m, t = load_generator('PATH'), load_tokenizer('PATH')
+print(generate_jds(m, t, ['Basic information: ...'])[0])"""
+
+def sft_card(name:str, base:str, metrics:dict, config:dict, adapter:bool) -> str:
+    "The model card of the SFT generator (`models.model_card` with the stage's summary and usage)"
+    how = "as a LoRA adapter" if adapter else "as a full model"
+    summary = ("Writes a job description (title, salary, responsibilities, qualifications) that suits a CV. Fine-tuned "
+               f"from `{base}` on matched CV-JD pairs with the SFT loss of the GIRL paper (§IV-A, Eq. 1), {how}.")
+    return model_card(f"{name}: GIRL SFT generator", summary, metrics, _SFT_USE, config, base=base, adapter=adapter,
+                      tags=("sft", "job-recommendation"))
 
 # %% ../nbs/02_sft.ipynb #c6ad8960
 def _losses(log_history:list[dict]) -> tuple[list[int], list[float]]:
@@ -310,5 +310,5 @@ def _finish(cfg, sft_cfg, state, sdir:Path, st, train, held, ev, base, sft, eval
             for (s, cv), b, t in zip(ev, base["texts"], sft["texts"]): f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_base=b, jd_sft=t), ensure_ascii=False) + "\n")
     conf = config_dict(cfg) | dict(sft=config_dict(sft_cfg))
     adapter = (sdir/"adapter_config.json").exists()
-    (sdir/"README.md").write_text(model_card(cfg.name, cfg.models.generator, m, conf, adapter), encoding="utf-8")
+    (sdir/"README.md").write_text(sft_card(cfg.name, cfg.models.generator, m, conf, adapter), encoding="utf-8")
     return m
