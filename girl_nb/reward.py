@@ -11,7 +11,7 @@ import numpy as np
 from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg, require,
                           seed_everything, stage_dir, write_json, write_metrics)
 from .generate import GenConfig
-from .models import load_tokenizer, resolve_model, safetensors_only
+from .models import load_tokenizer, model_card, resolve_model, safetensors_only
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
@@ -439,4 +439,11 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
         for i, r in enumerate(held_lab):
             f.write(json.dumps(dict(seeker_id=r["seeker_id"], job_id=r.get("job_id"), label=int(r["label"]), score=float(ev["u"][i]),
                                     gold=float(ev["g"][i]) if "g" in ev else None)) + "\n")
+    summary = ("Scores how well a job description suits a CV: U(C, J), a scalar learned from recruiters' matched and "
+               f"mismatched pairs with the pairwise loss of the GIRL paper (§IV-B, Eq. 2), from `{rcfg.model or cfg.models.encoder}`.")
+    use = ("from girl_nb.reward import load_reward_model, score\nm, t = load_reward_model('PATH')\n"
+           "print(score(m, t, ['Basic information: ...'], ['Job title: ...']))")
+    card = model_card(f"{cfg.name}: GIRL reward model", summary, m, use, config_dict(rcfg),
+                      base=rcfg.model or cfg.models.encoder, pipeline_tag="text-classification", tags=("reward-model",))
+    (sdir/"README.md").write_text(card, encoding="utf-8")
     return m

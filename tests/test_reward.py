@@ -65,6 +65,8 @@ def test_metrics_file_and_counts(tmp_path, data):
     assert m["n_train_pairs"] + m["n_heldout_pairs"] == 80 and m["n_no_pos"] == m["n_no_neg"] == m["n_identical"] == 0
     assert d["reward_config"]["max_length"] == 128 and d["config"]["name"] == "tiny"
     assert all(set(json.loads(l)) == {"seeker_id", "job_id", "label", "score", "gold"} for l in open(out/"reward"/"heldout_scores.jsonl"))
+    card = (out/"reward"/"README.md").read_text()
+    assert card.startswith("---\nlibrary_name: transformers\n") and "pipeline_tag: text-classification" in card and "| auc |" in card
 
 
 def test_bad_input(tmp_path):
