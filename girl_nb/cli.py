@@ -11,7 +11,8 @@ from .core import (STAGES, ConfigError, add_config_args, config_dict, get_device
 from .data import read_records, validate_jobs
 from .data_stage import run_data, summary_text, validate_cli
 from .generate import GEN_BACKENDS, INSTRUCTIONS, GenConfig, check_text, load_backend
-from .judge import JudgeError, case_study_markdown, compare, fmt_value, pair_label, run_eval
+from .judge import case_study_markdown, compare, fmt_value, pair_label, run_eval
+from .llm_judges import JudgeError
 from .pipeline import load_config, preset_path, run_pipeline
 from .recommender import recommend, run_rec, tables_md
 from .report import write_report

@@ -4,26 +4,23 @@
 
 # %% ../nbs/06_judge.ipynb #118e2241
 from __future__ import annotations
-import functools, hashlib, html, json, math, os, random, re, sys, threading, time
-import http.client, socket, urllib.error, urllib.request
-from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
+import functools, html, json, math, os, re, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from .core import (ConfigError, cfg_field, get_device, get_dtype, get_logger, plt_agg, require, stage_dir,
                           write_json, write_metrics)
-from .generate import (INSTRUCTIONS, GenConfig, cached_generate, generate_jds, generation_folder,
-                              resolve_generator)
+from .generate import GenConfig, cached_generate, generate_jds, generation_folder, resolve_generator
+from .llm_judges import HFChatJudge, OpenAIChatJudge, VerdictCache, verdict_record
 from .models import load_generator, load_tokenizer, resolve_model
 from .sft import jd_parts
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['JUDGE_SYSTEM', 'JUDGE_TEMPLATE', 'NAMES', 'EvalConfig', 'judge_prompt', 'judge_messages', 'parse_verdict', 'combine',
-           'inconsistent', 'outcome_rates', 'bootstrap_rates', 'agreement', 'rubric', 'GoldRubricJudge', 'VerdictCache',
-           'JudgeError', 'ChatJudge', 'HFChatJudge', 'OpenAIChatJudge', 'pair_label', 'parse_pairs', 'eval_cvs',
-           'plot_winrates', 'case_study_markdown', 'make_judge', 'run_eval', 'compare', 'fmt_value']
+__all__ = ['NAMES', 'EvalConfig', 'outcome_rates', 'bootstrap_rates', 'agreement', 'rubric', 'GoldRubricJudge', 'pair_label',
+           'parse_pairs', 'eval_cvs', 'plot_winrates', 'case_study_markdown', 'make_judge', 'run_eval', 'compare',
+           'fmt_value']
 
 # %% ../nbs/06_judge.ipynb #f50f663a
 @dataclass
@@ -61,102 +58,6 @@ class EvalConfig:
         need(self.judge == "gold" or bool(self.judge_model), "judge_model", f"is needed for judge {self.judge!r}")
         need(self.judge != "openai" or bool(self.base_url), "base_url", "is needed for judge 'openai'")
 
-
-# %% ../nbs/06_judge.ipynb #42a8c725
-JUDGE_SYSTEM = dict(en="You are a helpful and precise assistant for checking the quality of the answer.",
-                    zh="你是一个乐于助人且严谨的助手，负责检查回答的质量。")
-
-# %% ../nbs/06_judge.ipynb #7b3e91d0
-JUDGE_TEMPLATE = dict(
-    en="[Question]\n{question}\n\n[Assistant 1]\n{jd1}\n[End of Assistant 1]\n\n"
-       "[Assistant 2]\n{jd2}\n[End of Assistant 2]\n\n[System]\n"
-       "We would like to request your feedback on the performance of two AI assistants in recommending a job "
-       "description (i.e., JD) to the job seeker displayed above. Please evaluate the given three aspects of their "
-       "generated job descriptions:\n"
-       "Level of details: The job description must include the job title, job requirements, skill requirements, "
-       "job responsibilities, and may include salary information.\n"
-       "Relevance: The job requirements need to match the candidate's skills, educational background, and work "
-       "experience.\n"
-       "Conciseness: The job description must not contain repetition or redundancy. Unnecessary information, such "
-       "as company introduction, interview format, interview location, and contact information, should be avoided "
-       "as much as possible.\n"
-       "Please first clarify how each response achieves each aspect respectively. Then, provide a comparison on the "
-       "overall performance among Assistant 1 - Assistant 2, and you need to clarify which one is better than or "
-       "equal to another. Avoid any potential bias and ensure that the order in which the responses were presented "
-       "does not affect your judgment.\n"
-       "In the last line, order the two assistants. Please output a single line ordering Assistant 1 - Assistant 2, "
-       "where '>' means 'is better than' and '=' means 'is equal to': `Assistant 1 > Assistant 2`, "
-       "`Assistant 2 > Assistant 1` or `Assistant 1 = Assistant 2`. The order should be consistent to your "
-       "comparison. If there is no comparison that one is better, it is assumed they have equivalent overall "
-       "performance ('=').",
-    zh="[问题]\n{question}\n\n[助手 1]\n{jd1}\n[助手 1 结束]\n\n[助手 2]\n{jd2}\n[助手 2 结束]\n\n[系统]\n"
-       "请评价上面两个 AI 助手为该求职者推荐的职位描述（JD）的质量，从以下三个方面进行评价：\n"
-       "详细程度：职位描述必须包含职位名称、岗位要求、技能要求、岗位职责，可以包含薪资信息。\n"
-       "相关性：岗位要求需要与候选人的技能、教育背景和工作经历相匹配。\n"
-       "简洁性：职位描述不得重复或冗余，应尽量避免公司介绍、面试形式、面试地点、联系方式等不必要的信息。\n"
-       "请先分别说明每个回答在各方面的表现，然后比较两个助手的整体表现，说明哪个更好或两者相当。"
-       "避免任何偏见，回答出现的顺序不应影响你的判断。\n"
-       "在最后一行对两个助手排序，只输出一行：`Assistant 1 > Assistant 2`、`Assistant 2 > Assistant 1` 或 "
-       "`Assistant 1 = Assistant 2`"
-       "（'>' 表示更好，'=' 表示相当）。排序应与你的比较一致；若无法判断哪个更好，则视为相当（'='）。")
-
-# %% ../nbs/06_judge.ipynb #2c4f8a17
-def judge_prompt(cv:str, # the candidate's CV: the question both assistants answered
-                 jd1:str, jd2:str, # the JDs shown as Assistant 1 and Assistant 2
-                 language:str="en") -> str:
-    "The user message of Fig. 4 for one CV and two JDs"
-    if language not in JUDGE_TEMPLATE:
-        raise ValueError(f"language: {language!r} is not one of {list(JUDGE_TEMPLATE)}")
-    if not isinstance(cv, str) or not cv.strip(): raise ValueError("cv: empty or not text")
-    question = f"{INSTRUCTIONS[language]}\n{cv.strip()}"
-    return JUDGE_TEMPLATE[language].format(question=question, jd1=(jd1 or "").strip(), jd2=(jd2 or "").strip())
-
-# %% ../nbs/06_judge.ipynb #9e51b6d2
-def judge_messages(cv:str, jd1:str, jd2:str, language:str="en") -> list[dict]:
-    "Chat messages (system + user) asking for the Fig. 4 verdict"
-    return [dict(role="system", content=JUDGE_SYSTEM[language]),
-            dict(role="user", content=judge_prompt(cv, jd1, jd2, language))]
-
-# %% ../nbs/06_judge.ipynb #d9af699c
-_ORDER_RE = re.compile(r"(?:assistant|助手)?\s*([12])\s*(>|<|=|＞|＜|＝|≻|≺)\s*(?:assistant|助手)?\s*([12])", re.I)
-
-def _ordering(line:str) -> str|None:
-    "The positional verdict of one line that is an ordering and nothing else"
-    s = re.sub(r"^[\s#*_`>\-•]*(?=\S)", "", line.strip())
-    if not _ORDER_RE.match(s): s = re.sub(r"^[^:：]{0,40}[:：]", "", s).strip(" *_`")  # `Final ordering: ...`
-    s = s.strip(" *_`.。!")
-    m = _ORDER_RE.fullmatch(s)
-    if not m or m.group(1) == m.group(3): return None
-    op = m.group(2).translate(str.maketrans("＞＜＝≻≺", "><=><"))
-    return "tie" if op == "=" else (m.group(1) if op == ">" else m.group(3))
-
-# %% ../nbs/06_judge.ipynb #8c2e4b71
-def parse_verdict(text:str|None) -> str|None:
-    "`'1'`, `'2'` or `'tie'` from a judge's answer (the ordering on its last line), `None` when there is none"
-    lines = [l for l in (text or "").splitlines() if l.strip()]
-    if not lines: return None
-    v = _ordering(lines[-1])
-    if v is None: v = next((v for v in map(_ordering, reversed(lines[:-1])) if v is not None), None)
-    return v
-
-# %% ../nbs/06_judge.ipynb #67fe65a7
-def _as_a(v:str, a_first:bool) -> str:
-    "A positional verdict read from a's side"
-    return "tie" if v == "tie" else ("win" if (v == "1") == a_first else "lose")
-
-# %% ../nbs/06_judge.ipynb #5b7e2f30
-def combine(v_ab:str|None, # verdict with a shown first ("1" = a better)
-            v_ba:str|None, # verdict with b shown first ("1" = b better)
-           ) -> str:
-    "a's outcome over both orders: `win`, `tie`, `lose`, or `error`; a verdict that flips with the order is a tie"
-    if v_ab is None or v_ba is None: return "error"
-    o1, o2 = _as_a(v_ab, True), _as_a(v_ba, False)
-    return o1 if o1 == o2 else "tie"
-
-# %% ../nbs/06_judge.ipynb #c6d93a1e
-def inconsistent(v_ab:str|None, v_ba:str|None) -> bool:
-    "Did the verdict change when the order of the two JDs was swapped?"
-    return v_ab is not None and v_ba is not None and _as_a(v_ab, True) != _as_a(v_ba, False)
 
 # %% ../nbs/06_judge.ipynb #35682837
 _CODE = dict(win=1, tie=0, lose=-1)
@@ -224,13 +125,6 @@ def rubric(text:str, # a generated JD
     return dict(detail=round(detail, 6), conciseness=max(0.0, 1 - rep - 0.2 * min(boiler, 5)), repetition=rep,
                 boilerplate=boiler)
 
-# %% ../nbs/06_judge.ipynb #868abfea
-def _record(v_ab, v_ba, **extra) -> dict:
-    "One item's record: both positional verdicts, a's outcome, whether the order mattered, the error"
-    out = combine(v_ab, v_ba)
-    err = None if out != "error" else "off-format answer: no ordering line (e.g. `Assistant 1 > Assistant 2`)"
-    return dict(ab=v_ab, ba=v_ba, outcome=out, inconsistent=inconsistent(v_ab, v_ba), error=err, **extra)
-
 # %% ../nbs/06_judge.ipynb #0ac4e3d5
 class GoldRubricJudge:
     "The offline gold judge: the simulator's hidden recruiter utility (relevance) plus rubric detail and conciseness"
@@ -262,208 +156,7 @@ class GoldRubricJudge:
         "Both orders of each item, judged by the gold scores"
         ids = [it["seeker_id"] for it in items]
         sa, sb = self.scores(ids, [it["a"] for it in items]), self.scores(ids, [it["b"] for it in items])
-        return [_record(self._verdict(x, y), self._verdict(y, x), scores_a=x, scores_b=y) for x, y in zip(sa, sb)]
-
-# %% ../nbs/06_judge.ipynb #19fe353d
-class VerdictCache:
-    "Answers of LLM judges in a JSONL file, keyed by (judge, messages); appended as they arrive, safe across threads"
-    def __init__(self, path:str|Path):
-        self.path, self.lock, self.answers = Path(path), threading.Lock(), {}
-        if self.path.is_file():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    d = json.loads(line)
-                    self.answers[d["key"]] = d["answer"]
-                except (json.JSONDecodeError, KeyError, TypeError): pass  # a line cut short by a kill
-
-    @staticmethod
-    def key(judge:str, messages:list[dict]) -> str:
-        "The hash of (judge, messages)"
-        return hashlib.sha256(json.dumps([judge, messages], ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-
-    def get(self, judge:str, messages:list[dict]) -> str|None: return self.answers.get(self.key(judge, messages))
-
-    def put(self, judge:str, messages:list[dict], answer:str):
-        "Keep `answer` and append it to the file"
-        k = self.key(judge, messages)
-        with self.lock:
-            self.answers[k] = answer
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(json.dumps(dict(key=k, judge=judge, answer=answer), ensure_ascii=False) + "\n")
-
-    def __len__(self): return len(self.answers)
-
-# %% ../nbs/06_judge.ipynb #03c63037
-class JudgeError(ConnectionError):
-    "A judge could not answer (endpoint down, too slow, refusing): the cached answers are kept"
-
-# %% ../nbs/06_judge.ipynb #5e0b7a21
-class ChatJudge:
-    "Base of the LLM judges: Fig. 4 prompts in both orders, a cache, parsed verdicts; subclasses implement `complete`"
-    label, name = "llm", "llm"
-    def __init__(self, cache:VerdictCache|str|Path|None=None, language:str="en"):
-        self.cache = VerdictCache(cache) if isinstance(cache, (str, Path)) else cache
-        self.language, self.n_asked = language, 0
-
-    def complete(self, conversations:list[list[dict]], on_answer) -> None:
-        "Answer each conversation, calling `on_answer(i, text)` as each answer arrives"
-        raise NotImplementedError
-
-    def ask(self, conversations:list[list[dict]], progress:bool=False) -> list[str]:
-        "The answers to `conversations`, from the cache where it has them"
-        got = [self.cache.get(self.name, c) if self.cache is not None else None for c in conversations]
-        todo = [i for i, a in enumerate(got) if a is None]
-        if todo:
-            get_logger("girl_nb.judge").info(f"{self.label}: asking {len(todo)} of {len(got)} prompts "
-                                             f"({len(got) - len(todo)} cached)")
-            from tqdm.auto import tqdm
-            bar = tqdm(total=len(todo), desc=f"judging ({self.label})", disable=not progress)
-            def on_answer(j, text):
-                i = todo[j]
-                got[i] = text
-                bar.update(1)
-                self.n_asked += 1
-                if self.cache is not None: self.cache.put(self.name, conversations[i], text)
-            try: self.complete([conversations[i] for i in todo], on_answer)
-            finally: bar.close()
-        return got
-
-    def judge_pairs(self, items:list[dict], progress:bool=False) -> list[dict]:
-        "Both orders of each item (`seeker_id`, `cv`, `a`, `b`), parsed into records"
-        convs = [m for it in items for m in (judge_messages(it["cv"], it["a"], it["b"], self.language),
-                                             judge_messages(it["cv"], it["b"], it["a"], self.language))]
-        ans = self.ask(convs, progress)
-        return [_record(parse_verdict(ans[2*k]), parse_verdict(ans[2*k+1]), answer_ab=ans[2*k], answer_ba=ans[2*k+1])
-                for k in range(len(items))]
-
-# %% ../nbs/06_judge.ipynb #09aee8ac
-class HFChatJudge(ChatJudge):
-    "A local HF causal LM as the judge: chat template, greedy, batched"
-    def __init__(self, model:str, # a bundled name, `tiny`, or a local model/adapter folder
-                 max_new_tokens:int=512, batch_size:int=4, device:str="cpu", dtype=None, cache=None,
-                 language:str="en", trust_remote_code:bool=False):
-        from girl_nb.generate import fingerprint
-        super().__init__(cache, language)
-        self.model_name, self.max_new_tokens, self.batch_size = str(model), max_new_tokens, batch_size
-        self.device, self.dtype, self.trust_remote_code, self._m = device, dtype, trust_remote_code, None
-        self.label = f"hf:{Path(self.model_name).name}"
-        fp = fingerprint(str(resolve_model(self.model_name)), dict(max_new_tokens=max_new_tokens))
-        self.name = f"hf:{self.model_name}:{fp}"
-
-    def _load(self):
-        if self._m is None:
-            m = load_generator(self.model_name, dtype=self.dtype, device=self.device,
-                               trust_remote_code=self.trust_remote_code, merge=True)
-            tok = load_tokenizer(self.model_name, trust_remote_code=self.trust_remote_code, padding_side="left")
-            self._m = (m.eval(), tok)
-        return self._m
-
-    def _encode(self, tok, msgs:list[dict]) -> list[int]:
-        if getattr(tok, "chat_template", None):
-            text = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-        else: text = "".join(f"{m['role'].title()}: {m['content']}\n\n" for m in msgs) + "Assistant: "
-        return tok(text, add_special_tokens=False)["input_ids"]
-
-    def complete(self, conversations, on_answer):
-        import torch
-        from girl_nb.generate import decode_batch, until_eos
-        model, tok = self._load()
-        enc = [self._encode(tok, c) for c in conversations]
-        order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))
-        eos, pad = tok.eos_token_id, tok.pad_token_id
-        with torch.inference_mode():
-            for b in range(0, len(order), self.batch_size):
-                idx = order[b:b+self.batch_size]
-                new = decode_batch(model, [enc[i] for i in idx], eos, pad, self.max_new_tokens)
-                for i, c in zip(idx, new):
-                    on_answer(i, tok.decode(until_eos(c, eos, pad), skip_special_tokens=True).strip())
-
-# %% ../nbs/06_judge.ipynb #1bc5dc99
-_RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
-
-class OpenAIChatJudge(ChatJudge):
-    "An OpenAI-compatible chat-completions endpoint as the judge: timeouts, retries with backoff, threads, a cache"
-    def __init__(self, base_url:str, # e.g. http://127.0.0.1:8080/v1
-                 model:str, api_key_env:str="OPENAI_API_KEY", timeout:float=60.0, max_retries:int=4,
-                 concurrency:int=4,
-                 max_tokens:int=512, backoff:float=1.0, # first retry after `backoff` s, doubling each time
-                 cache=None, language:str="en"):
-        super().__init__(cache, language)
-        if not re.match(r"^https?://", base_url or ""):
-            raise ValueError("eval.base_url: expected an http(s) URL such as http://127.0.0.1:8080/v1, "
-                             f"got {base_url!r}")
-        self.base_url, self.url, self.model = base_url.rstrip("/"), base_url.rstrip("/") + "/chat/completions", model
-        self.api_key_env, self.timeout, self.max_retries = api_key_env, timeout, max_retries
-        self.concurrency, self.max_tokens, self.backoff = max(1, concurrency), max_tokens, backoff
-        self._stop = threading.Event()
-        self.label, self.name = f"openai:{model}", f"openai:{self.base_url}:{model}:max_tokens={max_tokens}"
-
-    def _redact(self, s:str) -> str:
-        key = os.environ.get(self.api_key_env) or ""
-        return s.replace(key, "***") if len(key) >= 4 else s
-
-    def _http_error(self, e:urllib.error.HTTPError) -> tuple[str, float|None]:
-        "The error's text and its Retry-After seconds; a JudgeError when retrying cannot help"
-        try: detail = e.read()[:300].decode("utf-8", "replace")
-        except OSError: detail = ""
-        last = f"HTTP {e.code} {e.reason}: {detail}"
-        if e.code not in _RETRY_STATUS:
-            key = f"check the API key in ${self.api_key_env}"
-            hint = {401: key, 403: key, 404: "check eval.base_url (it usually ends in /v1) and eval.judge_model"}
-            raise JudgeError(self._redact(f"judge endpoint {self.url}: {last} "
-                                          f"({hint.get(e.code, 'check the request settings')})")) from None
-        ra = e.headers.get("Retry-After") if e.headers else None
-        return last, min(float(ra), 60.0) if ra and ra.strip().isdigit() else None
-
-    def _post(self, messages:list[dict]) -> str:
-        "One chat completion, with retries; the answer's text"
-        body = dict(model=self.model, messages=messages, temperature=0, max_tokens=self.max_tokens)
-        body = json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"}
-        if key := os.environ.get(self.api_key_env): headers["Authorization"] = f"Bearer {key}"
-        last = "no attempt"
-        for attempt in range(self.max_retries + 1):
-            if self._stop.is_set(): raise JudgeError("stopped: another request failed")
-            wait = self.backoff * 2 ** attempt * (1 + 0.1 * random.random())
-            req = urllib.request.Request(self.url, body, headers, method="POST")
-            try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as r: d = json.loads(r.read().decode("utf-8"))
-                content = d["choices"][0]["message"]["content"]
-                return content if isinstance(content, str) else ""
-            except urllib.error.HTTPError as e:
-                last, ra = self._http_error(e)
-                if ra is not None: wait = ra
-            except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError,
-                    http.client.HTTPException) as e:
-                why = getattr(e, "reason", e)
-                timed_out = isinstance(why, (TimeoutError, socket.timeout))
-                last = f"timed out after {self.timeout:g} s" if timed_out else f"{type(e).__name__}: {why}"
-            except (json.JSONDecodeError, UnicodeDecodeError, KeyError, IndexError, TypeError) as e:
-                last = f"not a chat completion ({type(e).__name__}: {e})"
-            if attempt < self.max_retries and self._stop.wait(wait):
-                raise JudgeError("stopped: another request failed")
-        tries = "try" if self.max_retries == 0 else "tries"
-        raise JudgeError(self._redact(f"judge endpoint {self.url}: no answer after {self.max_retries + 1} {tries} "
-                                      f"(last error: {last})"))
-
-    def complete(self, conversations, on_answer):
-        self._stop.clear()
-        err = None
-        with ThreadPoolExecutor(self.concurrency) as ex:
-            futs = {ex.submit(self._post, c): i for i, c in enumerate(conversations)}
-            for f in as_completed(futs):
-                try: on_answer(futs[f], f.result())
-                except CancelledError: pass
-                except Exception as e:
-                    if err is None:
-                        err = e
-                        self._stop.set()
-                        for g in futs: g.cancel()
-        if err is not None:
-            if self.cache is None: raise JudgeError(f"{err} — no cache was set") from None
-            raise JudgeError(f"{err} — {len(self.cache)} answers are cached in {self.cache.path}; "
-                             "run the same command again to resume") from None
+        return [verdict_record(self._verdict(x, y), self._verdict(y, x), scores_a=x, scores_b=y) for x, y in zip(sa, sb)]
 
 # %% ../nbs/06_judge.ipynb #3959c895
 NAMES = dict(base="Base", girl_sft="GIRL-SFT", girl="GIRL")

@@ -1,4 +1,5 @@
-"""A fake OpenAI-compatible chat-completions server for the tests of the judge (nbs/06_judge.ipynb, tests/test_eval.py).
+"""A fake OpenAI-compatible chat-completions server for the tests of the judges (nbs/06a_llm_judges.ipynb,
+nbs/06_judge.ipynb, tests/test_eval.py).
 
 `FakeChatServer` is a real HTTP server on 127.0.0.1 (a free port), so the client's retries, timeouts, cache and error
 paths are tested over real sockets. Its verdicts are deterministic; it can fail, stall or answer off-format, and it

@@ -1,4 +1,4 @@
-"Fast tests of the judge and the run report (girl_nb.judge, girl_nb.report; nbs/06_judge, nbs/07_report): judges, HTTP backend, stage, case study, report."
+"Fast tests of the judges and the run report (nbs/06_judge, 06a_llm_judges, 07_report): judges, HTTP backend, stage, case study, report."
 import dataclasses, argparse, json, logging, os, shutil, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 
@@ -11,8 +11,8 @@ from girl_nb.generate import GenConfig
 from girl_nb.pipeline import load_config
 from girl_nb.models import tiny_model_path
 from girl_nb import judge as ev
-from girl_nb.judge import (GoldRubricJudge, HFChatJudge, JudgeError, OpenAIChatJudge, VerdictCache, agreement,
-                           bootstrap_rates, combine, compare, outcome_rates, parse_verdict, run_eval, rubric)
+from girl_nb.judge import GoldRubricJudge, agreement, bootstrap_rates, compare, outcome_rates, run_eval, rubric
+from girl_nb.llm_judges import HFChatJudge, JudgeError, OpenAIChatJudge, VerdictCache, combine, parse_verdict
 from girl_nb.cli import add_judge_cli
 from girl_nb.report import build_report, md_to_html, write_report
 from girl_nb.cli import add_report_cli
