@@ -1,5 +1,5 @@
 "Tests for girl_nb.data: loaders, validation, quarantine, PII scrubbing, id hashing, time splits and leak checks"
-import json, re, shutil
+import hashlib, json, re, shutil
 from pathlib import Path
 
 import pytest
@@ -7,10 +7,12 @@ from hypothesis import given, settings, strategies as st
 
 from girl_nb.data import (Problem, ValidationReport, Splits, read_records, validate_seekers, validate_jobs,
                           validate_interactions, load_tables, scrub_pii, scrub_pii_count, hash_ids, delink_tables,
-                          split_by_time, check_leaks, save_splits, load_splits, pii_strategies, run_split, run_splits)
+                          split_by_time, check_leaks, save_splits, load_splits, pii_strategies, run_split, run_splits,
+                          check_table, QUARANTINE_NOTE)
 
 FIX = Path(__file__).parent/'fixtures'
 S, J = {'s1', 's2'}, {'j1', 'j2'}
+dg = lambda v: 'sha256:' + hashlib.sha256(v.encode()).hexdigest()[:8]  # how reasons point at a value
 VALIDATORS = dict(seekers=validate_seekers, jobs=validate_jobs,
                   interactions=lambda recs, file: validate_interactions(recs, file, S, J))
 
@@ -22,10 +24,10 @@ BAD_FIXTURES = [
     ('seekers_huge_cv.jsonl', 'seekers', 2, 'cv', 'CV has 1,048,576 characters, more than the limit of 20,000', 2),
     ('seekers_non_utf8.jsonl', 'seekers', 2, 'cv', 'not valid UTF-8 (byte 0xe9', 2),
     ('seekers_non_utf8.csv', 'seekers', 3, 'cv', 'not valid UTF-8 (byte 0xe9', 2),
-    ('seekers_duplicate_ids.jsonl', 'seekers', 3, 'seeker_id', "duplicate seeker_id '1' (first at line 1)", 2),
-    ('jobs_duplicate_ids.csv', 'jobs', 4, 'job_id', "duplicate job_id 'j1' (first at line 2)", 2),
-    ('interactions_unknown_label.jsonl', 'interactions', 2, 'label', "unknown label 'applied'", 1),
-    ('interactions_bad_timestamp.jsonl', 'interactions', 3, 'timestamp', "unparseable timestamp '2023-13-45'", 2),
+    ('seekers_duplicate_ids.jsonl', 'seekers', 3, 'seeker_id', f"duplicate seeker_id ({dg('1')}; first at line 1)", 2),
+    ('jobs_duplicate_ids.csv', 'jobs', 4, 'job_id', f"duplicate job_id ({dg('j1')}; first at line 2)", 2),
+    ('interactions_unknown_label.jsonl', 'interactions', 2, 'label', f"unknown label ({dg('applied')})", 1),
+    ('interactions_bad_timestamp.jsonl', 'interactions', 3, 'timestamp', f"unparseable timestamp ({dg('2023-13-45')})", 2),
 ]
 
 @pytest.mark.parametrize('name,table,line,field,reason,n_kept', BAD_FIXTURES)
@@ -41,8 +43,8 @@ def test_bad_fixture_names_file_line_field(name, table, line, field, reason, n_k
 def test_unknown_seeker_and_job():
     path = FIX/'interactions_unknown_ids.jsonl'
     kept, probs = validate_interactions(read_records(path), str(path), S, J)
-    assert [str(p) for p in probs] == [f"{path}:2: seeker_id: unknown seeker_id 's9' (not among the 2 kept seekers)",
-                                       f"{path}:3: job_id: unknown job_id 'j9' (not among the 2 kept jobs)"]
+    assert [str(p) for p in probs] == [f"{path}:2: seeker_id: unknown seeker_id ({dg('s9')}; not among the 2 kept seekers)",
+                                       f"{path}:3: job_id: unknown job_id ({dg('j9')}; not among the 2 kept jobs)"]
     assert kept == [dict(seeker_id='s1', job_id='j1', label=1, timestamp='2023-05-02')]
 
 def test_huge_cv_accepted_under_a_larger_limit():
@@ -50,7 +52,8 @@ def test_huge_cv_accepted_under_a_larger_limit():
     assert probs == [] and len(kept) == 3
 
 def test_labels_and_ids_normalised():
-    recs = [dict(seeker_id=1, job_id=2, label=l, timestamp='2023-05-01') for l in ['matched', 'MISMATCHED', 1, 0, '1', '0', True, False, 'false']]
+    recs = [dict(seeker_id=1, job_id=2, label=l, timestamp=f'2023-05-{i:02d}')  # distinct days: exact repeats are quarantined
+            for i, l in enumerate(['matched', 'MISMATCHED', 1, 0, '1', '0', True, False, 'false'], 1)]
     kept, probs = validate_interactions(recs, 'mem', {'1'}, {'2'})
     assert probs == [] and [k['label'] for k in kept] == [1, 0, 1, 0, 1, 0, 1, 0, 0]
     assert {(k['seeker_id'], k['job_id']) for k in kept} == {('1', '2')}
