@@ -50,7 +50,8 @@ def _cmd_data(a):
     from girl_nb import data_stage
     if a.data_cmd == "generate":
         cfg = load_config(a.config, a.overrides)
-        data_stage.run_data_stage(cfg, a.out, force=a.force); print(data_stage.summary_text(a.out)); return data_stage.generate_status(a.out)
+        data_stage.run_data_stage(cfg, a.out, force=a.force); print(data_stage.summary_text(a.out))
+        return data_stage.generate_status(a.out)  # 0, or 3: done, rows quarantined
     if a.data_cmd == "validate": return data_stage.validate_cli(a.path, a.quarantine, a.max_cv_chars)
     if a.data_cmd == "summary": print(data_stage.summary_text(a.out)); return 0
 

@@ -160,14 +160,16 @@ def _save_outputs(folder:Path, splits, seekers:list, jobs:list, gold, rep:Valida
 def _stop_if_empty(cfg:RunConfig, splits, rep:ValidationReport, folder:Path):
     "Write the quarantine and raise a one-line ValueError when a split a later stage needs came out empty"
     d = cfg.data
-    asked = dict(sft=d.sft_pairs, rm=d.rm_cvs, rl=d.rl_cvs, rec_train=d.rec_pairs, rec_val=d.rec_pairs, rec_test=d.rec_pairs)
+    asked = dict(sft=d.sft_pairs, rm=d.rm_cvs, rl=d.rl_cvs, rec_train=d.rec_pairs, rec_val=d.rec_pairs)
+    asked["rec_test"] = d.rec_pairs
     empty = [k for k in SPLITS if k in splits and not splits[k] and (d.source != "simulator" or asked[k] > 0)]
     if not empty: return
     _scrub_records(rep)
     rep.write_quarantine(folder/"quarantine")
     q = sum(c["quarantined"] for c in rep.counts.values())
-    raise ValueError(f"{folder}: split(s) {', '.join(empty)} came out empty and later stages need them (no usable interaction in "
-                     f"their data.windows); {q} rows quarantined, reasons in {folder/'quarantine'/'report.json'}")
+    raise ValueError(f"{folder}: split(s) {', '.join(empty)} came out empty and later stages need them (no usable "
+                     f"interaction in their data.windows); {q} rows quarantined, "
+                     f"reasons in {folder/'quarantine'/'report.json'}")
 
 # %% ../nbs/01d_data_stage.ipynb #8c5f4573
 def _card_metrics(splits, seekers, jobs, gold, rep, n_pii, src, T) -> dict:
@@ -196,7 +198,8 @@ def validate_cli(path:str|Path, quarantine:str|Path|None=None, max_cv_chars:int=
     print(rep.summary())
     if quarantine:
         _scrub_records(rep); rep.write_quarantine(quarantine)
-        print(f"quarantine: reasons in {Path(quarantine)/'report.json'}, raw rows (personal data) in {quarantine}/*.quarantine.jsonl")
+        print(f"quarantine: reasons in {Path(quarantine)/'report.json'}, "
+              f"raw rows (personal data) in {quarantine}/*.quarantine.jsonl")
     return 1 if any(c["quarantined"] for c in rep.counts.values()) else 0
 
 # %% ../nbs/01d_data_stage.ipynb #5dc480f6
@@ -210,11 +213,13 @@ def summary_text(out:str|Path) -> str:
     lines.append(f"cold-start seekers in rec_test: {m['cold_start_seekers']}; quarantined rows: {m['quarantined']}; PII replacements: {m['pii_replacements']}")
     if m.get("gold_label_auc_rm") is not None: lines.append(f"gold judge vs recruiter labels, AUC: rm {m['gold_label_auc_rm']:.3f}, rec_test {m['gold_label_auc_rec_test']:.3f}")
     if (r := m["not_in_any_split"]).get("contradictory_pairs"):
-        lines.append(f"{r['contradictory_pairs']} (seeker, job) pairs labelled both ways in sft/rm: their {r['contradictory_rows_dropped']} rows dropped")
+        lines.append(f"{r['contradictory_pairs']} (seeker, job) pairs labelled both ways in sft/rm: "
+                     f"their {r['contradictory_rows_dropped']} rows dropped")
     if m["quarantined"]:
         lines.append(f"{m['quarantined']} rows quarantined: reasons in {folder/'quarantine'/'report.json'}, "
                      f"raw rows (personal data) in {folder/'quarantine'}/*.quarantine.jsonl")
-    lines.append(f"CV words (median) {m['cv_length'].get('words_p50', 0):.0f}, JD words (median) {m['jd_length'].get('words_p50', 0):.0f}; "
+    cvw, jdw = m['cv_length'].get('words_p50', 0), m['jd_length'].get('words_p50', 0)  # {} when a table is empty
+    lines.append(f"CV words (median) {cvw:.0f}, JD words (median) {jdw:.0f}; "
                  f"time {sum(m['seconds'].values()):.1f} s; card: {folder/'card'}")
     return "\n".join(lines)
 

@@ -27,7 +27,8 @@ BAD_FIXTURES = [
     ('seekers_duplicate_ids.jsonl', 'seekers', 3, 'seeker_id', f"duplicate seeker_id ({dg('1')}; first at line 1)", 2),
     ('jobs_duplicate_ids.csv', 'jobs', 4, 'job_id', f"duplicate job_id ({dg('j1')}; first at line 2)", 2),
     ('interactions_unknown_label.jsonl', 'interactions', 2, 'label', f"unknown label ({dg('applied')})", 1),
-    ('interactions_bad_timestamp.jsonl', 'interactions', 3, 'timestamp', f"unparseable timestamp ({dg('2023-13-45')})", 2),
+    ('interactions_bad_timestamp.jsonl', 'interactions', 3, 'timestamp', f"unparseable timestamp ({dg('2023-13-45')})",
+     2),
 ]
 
 @pytest.mark.parametrize('name,table,line,field,reason,n_kept', BAD_FIXTURES)
@@ -43,8 +44,9 @@ def test_bad_fixture_names_file_line_field(name, table, line, field, reason, n_k
 def test_unknown_seeker_and_job():
     path = FIX/'interactions_unknown_ids.jsonl'
     kept, probs = validate_interactions(read_records(path), str(path), S, J)
-    assert [str(p) for p in probs] == [f"{path}:2: seeker_id: unknown seeker_id ({dg('s9')}; not among the 2 kept seekers)",
-                                       f"{path}:3: job_id: unknown job_id ({dg('j9')}; not among the 2 kept jobs)"]
+    assert [str(p) for p in probs] == [
+        f"{path}:2: seeker_id: unknown seeker_id ({dg('s9')}; not among the 2 kept seekers)",
+        f"{path}:3: job_id: unknown job_id ({dg('j9')}; not among the 2 kept jobs)"]
     assert kept == [dict(seeker_id='s1', job_id='j1', label=1, timestamp='2023-05-02')]
 
 def test_huge_cv_accepted_under_a_larger_limit():
@@ -52,7 +54,8 @@ def test_huge_cv_accepted_under_a_larger_limit():
     assert probs == [] and len(kept) == 3
 
 def test_labels_and_ids_normalised():
-    recs = [dict(seeker_id=1, job_id=2, label=l, timestamp=f'2023-05-{i:02d}')  # distinct days: exact repeats are quarantined
+    # distinct days: exact repeats are quarantined
+    recs = [dict(seeker_id=1, job_id=2, label=l, timestamp=f'2023-05-{i:02d}')
             for i, l in enumerate(['matched', 'MISMATCHED', 1, 0, '1', '0', True, False, 'false'], 1)]
     kept, probs = validate_interactions(recs, 'mem', {'1'}, {'2'})
     assert probs == [] and [k['label'] for k in kept] == [1, 0, 1, 0, 1, 0, 1, 0, 0]
@@ -254,7 +257,7 @@ def _folder(tmp_path, seekers=None, jobs=None, inter=None):
     return tmp_path
 
 def test_reports_never_hold_raw_values(tmp_path, capsys):
-    "Item 3: reasons fingerprint values; report.json and the printed output hold none; the quarantine file is the one place"
+    "Item 3: reasons fingerprint values; report.json and the output hold none; the quarantine file is the one place"
     from girl_nb.data_stage import validate_cli
     secrets_ = ('bob@example.com', '+1 415 555 0199', 'Bob Smith')
     _folder(tmp_path, seekers=[json.dumps(dict(seeker_id='s9', name='Bob Smith', cv=''))],
@@ -266,16 +269,18 @@ def test_reports_never_hold_raw_values(tmp_path, capsys):
     assert f"unknown seeker_id ({dg('bob@example.com')}" in out and f"unknown label ({dg('+1 415 555 0199')})" in report
     assert not any(v in out or v in report for v in secrets_), (out, report)
     assert 'raw rows (personal data)' in out and (tmp_path/'q'/'README.txt').read_text().strip() == QUARANTINE_NOTE
-    assert 'Bob Smith' in (tmp_path/'q'/'seekers.quarantine.jsonl').read_text()  # the raw row lives there, and only there
+    assert 'Bob Smith' in (tmp_path/'q'/'seekers.quarantine.jsonl').read_text()  # the raw row lives there, only there
 
 def test_hostile_lines_quarantined_with_cause(tmp_path):
     "Item 4: a lone surrogate escape, 2,000-deep nesting and a \\udc80 escape are quarantined rows; the rest is kept"
-    _folder(tmp_path, seekers=['{"seeker_id": "h1", "cv": "a \\ud800 b"}', '{"seeker_id": "h2", "cv": "x", "e": ' + '[' * 2000 + ']' * 2000 + '}',
+    deep = '{"seeker_id": "h2", "cv": "x", "e": ' + '[' * 2000 + ']' * 2000 + '}'
+    _folder(tmp_path, seekers=['{"seeker_id": "h1", "cv": "a \\ud800 b"}', deep,
                                '{"seeker_id": "h3", "cv": "a \\udc80 b"}'])
     seekers, _, _, rep = load_tables(tmp_path)
     assert len(seekers) == 5 and rep.counts['seekers'] == dict(read=8, kept=5, quarantined=3)
     assert [(p.line, p.field, p.reason) for p in rep.tables['seekers']] == [
-        (6, 'cv', 'JSON escape \\ud800 is a lone surrogate, not a Unicode character'), (7, None, 'JSON nested too deep to read'),
+        (6, 'cv', 'JSON escape \\ud800 is a lone surrogate, not a Unicode character'),
+        (7, None, 'JSON nested too deep to read'),
         (8, 'cv', 'JSON escape \\udc80 is a lone surrogate, not a Unicode character')]
     assert all(p.file == str(tmp_path/'seekers.jsonl') for p in rep.problems)
     rep.write_quarantine(tmp_path/'q')
@@ -283,7 +288,8 @@ def test_hostile_lines_quarantined_with_cause(tmp_path):
 
 @pytest.mark.parametrize('name,content,msg', [
     ('seekers.jsonl', '', 'seekers.jsonl: no rows: the seekers table is empty'),
-    ('seekers.jsonl', None, 'seekers.csv: no seeker_id, cv column (found: id, text); a seekers table needs seeker_id, cv'),
+    ('seekers.jsonl', None,
+     'seekers.csv: no seeker_id, cv column (found: id, text); a seekers table needs seeker_id, cv'),
     ('interactions.jsonl', None, 'interactions.csv: no rows: the interactions table is empty'),
 ])
 def test_unusable_tables_one_line_error(tmp_path, name, content, msg):
@@ -301,10 +307,12 @@ def test_unusable_tables_one_line_error(tmp_path, name, content, msg):
 
 def test_duplicate_and_contradictory_interactions(tmp_path):
     "Item 5: an exact repeat is quarantined; a pair labelled both ways in sft/rm is dropped and counted"
-    _folder(tmp_path, inter=[json.dumps(dict(seeker_id='s3', job_id='j3', label=1, timestamp='2023-05-03')),  # exact repeat of line 4
-                             json.dumps(dict(seeker_id='s2', job_id='j1', label=1, timestamp='2023-05-06'))])  # line 5 said 0
+    ix = lambda s, j, l, t: json.dumps(dict(seeker_id=s, job_id=j, label=l, timestamp=t))
+    _folder(tmp_path, inter=[ix('s3', 'j3', 1, '2023-05-03'),  # exact repeat of line 4
+                             ix('s2', 'j1', 1, '2023-05-06')])  # line 5 said 0
     seekers, jobs, inter, rep = load_tables(tmp_path)
-    assert [(p.line, p.reason) for p in rep.tables['interactions']] == [(11, 'duplicate row: same seeker_id, job_id, label, timestamp as line 4')]
+    assert [(p.line, p.reason) for p in rep.tables['interactions']] == [
+        (11, 'duplicate row: same seeker_id, job_id, label, timestamp as line 4')]
     sp = split_by_time(seekers, jobs, inter, WINDOWS)
     assert (sp.report['contradictory_pairs'], sp.report['contradictory_rows_dropped']) == (1, 2)
     assert ('s2', 'j1') not in {(r['seeker_id'], r['job_id']) for r in sp['rm']}
@@ -313,8 +321,10 @@ def test_generate_exit_statuses(tmp_path, capsys):
     "Item 5: `girl data generate` exits 3 when rows were quarantined, 2 with one line when a needed split is empty"
     from girl_nb.cli import main
     (tmp_path/'src').mkdir()
-    src = _folder(tmp_path/'src', inter=[json.dumps(dict(seeker_id='nobody', job_id='j1', label=1, timestamp='2023-05-03'))])
-    args = ['data', 'generate', '--config', str(Path(__file__).parents[1]/'configs'/'tiny.yaml'), '--set', f'data.source={src}']
+    nobody = json.dumps(dict(seeker_id='nobody', job_id='j1', label=1, timestamp='2023-05-03'))
+    src = _folder(tmp_path/'src', inter=[nobody])
+    tiny = Path(__file__).parents[1]/'configs'/'tiny.yaml'
+    args = ['data', 'generate', '--config', str(tiny), '--set', f'data.source={src}']
     assert main(args + ['--out', str(tmp_path/'run')]) == 3
     out = capsys.readouterr().out
     assert 'rows quarantined: reasons in' in out and 'raw rows (personal data)' in out
@@ -323,14 +333,17 @@ def test_generate_exit_statuses(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith('girl: error: ') and 'came out empty and later stages need them' in err and '\n' not in err
 
-PII_MISSES = ['07700 900123', '01 42 68 53 00', '98765 43210', '03-1234-5678', '(02) 9876 5432', '0044 20 7946 0958', '110105900307123',
-              '110105 19900307 123X', 'bob@例子.中国']
-PII_LABELLED = [('SSN 123456789', 'SSN [ID]'), ('WeChat: jane_doe88', 'WeChat: [ID]'), ('QQ 12345678', 'QQ [ID]'), ('微信号：zhang_w1990', '微信号：[ID]')]
-NOT_PII = ['2147483647', '+51.5074', 'in 2019', '25k-40k', '$120,000', '2023-05-01', 'v2.14.1', 'Python 3.11.4', '1990 - 1995', '0.00 1950 1950']
+PII_MISSES = ['07700 900123', '01 42 68 53 00', '98765 43210', '03-1234-5678', '(02) 9876 5432', '0044 20 7946 0958',
+              '110105900307123', '110105 19900307 123X', 'bob@例子.中国']
+PII_LABELLED = [('SSN 123456789', 'SSN [ID]'), ('WeChat: jane_doe88', 'WeChat: [ID]'), ('QQ 12345678', 'QQ [ID]'),
+                ('微信号：zhang_w1990', '微信号：[ID]')]
+NOT_PII = ['2147483647', '+51.5074', 'in 2019', '25k-40k', '$120,000', '2023-05-01', 'v2.14.1', 'Python 3.11.4',
+           '1990 - 1995', '0.00 1950 1950']
 
 def test_scrubber_former_misses_and_false_positives():
     "Item 9: the forms issue 21 lists"
-    for s in PII_MISSES: assert scrub_pii(f"reach me: {s}.") in ('reach me: [PHONE].', 'reach me: [ID].', 'reach me: [EMAIL].'), s
+    for s in PII_MISSES:
+        assert scrub_pii(f"reach me: {s}.") in ('reach me: [PHONE].', 'reach me: [ID].', 'reach me: [EMAIL].'), s
     for s, want in PII_LABELLED: assert scrub_pii(s) == want, s
     for s in NOT_PII: assert scrub_pii(f"figures {s} here") == f"figures {s} here", s
 
@@ -350,7 +363,8 @@ def test_simulated_pii_all_scrubbed():
     from girl_nb.core import load_config
     from girl_nb.data_stage import simulate_tables
     for lang in ('en', 'zh'):
-        s, j, _, gold = simulate_tables(load_config(Path(__file__).parents[1]/'configs'/'tiny.yaml', [f'data.language={lang}']))
+        tiny = Path(__file__).parents[1]/'configs'/'tiny.yaml'
+        s, j, _, gold = simulate_tables(load_config(tiny, [f'data.language={lang}']))
         n = sum(scrub_pii_count(r['cv'])[1] for r in s) + sum(scrub_pii_count(r['jd'])[1] for r in j)
         injected = [v for p in gold.pii.values() for k, v in p.items() if k != 'name']
         assert n >= len(injected), (lang, n, len(injected))
@@ -360,7 +374,8 @@ def test_simulated_pii_all_scrubbed():
 # property: generated rows through the readers and validators
 LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
                  st.sampled_from(['s1', 'j1', '2023-05-01', 'matched', '0', '']))
-VALUE = st.recursive(LEAF, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3), max_leaves=8)
+VALUE = st.recursive(LEAF, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+                     max_leaves=8)
 def _nested(n):
     "A list nested `n` deep, built without recursion"
     v = []
@@ -372,13 +387,15 @@ def _dumps(r):
     try: return json.dumps(r)
     except (RecursionError, ValueError): return '{}'
 
-HOSTILE = st.one_of(VALUE, st.integers(20_001, 30_000).map(lambda n: 'x' * n), st.just(10**5000), st.integers(1, 3000).map(_nested),
+HOSTILE = st.one_of(VALUE, st.integers(20_001, 30_000).map(lambda n: 'x' * n), st.just(10**5000),
+                    st.integers(1, 3000).map(_nested),
                     st.sampled_from(['\ud800', 'x\udc80y', '\x00', '\u2028', 'bob@example.com', '+1 415 555 0199']))
 FIELDS = ['seeker_id', 'cv', 'created_at', 'job_id', 'jd', 'posted_at', 'label', 'timestamp', 'name']
 ROW = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), HOSTILE, max_size=6)
 LINE = st.one_of(ROW.map(_dumps), st.text(max_size=60).map(lambda t: t.replace('\n', ' ').replace('\r', ' ')),
                  st.integers(1, 3000).map(lambda n: '{"seeker_id": "d", "cv": ' + '[' * n + ']' * n + '}'),
-                 st.just('{"seeker_id": "s", "cv": "a \\ud800"}'), st.binary(max_size=40).map(lambda b: b.replace(b'\n', b' ').replace(b'\r', b' ')))
+                 st.just('{"seeker_id": "s", "cv": "a \\ud800"}'),
+                 st.binary(max_size=40).map(lambda b: b.replace(b'\n', b' ').replace(b'\r', b' ')))
 
 def _check_counts(table, kept, probs, n):
     lines = {p.line for p in probs}
@@ -411,7 +428,8 @@ def test_property_hostile_records_in_memory(rows):
         _check_counts(table, kept, probs, len(rows))
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=4), max_size=6), st.sampled_from(['seeker_id,cv', 'job_id,jd,posted_at']))
+@given(st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=4), max_size=6),
+       st.sampled_from(['seeker_id,cv', 'job_id,jd,posted_at']))
 def test_property_hostile_csv_rows(tmp_path_factory, rows, header):
     "CSV rows of any length and content: kept or quarantined, counts add up"
     import csv, io
