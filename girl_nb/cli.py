@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import (STAGES, ConfigError, add_config_args, config_dict, get_device, get_dtype, get_logger,
                           read_text_arg)
 from .data import read_records, validate_jobs
-from .data_stage import run_data, summary_text, validate_cli
+from .data_stage import generate_status, run_data, summary_text, validate_cli
 from .generate import GEN_BACKENDS, INSTRUCTIONS, GenConfig, check_text, load_backend
 from .judge import case_study_markdown, compare, fmt_value, pair_label, run_eval
 from .llm_judges import JudgeError
@@ -55,7 +55,7 @@ def _cmd_data(a):
     if a.data_cmd == "generate":
         run_data(load_config(a.config, a.overrides), a.out, force=a.force)
         print(summary_text(a.out))
-        return 0
+        return generate_status(a.out)  # 0, or 3: done, rows quarantined
     if a.data_cmd == "validate": return validate_cli(a.path, a.quarantine, a.max_cv_chars)
     if a.data_cmd == "summary":
         print(summary_text(a.out))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from .core import (cfg_field, config_dict, config_hash, get_logger, read_metrics, require, seed_everything,
                           stage_dir, write_json, write_metrics)
-from .data import (DEFAULT_WINDOWS, TABLES, ValidationReport, check_leaks, hash_ids, load_splits, load_tables,
+from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table, hash_ids, load_splits, load_tables,
                           read_records, save_splits, scrub_pii, scrub_pii_count, split_by_time, validate_interactions,
                           validate_jobs, validate_seekers)
 from .simulator import GoldJudge, simulate
@@ -19,7 +19,7 @@ if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: th
 
 # %% auto #0
 __all__ = ['DataConfig', 'simulate_tables', 'validate_tables', 'delink', 'split_stats', 'length_stats', 'gold_label_auc',
-           'plot_card', 'run_data', 'validate_cli', 'summary_text']
+           'plot_card', 'run_data', 'validate_cli', 'summary_text', 'generate_status']
 
 # %% ../nbs/01d_data_stage.ipynb #c8d742e2
 @dataclass
@@ -176,6 +176,7 @@ def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives
     del smap, jmap  # the mapping (and its salt) dies here: it is never written
     T["delink_s"] = time.perf_counter() - t; t = time.perf_counter()
     splits = split_by_time(seekers, jobs, inter, d.windows); check_leaks(splits)
+    _stop_if_empty(cfg, splits, rep, folder)
     T["split_s"] = time.perf_counter() - t; t = time.perf_counter()
     _save_outputs(folder, splits, seekers, jobs, gold, rep)
     T["save_s"] = time.perf_counter() - t
@@ -195,7 +196,22 @@ def _save_outputs(folder:Path, splits, seekers:list, jobs:list, gold, rep:Valida
     datasets.Dataset.from_list([dict(job_id=j["job_id"], jd=j["jd"], posted_at=j.get("posted_at")) for j in jobs]).save_to_disk(str(folder/"jobs"))
     datasets.Dataset.from_list([dict(seeker_id=s["seeker_id"], cv=s["cv"]) for s in seekers]).save_to_disk(str(folder/"seekers"))
     if gold is not None: gold.save(folder/"gold")
-    _scrub_records(rep); rep.write_quarantine(folder/"quarantine"); (folder/"quarantine"/"report.json").write_text(rep.to_json())
+    _scrub_records(rep); rep.write_quarantine(folder/"quarantine")  # also README.txt and report.json
+
+# %% ../nbs/01d_data_stage.ipynb #c1d2e301
+def _stop_if_empty(cfg:RunConfig, splits, rep:ValidationReport, folder:Path):
+    "Write the quarantine and raise a one-line ValueError when a split a later stage needs came out empty"
+    d = cfg.data
+    asked = dict(sft=d.sft_pairs, rm=d.rm_cvs, rl=d.rl_cvs, rec_train=d.rec_pairs, rec_val=d.rec_pairs)
+    asked["rec_test"] = d.rec_pairs
+    empty = [k for k in SPLITS if k in splits and not splits[k] and (d.source != "simulator" or asked[k] > 0)]
+    if not empty: return
+    _scrub_records(rep)
+    rep.write_quarantine(folder/"quarantine")
+    q = sum(c["quarantined"] for c in rep.counts.values())
+    raise ValueError(f"{folder}: split(s) {', '.join(empty)} came out empty and later stages need them (no usable "
+                     f"interaction in their data.windows); {q} rows quarantined, "
+                     f"reasons in {folder/'quarantine'/'report.json'}")
 
 # %% ../nbs/01d_data_stage.ipynb #8c5f4573
 def _card_metrics(splits, seekers, jobs, gold, rep, n_pii, src, T) -> dict:
@@ -218,11 +234,14 @@ def validate_cli(path:str|Path, quarantine:str|Path|None=None, max_cv_chars:int=
     else:
         table = next((t for t in ("seekers", "jobs") if p.name.startswith(t)), None)
         if table is None: raise ValueError(f"{p}: interactions are checked against seekers and jobs: validate the folder holding all three tables")
-        recs = read_records(p); rep = ValidationReport()
+        recs = read_records(p); check_table(table, recs, str(p)); rep = ValidationReport()
         kept, ps = validate_seekers(recs, str(p), max_cv_chars) if table == "seekers" else validate_jobs(recs, str(p))
         rep.add(table, len(recs), len(kept), ps)
     print(rep.summary())
-    if quarantine: _scrub_records(rep); rep.write_quarantine(quarantine)
+    if quarantine:
+        _scrub_records(rep); rep.write_quarantine(quarantine)
+        print(f"quarantine: reasons in {Path(quarantine)/'report.json'}, "
+              f"raw rows (personal data) in {quarantine}/*.quarantine.jsonl")
     return 1 if any(c["quarantined"] for c in rep.counts.values()) else 0
 
 # %% ../nbs/01d_data_stage.ipynb #5dc480f6
@@ -235,6 +254,18 @@ def summary_text(out:str|Path) -> str:
         lines.append(f"{k:14s}{s['rows']:9d}{s['seekers']:9d}" + (f"{s['match_rate']:7.2f}" if s["match_rate"] is not None else f"{'-':>7s}"))
     lines.append(f"cold-start seekers in rec_test: {m['cold_start_seekers']}; quarantined rows: {m['quarantined']}; PII replacements: {m['pii_replacements']}")
     if m.get("gold_label_auc_rm") is not None: lines.append(f"gold judge vs recruiter labels, AUC: rm {m['gold_label_auc_rm']:.3f}, rec_test {m['gold_label_auc_rec_test']:.3f}")
-    lines.append(f"CV words (median) {m['cv_length']['words_p50']:.0f}, JD words (median) {m['jd_length']['words_p50']:.0f}; "
+    if (r := m["not_in_any_split"]).get("contradictory_pairs"):
+        lines.append(f"{r['contradictory_pairs']} (seeker, job) pairs labelled both ways in sft/rm: "
+                     f"their {r['contradictory_rows_dropped']} rows dropped")
+    if m["quarantined"]:
+        lines.append(f"{m['quarantined']} rows quarantined: reasons in {folder/'quarantine'/'report.json'}, "
+                     f"raw rows (personal data) in {folder/'quarantine'}/*.quarantine.jsonl")
+    cvw, jdw = m['cv_length'].get('words_p50', 0), m['jd_length'].get('words_p50', 0)  # {} when a table is empty
+    lines.append(f"CV words (median) {cvw:.0f}, JD words (median) {jdw:.0f}; "
                  f"time {sum(m['seconds'].values()):.1f} s; card: {folder/'card'}")
     return "\n".join(lines)
+
+# %% ../nbs/01d_data_stage.ipynb #c1d2e302
+def generate_status(out:str|Path) -> int:
+    "Exit status of `girl data generate` once the stage succeeded: 0, or 3 when rows were quarantined"
+    return 3 if read_metrics(Path(out)/"data").get("quarantined") else 0

@@ -1,5 +1,5 @@
 "Tests for girl_nb.data: loaders, validation, quarantine, PII scrubbing, id hashing, time splits and leak checks"
-import json, re, shutil
+import hashlib, json, re, shutil
 from pathlib import Path
 
 import pytest
@@ -7,10 +7,12 @@ from hypothesis import given, settings, strategies as st
 
 from girl_nb.data import (Problem, ValidationReport, Splits, read_records, validate_seekers, validate_jobs,
                           validate_interactions, load_tables, scrub_pii, scrub_pii_count, hash_ids, delink_tables,
-                          split_by_time, check_leaks, save_splits, load_splits, pii_strategies, run_split, run_splits)
+                          split_by_time, check_leaks, save_splits, load_splits, pii_strategies, run_split, run_splits,
+                          check_table, QUARANTINE_NOTE)
 
 FIX = Path(__file__).parent/'fixtures'
 S, J = {'s1', 's2'}, {'j1', 'j2'}
+dg = lambda v: 'sha256:' + hashlib.sha256(v.encode()).hexdigest()[:8]  # how reasons point at a value
 VALIDATORS = dict(seekers=validate_seekers, jobs=validate_jobs,
                   interactions=lambda recs, file: validate_interactions(recs, file, S, J))
 
@@ -22,10 +24,11 @@ BAD_FIXTURES = [
     ('seekers_huge_cv.jsonl', 'seekers', 2, 'cv', 'CV has 1,048,576 characters, more than the limit of 20,000', 2),
     ('seekers_non_utf8.jsonl', 'seekers', 2, 'cv', 'not valid UTF-8 (byte 0xe9', 2),
     ('seekers_non_utf8.csv', 'seekers', 3, 'cv', 'not valid UTF-8 (byte 0xe9', 2),
-    ('seekers_duplicate_ids.jsonl', 'seekers', 3, 'seeker_id', "duplicate seeker_id '1' (first at line 1)", 2),
-    ('jobs_duplicate_ids.csv', 'jobs', 4, 'job_id', "duplicate job_id 'j1' (first at line 2)", 2),
-    ('interactions_unknown_label.jsonl', 'interactions', 2, 'label', "unknown label 'applied'", 1),
-    ('interactions_bad_timestamp.jsonl', 'interactions', 3, 'timestamp', "unparseable timestamp '2023-13-45'", 2),
+    ('seekers_duplicate_ids.jsonl', 'seekers', 3, 'seeker_id', f"duplicate seeker_id ({dg('1')}; first at line 1)", 2),
+    ('jobs_duplicate_ids.csv', 'jobs', 4, 'job_id', f"duplicate job_id ({dg('j1')}; first at line 2)", 2),
+    ('interactions_unknown_label.jsonl', 'interactions', 2, 'label', f"unknown label ({dg('applied')})", 1),
+    ('interactions_bad_timestamp.jsonl', 'interactions', 3, 'timestamp', f"unparseable timestamp ({dg('2023-13-45')})",
+     2),
 ]
 
 @pytest.mark.parametrize('name,table,line,field,reason,n_kept', BAD_FIXTURES)
@@ -41,8 +44,9 @@ def test_bad_fixture_names_file_line_field(name, table, line, field, reason, n_k
 def test_unknown_seeker_and_job():
     path = FIX/'interactions_unknown_ids.jsonl'
     kept, probs = validate_interactions(read_records(path), str(path), S, J)
-    assert [str(p) for p in probs] == [f"{path}:2: seeker_id: unknown seeker_id 's9' (not among the 2 kept seekers)",
-                                       f"{path}:3: job_id: unknown job_id 'j9' (not among the 2 kept jobs)"]
+    assert [str(p) for p in probs] == [
+        f"{path}:2: seeker_id: unknown seeker_id ({dg('s9')}; not among the 2 kept seekers)",
+        f"{path}:3: job_id: unknown job_id ({dg('j9')}; not among the 2 kept jobs)"]
     assert kept == [dict(seeker_id='s1', job_id='j1', label=1, timestamp='2023-05-02')]
 
 def test_huge_cv_accepted_under_a_larger_limit():
@@ -50,7 +54,9 @@ def test_huge_cv_accepted_under_a_larger_limit():
     assert probs == [] and len(kept) == 3
 
 def test_labels_and_ids_normalised():
-    recs = [dict(seeker_id=1, job_id=2, label=l, timestamp='2023-05-01') for l in ['matched', 'MISMATCHED', 1, 0, '1', '0', True, False, 'false']]
+    # distinct days: exact repeats are quarantined
+    recs = [dict(seeker_id=1, job_id=2, label=l, timestamp=f'2023-05-{i:02d}')
+            for i, l in enumerate(['matched', 'MISMATCHED', 1, 0, '1', '0', True, False, 'false'], 1)]
     kept, probs = validate_interactions(recs, 'mem', {'1'}, {'2'})
     assert probs == [] and [k['label'] for k in kept] == [1, 0, 1, 0, 1, 0, 1, 0, 0]
     assert {(k['seeker_id'], k['job_id']) for k in kept} == {('1', '2')}
@@ -118,7 +124,7 @@ WORDS = st.lists(st.text('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
 
 @pytest.mark.parametrize('kind', ['email', 'url', 'phone', 'id'])
 def test_generated_pii_never_survives(kind):
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=300, deadline=None, derandomize=True)
     @given(pre=WORDS, post=WORDS, pii=pii_strategies()[kind], sep=st.sampled_from([' ', ': ', ' (', '\n', ', ']))
     def prop(pre, post, pii, sep):
         out, n = scrub_pii_count(f"{pre}{sep}{pii} {post}.")
@@ -135,7 +141,7 @@ SAFE = st.one_of(st.text('abcdefghijklmnopqrstuvwxyz', min_size=1, max_size=10),
                  st.floats(0, 1000, allow_nan=False).map(lambda x: f"{x:.2f}"),
                  st.dates().map(str), st.sampled_from(['C++', 'Node.js', 'ASP.NET', 'B.Sc.', 'Q3', '3.5', '(2019)', 'ISO 9001']))
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(st.lists(SAFE, max_size=25), st.sampled_from([' ', ', ', '; ', ' - ', '\n', ' / ']))
 def test_text_without_pii_unchanged(tokens, sep):
     text = sep.join(tokens)
@@ -147,7 +153,7 @@ def test_scrub_examples():
     assert scrub_pii("手机 13812345678，身份证 11010519900307123X，电话 0571-87654321") == "手机 [PHONE]，身份证 [ID]，电话 [PHONE]"
     assert scrub_pii_count("no pii in 2019, $85,000, 25k-40k, 12% and 5 years") == ("no pii in 2019, $85,000, 25k-40k, 12% and 5 years", 0)
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.lists(st.one_of(st.text(min_size=1, max_size=12), st.integers()), max_size=40), st.binary(min_size=1, max_size=32), st.binary(min_size=1, max_size=32))
 def test_hash_ids_stable_salted_injective(ids, s1, s2):
     a = hash_ids(ids, salt=s1)
@@ -239,3 +245,201 @@ def test_run_splits_and_run_split(good_splits, tmp_path):
         assert {k: dd[k].to_list() for k in dd} == dict(sp) and dd.report == sp.report
     assert run_split(None, tmp_path, 'rec_test').to_list() == sp['rec_test']
     with pytest.raises(ValueError, match="splits have no 'gold' split"): run_split(None, tmp_path, 'gold')
+
+
+# --- hostile input (issue 21: items 3, 4, 5, 9 and the property test) -----------------------------------------
+
+def _folder(tmp_path, seekers=None, jobs=None, inter=None):
+    "A data folder from the good fixture, with lines appended or files replaced"
+    for n in ('seekers.jsonl', 'jobs.csv', 'interactions.jsonl'): shutil.copy(FIX/'good'/n, tmp_path/n)
+    for n, extra in (('seekers.jsonl', seekers), ('interactions.jsonl', inter)):
+        if extra: (tmp_path/n).write_text((tmp_path/n).read_text() + ''.join(l + '\n' for l in extra))
+    return tmp_path
+
+def test_reports_never_hold_raw_values(tmp_path, capsys):
+    "Item 3: reasons fingerprint values; report.json and the output hold none; the quarantine file is the one place"
+    from girl_nb.data_stage import validate_cli
+    secrets_ = ('bob@example.com', '+1 415 555 0199', 'Bob Smith')
+    _folder(tmp_path, seekers=[json.dumps(dict(seeker_id='s9', name='Bob Smith', cv=''))],
+            inter=[json.dumps(dict(seeker_id='bob@example.com', job_id='j1', label=1, timestamp='2023-05-03')),
+                   json.dumps(dict(seeker_id='s2', job_id='j1', label='+1 415 555 0199', timestamp='2023-05-03'))])
+    assert validate_cli(tmp_path, tmp_path/'q') == 1
+    out = capsys.readouterr().out
+    report = (tmp_path/'q'/'report.json').read_text()
+    assert f"unknown seeker_id ({dg('bob@example.com')}" in out and f"unknown label ({dg('+1 415 555 0199')})" in report
+    assert not any(v in out or v in report for v in secrets_), (out, report)
+    assert 'raw rows (personal data)' in out and (tmp_path/'q'/'README.txt').read_text().strip() == QUARANTINE_NOTE
+    assert 'Bob Smith' in (tmp_path/'q'/'seekers.quarantine.jsonl').read_text()  # the raw row lives there, only there
+
+def test_hostile_lines_quarantined_with_cause(tmp_path):
+    "Item 4: a lone surrogate escape, 2,000-deep nesting and a \\udc80 escape are quarantined rows; the rest is kept"
+    deep = '{"seeker_id": "h2", "cv": "x", "e": ' + '[' * 2000 + ']' * 2000 + '}'
+    _folder(tmp_path, seekers=['{"seeker_id": "h1", "cv": "a \\ud800 b"}', deep,
+                               '{"seeker_id": "h3", "cv": "a \\udc80 b"}'])
+    seekers, _, _, rep = load_tables(tmp_path)
+    assert len(seekers) == 5 and rep.counts['seekers'] == dict(read=8, kept=5, quarantined=3)
+    assert [(p.line, p.field, p.reason) for p in rep.tables['seekers']] == [
+        (6, 'cv', 'JSON escape \\ud800 is a lone surrogate, not a Unicode character'),
+        (7, None, 'JSON nested too deep to read'),
+        (8, 'cv', 'JSON escape \\udc80 is a lone surrogate, not a Unicode character')]
+    assert all(p.file == str(tmp_path/'seekers.jsonl') for p in rep.problems)
+    rep.write_quarantine(tmp_path/'q')
+    assert len((tmp_path/'q'/'seekers.quarantine.jsonl').read_text().splitlines()) == 3
+
+@pytest.mark.parametrize('name,content,msg', [
+    ('seekers.jsonl', '', 'seekers.jsonl: no rows: the seekers table is empty'),
+    ('seekers.jsonl', None,
+     'seekers.csv: no seeker_id, cv column (found: id, text); a seekers table needs seeker_id, cv'),
+    ('interactions.jsonl', None, 'interactions.csv: no rows: the interactions table is empty'),
+])
+def test_unusable_tables_one_line_error(tmp_path, name, content, msg):
+    "Item 5: an empty table, a CSV with the wrong header and a header-only file are one-line errors"
+    _folder(tmp_path)
+    if content is not None: (tmp_path/name).write_text(content)
+    elif name == 'seekers.jsonl':
+        (tmp_path/name).unlink()
+        (tmp_path/'seekers.csv').write_text('id,text\ns1,Nurse\ns2,Chef\n')
+    else:
+        (tmp_path/name).unlink()
+        (tmp_path/'interactions.csv').write_text('seeker_id,job_id,label,timestamp\n')
+    with pytest.raises(ValueError) as e: load_tables(tmp_path)
+    assert msg in str(e.value) and '\n' not in str(e.value)
+
+def test_duplicate_and_contradictory_interactions(tmp_path):
+    "Item 5: an exact repeat is quarantined; a pair labelled both ways in sft/rm is dropped and counted"
+    ix = lambda s, j, l, t: json.dumps(dict(seeker_id=s, job_id=j, label=l, timestamp=t))
+    _folder(tmp_path, inter=[ix('s3', 'j3', 1, '2023-05-03'),  # exact repeat of line 4
+                             ix('s2', 'j1', 1, '2023-05-06')])  # line 5 said 0
+    seekers, jobs, inter, rep = load_tables(tmp_path)
+    assert [(p.line, p.reason) for p in rep.tables['interactions']] == [
+        (11, 'duplicate row: same seeker_id, job_id, label, timestamp as line 4')]
+    sp = split_by_time(seekers, jobs, inter, WINDOWS)
+    assert (sp.report['contradictory_pairs'], sp.report['contradictory_rows_dropped']) == (1, 2)
+    assert ('s2', 'j1') not in {(r['seeker_id'], r['job_id']) for r in sp['rm']}
+
+def test_generate_exit_statuses(tmp_path, capsys):
+    "Item 5: `girl data generate` exits 3 when rows were quarantined, 2 with one line when a needed split is empty"
+    from girl_nb.cli import main
+    (tmp_path/'src').mkdir()
+    nobody = json.dumps(dict(seeker_id='nobody', job_id='j1', label=1, timestamp='2023-05-03'))
+    src = _folder(tmp_path/'src', inter=[nobody])
+    tiny = Path(__file__).parents[1]/'configs'/'tiny.yaml'
+    args = ['data', 'generate', '--config', str(tiny), '--set', f'data.source={src}']
+    assert main(args + ['--out', str(tmp_path/'run')]) == 3
+    out = capsys.readouterr().out
+    assert 'rows quarantined: reasons in' in out and 'raw rows (personal data)' in out
+    (src/'interactions.jsonl').write_text(''.join((FIX/'good'/'interactions.jsonl').read_text().splitlines(True)[:3]))
+    assert main(args + ['--out', str(tmp_path/'run2')]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith('girl: error: ') and 'came out empty and later stages need them' in err and '\n' not in err
+
+PII_MISSES = ['07700 900123', '01 42 68 53 00', '98765 43210', '03-1234-5678', '(02) 9876 5432', '0044 20 7946 0958',
+              '110105900307123', '110105 19900307 123X', 'bob@例子.中国']
+PII_LABELLED = [('SSN 123456789', 'SSN [ID]'), ('WeChat: jane_doe88', 'WeChat: [ID]'), ('QQ 12345678', 'QQ [ID]'),
+                ('微信号：zhang_w1990', '微信号：[ID]')]
+NOT_PII = ['2147483647', '+51.5074', 'in 2019', '25k-40k', '$120,000', '2023-05-01', 'v2.14.1', 'Python 3.11.4',
+           '1990 - 1995', '0.00 1950 1950']
+
+def test_scrubber_former_misses_and_false_positives():
+    "Item 9: the forms issue 21 lists"
+    for s in PII_MISSES:
+        assert scrub_pii(f"reach me: {s}.") in ('reach me: [PHONE].', 'reach me: [ID].', 'reach me: [EMAIL].'), s
+    for s, want in PII_LABELLED: assert scrub_pii(s) == want, s
+    for s in NOT_PII: assert scrub_pii(f"figures {s} here") == f"figures {s} here", s
+
+def test_scrubber_recall_and_false_positives_on_corpus():
+    "Item 9: recall >= 0.95 and false positives <= 2% on the labelled corpus (tests/fixtures/pii_corpus.jsonl)"
+    rows = [json.loads(l) for l in (FIX/'pii_corpus.jsonl').read_text().splitlines()]
+    assert len(rows) >= 300
+    outs = [scrub_pii(r['text']) for r in rows]
+    pii = [v not in o for r, o in zip(rows, outs) for _, v in r['pii']]
+    keep = [v not in o for r, o in zip(rows, outs) for v in r['keep']]
+    recall, fp = sum(pii) / len(pii), sum(keep) / len(keep)
+    print(f"recall {recall:.3f} on {len(pii)} PII values, false positives {fp:.3f} on {len(keep)} must-stay values")
+    assert recall >= 0.95 and fp <= 0.02
+
+def test_simulated_pii_all_scrubbed():
+    "Item 9: every contact detail the simulator injects is replaced (the data stage's n_pii counts them all)"
+    from girl_nb.pipeline import load_config
+    from girl_nb.data_stage import simulate_tables
+    for lang in ('en', 'zh'):
+        tiny = Path(__file__).parents[1]/'configs'/'tiny.yaml'
+        s, j, _, gold = simulate_tables(load_config(tiny, [f'data.language={lang}']))
+        n = sum(scrub_pii_count(r['cv'])[1] for r in s) + sum(scrub_pii_count(r['jd'])[1] for r in j)
+        injected = [v for p in gold.pii.values() for k, v in p.items() if k != 'name']
+        assert n >= len(injected), (lang, n, len(injected))
+        scrubbed = '\n'.join(scrub_pii(r['cv']) for r in s)
+        assert not [v for v in injected if v in scrubbed], lang
+
+# property: generated rows through the readers and validators
+LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
+                 st.sampled_from(['s1', 'j1', '2023-05-01', 'matched', '0', '']))
+VALUE = st.recursive(LEAF, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+                     max_leaves=8)
+def _nested(n):
+    "A list nested `n` deep, built without recursion"
+    v = []
+    for _ in range(n): v = [v]
+    return v
+
+def _dumps(r):
+    "A JSON line for a generated row; rows JSON cannot write (too deep, a 5,000-digit int) become a bare object"
+    try: return json.dumps(r)
+    except (RecursionError, ValueError): return '{}'
+
+HOSTILE = st.one_of(VALUE, st.integers(20_001, 30_000).map(lambda n: 'x' * n), st.just(10**5000),
+                    st.integers(1, 3000).map(_nested),
+                    st.sampled_from(['\ud800', 'x\udc80y', '\x00', '\u2028', 'bob@example.com', '+1 415 555 0199']))
+FIELDS = ['seeker_id', 'cv', 'created_at', 'job_id', 'jd', 'posted_at', 'label', 'timestamp', 'name']
+ROW = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), HOSTILE, max_size=6)
+LINE = st.one_of(ROW.map(_dumps), st.text(max_size=60).map(lambda t: t.replace('\n', ' ').replace('\r', ' ')),
+                 st.integers(1, 3000).map(lambda n: '{"seeker_id": "d", "cv": ' + '[' * n + ']' * n + '}'),
+                 st.just('{"seeker_id": "s", "cv": "a \\ud800"}'),
+                 st.binary(max_size=40).map(lambda b: b.replace(b'\n', b' ').replace(b'\r', b' ')))
+
+def _check_counts(table, kept, probs, n):
+    lines = {p.line for p in probs}
+    assert all(p.reason and isinstance(p.reason, str) for p in probs)
+    assert len(kept) + len(lines) == n, (table, len(kept), len(lines), n)
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(LINE, max_size=8))
+def test_property_hostile_jsonl_rows(tmp_path_factory, lines):
+    "No exception escapes read_records + validate_*; every non-blank line is kept or quarantined with a reason"
+    f = tmp_path_factory.mktemp('p')/'rows.jsonl'
+    f.write_bytes(b'\n'.join(l if isinstance(l, bytes) else l.encode('utf-8', 'surrogatepass') for l in lines))
+    recs = read_records(f)
+    assert len(recs) == len([l for l in f.read_bytes().removeprefix(b'\xef\xbb\xbf').splitlines() if l.strip()])  # a leading BOM is not a row
+    for table, fn in VALIDATORS.items():
+        kept, probs = fn(recs, str(f))
+        _check_counts(table, kept, probs, len(recs))
+        ValidationReport().add(table, len(recs), len(kept), probs)
+    rep = ValidationReport()
+    rep.add('seekers', len(recs), 0, validate_seekers(recs, str(f))[1])
+    rep.write_quarantine(tmp_path_factory.mktemp('q'))
+    json.loads(rep.to_json())
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(ROW, max_size=8))
+def test_property_hostile_records_in_memory(rows):
+    "Plain dicts with wrong types, huge fields and nesting: validators never raise and counts add up"
+    for table, fn in VALIDATORS.items():
+        kept, probs = fn(rows, 'mem')
+        _check_counts(table, kept, probs, len(rows))
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=4), max_size=6),
+       st.sampled_from(['seeker_id,cv', 'job_id,jd,posted_at']))
+def test_property_hostile_csv_rows(tmp_path_factory, rows, header):
+    "CSV rows of any length and content: kept or quarantined, counts add up"
+    import csv, io
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header.split(','))
+    for r in rows: w.writerow([c.encode('utf-8', 'replace').decode() for c in r])
+    f = tmp_path_factory.mktemp('c')/'rows.csv'
+    f.write_text(buf.getvalue(), encoding='utf-8', errors='surrogateescape')
+    recs = read_records(f)
+    fn = validate_seekers if header.startswith('seeker') else validate_jobs
+    kept, probs = fn(recs, str(f))
+    _check_counts('csv', kept, probs, len(recs))
