@@ -68,7 +68,7 @@ def main(argv=None):
     from girl_nb.core import get_device, get_dtype
     from girl_nb.pipeline import load_config
     from girl_nb.models import load_generator
-    from girl_nb.rlrf import build_rlrf
+    from girl_nb.rlrf_stage import build_rlrf
     cfg, out = load_config(a.config), Path(a.run)
     ours = json.loads((out/"rlrf"/"metrics.json").read_text())["metrics"]
     jds = ours["iterations"] * cfg.rlrf.cvs_per_iter

@@ -13,7 +13,8 @@ import numpy as np, yaml
 __all__ = ['STAGES', 'ConfigError', 'cfg_field', 'require', 'from_dict', 'parse_override', 'add_config_args', 'read_text_arg',
            'read_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory', 'get_device',
            'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir', 'write_json',
-           'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'plt_agg']
+           'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'plt_agg', 'to_safe', 'from_safe', 'write_state',
+           'read_state']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -278,3 +279,57 @@ def plt_agg():
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+# %% ../nbs/00_core.ipynb #da2356ab
+def to_safe(obj, # nested dicts/lists/tuples of tensors, numbers, strings, numpy values
+            tensors:dict, # filled with the tensors found, under the keys their placeholders name
+            key:str="s"):
+    "`obj` as JSON-ready data: tensors moved into `tensors` and replaced by placeholders, tuples and int keys tagged"
+    import torch
+    if isinstance(obj, torch.Tensor):
+        tensors[key] = obj.detach().cpu().contiguous()
+        return {"__tensor__": key}
+    if isinstance(obj, np.generic): return obj.item()
+    if isinstance(obj, np.ndarray): raise TypeError(f"{key}: numpy arrays are not stored; convert to a tensor")
+    if isinstance(obj, (list, tuple)):
+        items = [to_safe(v, tensors, f"{key}.{i}") for i, v in enumerate(obj)]
+        return {"__tuple__": items} if isinstance(obj, tuple) else items
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in obj):
+            return {k: to_safe(v, tensors, f"{key}.{k}") for k, v in obj.items()}
+        return {"__items__": [[to_safe(k, tensors, f"{key}.k{i}"), to_safe(v, tensors, f"{key}.{i}")]
+                              for i, (k, v) in enumerate(obj.items())]}
+    if obj is None or isinstance(obj, (bool, int, float, str)): return obj
+    raise TypeError(f"{key}: cannot store a {type(obj).__name__} in a checkpoint")
+
+# %% ../nbs/00_core.ipynb #088a1ba0
+def from_safe(obj, tensors:dict):
+    "Undo `to_safe`: placeholders back to tensors, tagged tuples and dicts back to their types"
+    if isinstance(obj, list): return [from_safe(v, tensors) for v in obj]
+    if not isinstance(obj, dict): return obj
+    if "__tensor__" in obj: return tensors[obj["__tensor__"]]
+    if "__tuple__" in obj: return tuple(from_safe(v, tensors) for v in obj["__tuple__"])
+    if "__items__" in obj: return {from_safe(k, tensors): from_safe(v, tensors) for k, v in obj["__items__"]}
+    return {k: from_safe(v, tensors) for k, v in obj.items()}
+
+# %% ../nbs/00_core.ipynb #f7cfa154
+def write_state(folder:Path, state:dict):
+    "`state` into `folder`/state.safetensors (its tensors) and `folder`/state.json (everything else)"
+    from safetensors.torch import save_file
+    tensors = {}
+    skeleton = to_safe(state, tensors)
+    save_file(tensors, str(folder/"state.safetensors"))
+    (folder/"state.json").write_text(json.dumps(skeleton), encoding="utf-8")  # NaN kept as NaN
+
+# %% ../nbs/00_core.ipynb #fcd92c1b
+def read_state(folder:str|Path) -> dict:
+    "What `write_state` wrote; a folder holding only a pickle (`state.pt`) is refused, never unpickled"
+    from safetensors.torch import load_file
+    folder = Path(folder)
+    if not (folder/"state.json").is_file():
+        old = " (it holds state.pt, a pickle, which is never loaded: it could run code)" if (folder/"state.pt").exists() else ""
+        raise ValueError(f"{folder}: not a girl_nb RLRF checkpoint: no state.json{old}; "
+                         "delete the folder or run the stage without --resume")
+    try: skeleton = json.loads((folder/"state.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{folder/'state.json'}: not valid JSON ({e})") from None
+    return from_safe(skeleton, load_file(str(folder/"state.safetensors")))

@@ -14,7 +14,8 @@ from .models import ModelsConfig
 from .recommender import RecConfig, run_rec
 from .report import run_report
 from .reward import RewardConfig, run_reward
-from .rlrf import RLRFConfig, run_rlrf
+from .rlrf import RLRFConfig
+from .rlrf_stage import run_rlrf
 from .sft import SFTConfig, run_sft
 
 # %% auto #0

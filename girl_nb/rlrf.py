@@ -4,24 +4,19 @@
 
 # %% ../nbs/04_rlrf.ipynb #faa5d5e2
 from __future__ import annotations
-import copy, csv, dataclasses, functools, json, math, os, random, shutil, tempfile, time
+import copy, csv, dataclasses, functools, math, os, random, shutil, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
-from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, mixed_precision,
-                          plt_agg, precision_dtype, require, seed_everything, stage_dir, write_json, write_metrics)
+from .core import (ConfigError, cfg_field, get_logger, precision_dtype, read_state, require, write_state)
 from .generate import GenConfig
-from .models import load_generator, load_tokenizer
-from typing import TYPE_CHECKING
-if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
+from .models import load_tokenizer
 
 # %% auto #0
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
            'AdaptiveKL', 'RunningMoments', 'whiten', 'RLRFConfig', 'pack_rollout', 'token_logprobs', 'Critic',
            'load_critic', 'reward_model_scorer', 'iteration_indices', 'RLRF', 'cut_cv', 'rollout_model',
-           'refresh_rollout_model', 'missing_parts', 'to_safe', 'from_safe', 'write_state', 'read_state',
-           'last_checkpoint', 'make_actor', 'save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf',
-           'run_rlrf']
+           'refresh_rollout_model', 'missing_parts', 'last_checkpoint', 'make_actor']
 
 # %% ../nbs/04_rlrf.ipynb #b91844c7
 def kl_estimate(logp, # log π_θ(v_j | C, v_<j) of each JD token under the actor, (B, T)
@@ -571,59 +566,6 @@ def _set_rng_state(d:dict):
     if d.get("cuda") is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(d["cuda"])
 
-# %% ../nbs/04_rlrf.ipynb #da2356ab
-def to_safe(obj, # nested dicts/lists/tuples of tensors, numbers, strings, numpy values
-            tensors:dict, # filled with the tensors found, under the keys their placeholders name
-            key:str="s"):
-    "`obj` as JSON-ready data: tensors moved into `tensors` and replaced by placeholders, tuples and int keys tagged"
-    if isinstance(obj, torch.Tensor):
-        tensors[key] = obj.detach().cpu().contiguous()
-        return {"__tensor__": key}
-    if isinstance(obj, np.generic): return obj.item()
-    if isinstance(obj, np.ndarray): raise TypeError(f"{key}: numpy arrays are not stored; convert to a tensor")
-    if isinstance(obj, (list, tuple)):
-        items = [to_safe(v, tensors, f"{key}.{i}") for i, v in enumerate(obj)]
-        return {"__tuple__": items} if isinstance(obj, tuple) else items
-    if isinstance(obj, dict):
-        if all(isinstance(k, str) and not k.startswith("__") for k in obj):
-            return {k: to_safe(v, tensors, f"{key}.{k}") for k, v in obj.items()}
-        return {"__items__": [[to_safe(k, tensors, f"{key}.k{i}"), to_safe(v, tensors, f"{key}.{i}")]
-                              for i, (k, v) in enumerate(obj.items())]}
-    if obj is None or isinstance(obj, (bool, int, float, str)): return obj
-    raise TypeError(f"{key}: cannot store a {type(obj).__name__} in a checkpoint")
-
-# %% ../nbs/04_rlrf.ipynb #088a1ba0
-def from_safe(obj, tensors:dict):
-    "Undo `to_safe`: placeholders back to tensors, tagged tuples and dicts back to their types"
-    if isinstance(obj, list): return [from_safe(v, tensors) for v in obj]
-    if not isinstance(obj, dict): return obj
-    if "__tensor__" in obj: return tensors[obj["__tensor__"]]
-    if "__tuple__" in obj: return tuple(from_safe(v, tensors) for v in obj["__tuple__"])
-    if "__items__" in obj: return {from_safe(k, tensors): from_safe(v, tensors) for k, v in obj["__items__"]}
-    return {k: from_safe(v, tensors) for k, v in obj.items()}
-
-# %% ../nbs/04_rlrf.ipynb #f7cfa154
-def write_state(folder:Path, state:dict):
-    "`state` into `folder`/state.safetensors (its tensors) and `folder`/state.json (everything else)"
-    from safetensors.torch import save_file
-    tensors = {}
-    skeleton = to_safe(state, tensors)
-    save_file(tensors, str(folder/"state.safetensors"))
-    (folder/"state.json").write_text(json.dumps(skeleton), encoding="utf-8")  # NaN kept as NaN
-
-# %% ../nbs/04_rlrf.ipynb #fcd92c1b
-def read_state(folder:str|Path) -> dict:
-    "What `write_state` wrote; a folder holding only a pickle (`state.pt`) is refused, never unpickled"
-    from safetensors.torch import load_file
-    folder = Path(folder)
-    if not (folder/"state.json").is_file():
-        old = " (it holds state.pt, a pickle, which is never loaded: it could run code)" if (folder/"state.pt").exists() else ""
-        raise ValueError(f"{folder}: not a girl_nb RLRF checkpoint: no state.json{old}; "
-                         "delete the folder or run the stage without --resume")
-    try: skeleton = json.loads((folder/"state.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{folder/'state.json'}: not valid JSON ({e})") from None
-    return from_safe(skeleton, load_file(str(folder/"state.safetensors")))
-
 # %% ../nbs/04_rlrf.ipynb #7652cee4
 @patch
 def save_checkpoint(self:RLRF) -> Path|None:
@@ -678,159 +620,3 @@ def make_actor(model, rc:RLRFConfig):
     from peft import LoraConfig, get_peft_model
     return get_peft_model(model, LoraConfig(r=rc.lora_r, lora_alpha=rc.lora_alpha, lora_dropout=rc.lora_dropout,
                                             target_modules=rc.lora_target_modules, task_type="CAUSAL_LM"))
-
-# %% ../nbs/04_rlrf.ipynb #4f85ebc2
-def _concat_lora(sft_dir:Path, actor, folder:Path) -> bool:
-    "Write SFT adapter ⊕ actor adapter as one rank-(r1+r2) adapter on the SFT base; False when they do not fit"
-    from peft import get_peft_model_state_dict
-    from safetensors.torch import load_file, save_file
-    sc, ac = json.loads((sft_dir/"adapter_config.json").read_text()), actor.peft_config["default"]
-    if any(sc.get(k) for k in ("use_rslora", "rank_pattern", "alpha_pattern", "modules_to_save", "use_dora")) or ac.use_rslora or ac.use_dora or ac.modules_to_save:
-        return False
-    sd1 = load_file(str(sft_dir/"adapter_model.safetensors"))                             # on the CPU
-    sd2 = {k: v.detach().cpu() for k, v in get_peft_model_state_dict(actor).items()}      # the actor may sit on a GPU
-    if set(sd1) != set(sd2) or any(".lora_" not in k for k in sd1): return False
-    s1, s2, out = sc["lora_alpha"] / sc["r"], ac.lora_alpha / ac.r, {}
-    for k in sd1:
-        if ".lora_A." in k: out[k] = torch.cat([sd1[k], sd2[k].to(sd1[k].dtype)], 0).contiguous()  # (r1+r2, in)
-        else: out[k] = torch.cat([sd1[k] * s1, sd2[k].to(sd1[k].dtype) * s2], 1).contiguous()  # (out, r1+r2)
-    folder.mkdir(parents=True, exist_ok=True); save_file(out, str(folder/"adapter_model.safetensors"))
-    write_json(folder/"adapter_config.json", sc | dict(r=sc["r"] + ac.r, lora_alpha=sc["r"] + ac.r, lora_dropout=0.0))
-    return True
-
-# %% ../nbs/04_rlrf.ipynb #41ce06c4
-def save_actor(actor, tokenizer, folder:str|Path,
-               sft_dir:str|Path, # the SFT folder the actor started from
-               dtype=None) -> str:
-    "Save the actor so `load_generator(folder)` rebuilds it; returns how (`adapter`, `adapter-concat` or `full`)"
-    folder, sft_dir = Path(folder), Path(sft_dir); folder.mkdir(parents=True, exist_ok=True)
-    for f in ("adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors"): (folder/f).unlink(missing_ok=True)
-    how = "full"
-    if hasattr(actor, "peft_config") and (sft_dir/"adapter_config.json").is_file():
-        how = "adapter-concat" if _concat_lora(sft_dir, actor, folder) else "full"
-    elif hasattr(actor, "peft_config"):
-        actor.save_pretrained(folder, safe_serialization=True); how = "adapter"
-        ac = json.loads((folder/"adapter_config.json").read_text()); write_json(folder/"adapter_config.json", ac | dict(base_model_name_or_path=str(sft_dir.resolve())))
-    if how == "full":
-        rollout_model(actor, dtype).save_pretrained(folder, safe_serialization=True)  # merged copy; the actor is untouched
-    tokenizer.save_pretrained(folder)
-    return how
-
-# %% ../nbs/04_rlrf.ipynb #6f7ca7db
-def plot_training(log:list[dict], path:str|Path) -> Path:
-    "Six panels over the iterations: reward-model reward, KL, λ, policy loss, value loss, clip fraction"
-    plt = plt_agg(); it = [r["iteration"] for r in log]
-    fig, axs = plt.subplots(2, 3, figsize=(10, 5))
-    for ax, k in zip(axs.flat, ["rm_reward", "kl", "kl_coef", "policy_loss", "value_loss", "clip_frac"]):
-        ax.plot(it, [r[k] for r in log], marker="."); ax.set_title(k); ax.set_xlabel("iteration")
-    fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
-    return Path(path)
-
-def plot_overoptimisation(eval_log:list[dict], path:str|Path) -> Path:
-    "Proxy (reward-model) reward and gold score of the held-out CVs against their KL to the SFT model"
-    plt = plt_agg(); kl = [e["kl"] for e in eval_log]
-    fig, ax = plt.subplots(figsize=(5, 3.5)); ax.plot(kl, [e["rm_reward"] for e in eval_log], "o-", color="C0", label="proxy U(C,J)")
-    ax.set_xlabel("KL to SFT (Eq. 3, nats/token)"); ax.set_ylabel("reward-model reward", color="C0")
-    for e in eval_log: ax.annotate(str(e["iteration"]), (e["kl"], e["rm_reward"]), fontsize=7)
-    if all("gold" in e for e in eval_log):
-        ax2 = ax.twinx(); ax2.plot(kl, [e["gold"] for e in eval_log], "s--", color="C3"); ax2.set_ylabel("gold score", color="C3")
-    ax.set_title("over-optimisation check (held-out CVs)"); fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
-    return Path(path)
-
-# %% ../nbs/04_rlrf.ipynb #e9086265
-def _rl_rows(splits, out:Path) -> list[dict]:
-    "The `rl` split's (seeker_id, cv) rows from a DatasetDict/dict, a splits folder or OUT/data/splits"
-    from girl_nb.data import run_split
-    rows = []
-    for i, r in enumerate(run_split(splits, out, "rl")):
-        cv = r.get("cv")
-        if not isinstance(cv, str) or not cv.strip(): raise ValueError(f"rl split row {i} (seeker_id {r.get('seeker_id')!r}): cv: empty or not text")
-        rows.append(dict(seeker_id=str(r.get("seeker_id", i)), cv=cv))
-    if not rows: raise ValueError("rl split: no CVs (the split is empty); raise data.rl_cvs or check data.windows['rl']")
-    return rows
-
-# %% ../nbs/04_rlrf.ipynb #40968bfa
-def _check_stage(p:Path, what:str, cmd:str):
-    if not ((p/"config.json").is_file() or (p/"adapter_config.json").is_file()):
-        raise FileNotFoundError(f"{p}: no {what} (config.json or adapter_config.json); run `{cmd}` first")
-
-def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, language)
-               out:str|Path, # run folder holding OUT/sft, OUT/reward and OUT/data
-               rc:RLRFConfig|None=None, # the stage's settings; `cfg.rlrf` when None
-               splits=None, # DatasetDict/dict with an `rl` split, a splits folder, or None for OUT/data/splits
-               gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
-               scorer=None, # a `(cvs, jds) -> tensor` scorer instead of OUT/reward's model (tests)
-               folder:str|Path|None=None, # where logs and checkpoints go (None: nothing written)
-              ) -> RLRF:
-    "The `RLRF` trainer of run `out`: actor (+ reference) from OUT/sft, scorer and critic from OUT/reward, the RL split's CVs"
-    from girl_nb.simulator import load_gold
-    out = Path(out); rc = rc or cfg.rlrf
-    rows, gold = _rl_rows(splits, out), load_gold(gold, out)
-    sft_dir, reward_dir = out/"sft", out/"reward"
-    _check_stage(sft_dir, "SFT generator", f"girl sft --out {out}"); _check_stage(reward_dir, "reward model", f"girl reward --out {out}")
-    device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); seed_everything(cfg.seed)
-    tok = load_tokenizer(sft_dir, trust_remote_code=cfg.models.trust_remote_code)
-    base = load_generator(sft_dir, dtype=torch.float32, trust_remote_code=cfg.models.trust_remote_code, merge=True)  # the SFT model, dense
-    ref = copy.deepcopy(base) if rc.full_finetune else None  # LoRA: the reference is the actor with adapters off
-    actor, critic = make_actor(base, rc), load_critic(reward_dir, rc.critic_max_length, cfg.models.trust_remote_code)
-    if scorer is None:
-        from girl_nb.reward import load_reward_model
-        rdev = f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if device == "cuda" else device  # before the Accelerator: each process its GPU
-        rm, rtok = load_reward_model(reward_dir, rdev, trust_remote_code=cfg.models.trust_remote_code)
-        scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
-    order = np.random.default_rng(cfg.seed).permutation(len(rows)); n_ev = min(rc.n_eval_cvs, len(rows) - 1)
-    ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
-    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], seeker_ids=[r["seeker_id"] for r in trn],
-                eval_cvs=[r["cv"] for r in ev], eval_ids=[r["seeker_id"] for r in ev], gold=gold, folder=folder, seed=cfg.seed,
-                language=cfg.data.language, mixed_precision=mixed_precision(dtype), cpu=device == "cpu", ref_model=ref)
-
-# %% ../nbs/04_rlrf.ipynb #35df69be
-def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and `rlrf`
-             out:str|Path, # run folder: reads OUT/sft, OUT/reward, OUT/data; writes OUT/rlrf
-             *,
-             resume:bool=False, # continue from the last checkpoint in OUT/rlrf/checkpoints
-             splits=None, # DatasetDict/dict with an `rl` split, a splits folder, or None for OUT/data/splits
-             gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
-             scorer=None, # a `(cvs, jds) -> tensor` scorer instead of OUT/reward's model (tests)
-             callbacks:list|None=None, # `cb(trainer, row)` after each iteration
-            ) -> dict:
-    "Run the RLRF stage (Alg. 1): PPO from the reward model; save the generator, logs, plots and metrics to OUT/rlrf"
-    rc = cfg.rlrf
-    out = Path(out); sdir = stage_dir(out, "rlrf"); last = last_checkpoint(sdir)
-    if last and not resume: raise FileExistsError(f"{sdir/'checkpoints'} holds checkpoints of an earlier run: pass resume=True (--resume) to continue, or delete the folder")
-    tr = build_rlrf(cfg, out, rc, splits, gold, scorer, sdir)
-    if last: tr.load_checkpoint(last); tr.logger.info(f"resumed from {last} (iteration {tr.iteration})")
-    tr.fit(callbacks)
-    tr.acc.wait_for_everyone()
-    if not tr.acc.is_main_process: return {}  # the other processes trained their shares; the main one saves and reports
-    how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft", get_dtype(cfg.dtype, get_device(cfg.device)))
-    return _finish(cfg, rc, tr, sdir, how)
-
-# %% ../nbs/04_rlrf.ipynb #7f3a1eaa
-def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
-    "metrics.json, plots, held-out samples and the model card"
-    log, ev = tr.log, tr.eval_log
-    m = dict(iterations=tr.iteration, n_train_cvs=len(tr.cvs), n_eval_cvs=len(tr.eval_cvs), saved_as=how,
-             rm_reward_first_iter=log[0]["rm_reward"], rm_reward_last_iter=log[-1]["rm_reward"], kl_coef_last=tr.kl_ctl.value,
-             s_per_iter=float(np.mean([r["t_total"] for r in log])), **{f"s_{k[2:]}_per_iter": float(np.mean([r[k] for r in log])) for k in ("t_gen", "t_ref", "t_score", "t_train")})
-    if ev:
-        m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"], kl_girl_seq=ev[-1].get("kl_seq"), jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
-        if "format_rate" in ev[-1]: m |= dict(format_rate_sft=ev[0]["format_rate"], format_rate_girl=ev[-1]["format_rate"])
-        if "format_rate_greedy" in ev[-1]: m |= dict(format_rate_greedy_sft=ev[0]["format_rate_greedy"], format_rate_greedy_girl=ev[-1]["format_rate_greedy"])
-        if "gold_greedy" in ev[-1]: m |= dict(gold_greedy_sft=ev[0]["gold_greedy"], gold_greedy_girl=ev[-1]["gold_greedy"])
-        if "gold" in ev[-1]: m |= dict(gold_sft=ev[0]["gold"], gold_girl=ev[-1]["gold"])
-        plot_overoptimisation(ev, sdir/"overoptimisation.png")
-        if not hasattr(tr, "last_eval_texts"): tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
-        with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
-            for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, tr.last_eval_texts): f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_girl=jd), ensure_ascii=False) + "\n")
-    plot_training(log, sdir/"training.png")
-    conf = config_dict(cfg) | dict(rlrf=config_dict(rc)); write_metrics(sdir, m, cfg)
-    write_json(sdir/"rlrf_config.json", conf)
-    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in m.items())
-    (sdir/"README.md").write_text(
-        f"---\nlibrary_name: {'peft' if how.startswith('adapter') else 'transformers'}\npipeline_tag: text-generation\n"
-        f"tags: [girl_nb, rlrf, ppo, job-recommendation]\n---\n\n# {cfg.name}: GIRL generator after RLRF\n\n"
-        f"The SFT generator aligned with the reward model (recruiter feedback) by PPO as in the GIRL paper (§IV-C, Eq. 3–8, Alg. 1), "
-        f"{tr.iteration} iterations of {rc.cvs_per_iter} CVs. Load it with `girl_nb.models.load_generator('{sdir}')`; "
-        f"`girl generate --model {sdir} --cv CV.txt` prints JDs.\n\n## Metrics (held-out RL CVs)\n\n| metric | value |\n|---|---|\n{rows}\n", encoding="utf-8")
-    return m

@@ -53,7 +53,8 @@ def run_job(job:dict):
                 rec["log_history"] = state.log_history; torch.save(_trainable(model), mp/f"sft-rank{rank}.pt")
         rec["metrics"] = run_sft(cfg, out, callbacks=[Snap()])
     elif stage == "rlrf":
-        from girl_nb.rlrf import RLRF, run_rlrf
+        from girl_nb.rlrf import RLRF
+        from girl_nb.rlrf_stage import run_rlrf
         rec["rollouts"], orig = [], RLRF.rollout
         def rollout(self, cvs, seed):  # record which CVs this process rolled out (training iterations and evaluations)
             ev = cvs is self.eval_cvs; _SEED[0] = 2 * self.iteration + ev

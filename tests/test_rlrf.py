@@ -1,16 +1,16 @@
-"Fast tests of the RLRF stage (girl_nb.rlrf, nbs/04_rlrf.ipynb): equations, the PPO loop, resume, bad input."
+"Fast tests of RLRF (girl_nb.rlrf, nbs/04_rlrf.ipynb) and its stage (girl_nb.rlrf_stage, nbs/04a_rlrf_stage.ipynb): equations, the PPO loop, resume, bad input."
 import dataclasses, json, math, shutil
 from pathlib import Path
 
 import numpy as np, pytest, torch
 
-from girl_nb.core import read_metrics
+from girl_nb.core import read_metrics, read_state
 from girl_nb.generate import GenConfig
 from girl_nb.pipeline import load_config
 from girl_nb.models import load_generator, load_tokenizer, tiny_model_path
-from girl_nb import rlrf
 from girl_nb.rlrf import (RLRF, Critic, RLRFConfig, kl_estimate, last_checkpoint, make_actor, penalised_reward, policy_loss,
-                          read_state, run_rlrf, value_loss, advantage)
+                          value_loss, advantage)
+from girl_nb.rlrf_stage import run_rlrf
 
 ROOT = Path(__file__).resolve().parents[1]
 short = lambda cvs, jds: torch.tensor([-len(j) / 100 for j in jds])  # a reward the tiny policy can learn: fewer characters
