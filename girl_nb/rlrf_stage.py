@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, torch
 from .core import (config_dict, get_device, get_dtype, mixed_precision, plt_agg, seed_everything, stage_dir,
                           write_json, write_metrics)
-from .models import load_generator, load_tokenizer
+from .models import load_generator, load_tokenizer, model_card
 from .rlrf import (RLRF, RLRFConfig, last_checkpoint, load_critic, make_actor, reward_model_scorer,
                           rollout_model)
 from typing import TYPE_CHECKING
@@ -165,11 +165,11 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
     plot_training(log, sdir/"training.png")
     conf = config_dict(cfg) | dict(rlrf=config_dict(rc)); write_metrics(sdir, m, cfg)
     write_json(sdir/"rlrf_config.json", conf)
-    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in m.items())
-    (sdir/"README.md").write_text(
-        f"---\nlibrary_name: {'peft' if how.startswith('adapter') else 'transformers'}\npipeline_tag: text-generation\n"
-        f"tags: [girl_nb, rlrf, ppo, job-recommendation]\n---\n\n# {cfg.name}: GIRL generator after RLRF\n\n"
-        f"The SFT generator aligned with the reward model (recruiter feedback) by PPO as in the GIRL paper (§IV-C, Eq. 3–8, Alg. 1), "
-        f"{tr.iteration} iterations of {rc.cvs_per_iter} CVs. Load it with `girl_nb.models.load_generator('{sdir}')`; "
-        f"`girl generate --model {sdir} --cv CV.txt` prints JDs.\n\n## Metrics (held-out RL CVs)\n\n| metric | value |\n|---|---|\n{rows}\n", encoding="utf-8")
+    summary = ("The SFT generator aligned with the reward model (recruiter feedback) by PPO as in the GIRL paper "
+               f"(§IV-C, Eq. 3–8, Alg. 1), {tr.iteration} iterations of {rc.cvs_per_iter} CVs. "
+               f"`girl generate --model {sdir} --cv CV.txt` prints JDs.")
+    use = f"from girl_nb.models import load_generator, load_tokenizer\nm, t = load_generator('{sdir}'), load_tokenizer('{sdir}')"
+    card = model_card(f"{cfg.name}: GIRL generator after RLRF", summary, m, use, conf, base=str(sdir.parent/"sft"),
+                      adapter=how.startswith("adapter"), tags=("rlrf", "ppo", "job-recommendation"))
+    (sdir/"README.md").write_text(card, encoding="utf-8")
     return m
