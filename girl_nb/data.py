@@ -26,7 +26,8 @@ class Problem:
     field:str|None # the offending field; None when the problem is the whole line or row
     reason:str # what is wrong, in words; never the raw value (see `_digest`)
     record:dict|str # the record as read, or the raw line when it could not be decoded
-    def __str__(self): return f"{self.file}:{self.line}: " + (f"{self.field}: " if self.field else "") + self.reason
+    def __str__(self):
+        return f"{self.file}:{self.line}: " + (f"{self.field}: " if self.field else "") + self.reason
 
 # %% ../nbs/01_data.ipynb #9db4d482
 def _unmangle(s:str) -> str:
@@ -39,10 +40,12 @@ def _utf8_problem(path, line:int, rec:dict) -> Problem|None:
     for k, v in rec.items():
         if not isinstance(v, str): continue
         try: b = v.encode('utf-8', 'surrogateescape')
-        except UnicodeEncodeError: continue  # a surrogate from a JSON escape, not a byte: `_escape_problem` names it
+        # a surrogate from a JSON escape, not a byte: `_escape_problem` names it
+        except UnicodeEncodeError: continue
         try: b.decode('utf-8')
         except UnicodeDecodeError as e:
-            return Problem(str(path), line, k, f"not valid UTF-8 (byte {b[e.start]:#04x} at offset {e.start})",
+            return Problem(str(path), line, k,
+                           f"not valid UTF-8 (byte {b[e.start]:#04x} at offset {e.start})",
                            {c: _unmangle(x) if isinstance(x, str) else x for c, x in rec.items()})
 
 # %% ../nbs/01_data.ipynb #a7c3e210
@@ -54,14 +57,16 @@ def _lone_surrogate(obj) -> tuple[str, str]|None:
         if isinstance(v, dict):
             stack += [(top or k, x) for k, x in v.items()] + [(top or k, k) for k in v]
         elif isinstance(v, list): stack += [(top, x) for x in v]
-        elif isinstance(v, str) and (c := next((c for c in v if '\ud800' <= c <= '\udfff'), None)): return top, c
+        elif isinstance(v, str) and (c := next((c for c in v if '\ud800' <= c <= '\udfff'), None)):
+            return top, c
 
 # %% ../nbs/01_data.ipynb #a7c3e211
 def _escape_problem(path, line:int, rec) -> Problem|None:
     "A Problem for a JSON `\\uXXXX` escape that decodes to a lone surrogate (no Unicode character), if any"
     if not (hit := _lone_surrogate(rec)): return None
     f, c = hit
-    return Problem(str(path), line, f, f"JSON escape \\u{ord(c):04x} is a lone surrogate, not a Unicode character",
+    return Problem(str(path), line, f,
+                   f"JSON escape \\u{ord(c):04x} is a lone surrogate, not a Unicode character",
                    json.dumps(rec) if _depth_ok(rec) else '')
 
 # %% ../nbs/01_data.ipynb #a7c3e212
@@ -81,9 +86,11 @@ def _jsonl_record(path, i:int, raw:bytes) -> dict|Problem:
     text = raw.decode('utf-8', 'surrogateescape')  # bad bytes survive decoding, to be pinned to a field below
     bad_bytes, problem = text != _unmangle(text), partial(Problem, str(path), i, None)
     try: rec = json.loads(text)
-    except json.JSONDecodeError as e: return problem(f"malformed JSON: {e.msg} (column {e.colno})", _unmangle(text))
+    except json.JSONDecodeError as e: return problem(f"malformed JSON: {e.msg} (column {e.colno})",
+                                                     _unmangle(text))
     except RecursionError: return problem("JSON nested too deep to read", _unmangle(text)[:1000])
-    if not isinstance(rec, dict): return problem(f"expected a JSON object, got {type(rec).__name__}", _unmangle(text))
+    if not isinstance(rec, dict):
+        return problem(f"expected a JSON object, got {type(rec).__name__}", _unmangle(text))
     if not _depth_ok(rec): return problem("JSON nested more than 200 deep", _unmangle(text)[:1000])
     if bad_bytes: return _utf8_problem(path, i, rec) or problem("not valid UTF-8", _unmangle(text))
     return _escape_problem(path, i, rec) or rec
@@ -110,16 +117,22 @@ def _read_json(path:Path) -> list:
     except UnicodeDecodeError as e:
         n = raw[:e.start].count(b'\n') + 1
         return [(n, Problem(str(path), n, None, f"not valid UTF-8 (byte {raw[e.start]:#04x})", ''))]
-    except json.JSONDecodeError as e: return [(e.lineno, Problem(str(path), e.lineno, None, f"malformed JSON: {e.msg}", ''))]
+    except json.JSONDecodeError as e: return [(e.lineno,
+                                               Problem(str(path), e.lineno, None, f"malformed JSON: {e.msg}",
+                                                       ''))]
     except RecursionError: return [(1, Problem(str(path), 1, None, "JSON nested too deep to read", ''))]
-    if not isinstance(data, list): return [(1, Problem(str(path), 1, None, "expected a JSON array of objects", ''))]
+    if not isinstance(data, list):
+        return [(1, Problem(str(path), 1, None, "expected a JSON array of objects", ''))]
     return [(i, _json_element(path, i, r)) for i, r in enumerate(data, 1)]
 
 # %% ../nbs/01_data.ipynb #7655660e
 def _csv_row(path, line:int, row:dict, n_cols:int) -> dict|Problem:
     "A CSV row as a dict, or a Problem for a wrong field count or bytes that are not UTF-8"
-    if None in row: return Problem(str(path), line, None, f"row has more fields than the {n_cols} of the header", {k: v for k, v in row.items() if k})
-    if None in row.values(): return Problem(str(path), line, None, f"row has fewer fields than the {n_cols} of the header", row)
+    if None in row:
+        return Problem(str(path), line, None, f"row has more fields than the {n_cols} of the header",
+                       {k: v for k, v in row.items() if k})
+    if None in row.values():
+        return Problem(str(path), line, None, f"row has fewer fields than the {n_cols} of the header", row)
     return _utf8_problem(path, line, row) or row
 
 # %% ../nbs/01_data.ipynb #504218aa
@@ -138,7 +151,8 @@ def _read_table(path:Path) -> list:
     if path.is_dir():
         import datasets
         ds = datasets.load_from_disk(str(path))
-        if isinstance(ds, datasets.DatasetDict): raise ValueError(f"{path}: a DatasetDict; expected one Dataset")
+        if isinstance(ds, datasets.DatasetDict):
+            raise ValueError(f"{path}: a DatasetDict; expected one Dataset")
         rows = ds.to_list()
     else:
         import pyarrow.parquet as pq
@@ -146,17 +160,22 @@ def _read_table(path:Path) -> list:
     return list(enumerate(rows, 1))
 
 # %% ../nbs/01_data.ipynb #66150e1e
-READERS = {'.jsonl': _read_jsonl, '.ndjson': _read_jsonl, '.json': _read_json, '.csv': _read_csv, '.parquet': _read_table}
+READERS = {'.jsonl': _read_jsonl, '.ndjson': _read_jsonl, '.json': _read_json, '.csv': _read_csv,
+           '.parquet': _read_table}
 
 # %% ../nbs/01_data.ipynb #038133c6
-def read_records(path:str|Path, # a .jsonl/.ndjson/.json/.csv/.parquet file or a `datasets` save_to_disk folder
+# a .jsonl/.ndjson/.json/.csv/.parquet file or a `datasets` save_to_disk folder
+def read_records(path:str|Path,
                 ) -> list[tuple[int, dict|Problem]]:
     "`(line, record)` pairs from `path`; an undecodable line yields a `Problem` in place of its record"
     path = Path(path)
     if path.is_dir():
-        if not (path/'dataset_info.json').exists(): raise ValueError(f"{path}: folder is not a `datasets` save_to_disk folder")
+        if not (path/'dataset_info.json').exists():
+            raise ValueError(f"{path}: folder is not a `datasets` save_to_disk folder")
         return _read_table(path)
-    if path.suffix.lower() not in READERS: raise ValueError(f"{path}: unsupported format {path.suffix!r}; expected one of {sorted(READERS)} or a `datasets` folder")
+    if path.suffix.lower() not in READERS:
+        raise ValueError(f"{path}: unsupported format {path.suffix!r}; expected one of {sorted(READERS)} or "
+                         f"a `datasets` folder")
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
     return READERS[path.suffix.lower()](path)
 
@@ -180,17 +199,20 @@ def _norm_text(v, what:str, max_chars:int) -> str:
     "A non-blank text of at most `max_chars` characters"
     if not isinstance(v, str): raise ValueError(f"{what} must be a string, got {type(v).__name__}")
     if not v.strip(): raise ValueError(f"empty {what}")
-    if len(v) > max_chars: raise ValueError(f"{what} has {len(v):,} characters, more than the limit of {max_chars:,}")
+    if len(v) > max_chars:
+        raise ValueError(f"{what} has {len(v):,} characters, more than the limit of {max_chars:,}")
     return v
 
 # %% ../nbs/01_data.ipynb #0efca91a
 def _norm_when(v) -> str:
     "An ISO date or datetime, returned as an ISO string"
     if isinstance(v, (date, datetime)): return v.isoformat()
-    if not isinstance(v, str): raise ValueError(f"expected an ISO date or datetime string, got {type(v).__name__}")
+    if not isinstance(v, str):
+        raise ValueError(f"expected an ISO date or datetime string, got {type(v).__name__}")
     try: datetime.fromisoformat(v.strip())
     except ValueError:
-        raise ValueError(f"unparseable timestamp ({_digest(v)}); expected an ISO date or datetime such as 2023-05-01 "
+        raise ValueError(f"unparseable timestamp ({_digest(v)}); expected an ISO date or datetime such as "
+                         f"2023-05-01 "
                          "or 2023-05-01T09:30:00") from None
     return v.strip()
 
@@ -214,7 +236,8 @@ def _norm_label(v) -> int:
     "A feedback label as int 1 (matched) or 0 (mismatched)"
     if isinstance(v, bool) or (isinstance(v, int) and v in (0, 1)): return int(v)
     if isinstance(v, str) and v.strip().lower() in LABELS: return LABELS[v.strip().lower()]
-    raise ValueError(f"unknown label ({_digest(v)}); expected matched/mismatched, 1/0, \"1\"/\"0\" or true/false")
+    raise ValueError(f"unknown label ({_digest(v)}); expected matched/mismatched, 1/0, \"1\"/\"0\" or "
+                     f"true/false")
 
 # %% ../nbs/01_data.ipynb #b3bcdb16
 def _validate(records, file:str, rules:list, unique:tuple=()) -> tuple[list[dict], list[Problem]]:
@@ -226,12 +249,14 @@ def _validate(records, file:str, rules:list, unique:tuple=()) -> tuple[list[dict
             problems.append(rec)
             continue
         if not isinstance(rec, dict):
-            problems.append(Problem(file, line, None, f"expected a record, got {type(rec).__name__}", repr(rec)[:1000]))
+            problems.append(Problem(file, line, None, f"expected a record, got {type(rec).__name__}",
+                                    repr(rec)[:1000]))
             continue
         out, probs = dict(rec), []
         for f, required, norm in rules:
             v = rec.get(f)
-            if v is None or (not required and isinstance(v, str) and v == ''):  # an empty optional CSV cell: absent
+            if v is None or (not required and isinstance(v,
+                                                         str) and v == ''):  # an empty optional CSV cell: absent
                 if required: probs.append(Problem(file, line, f, 'missing required field', rec))
                 elif f in out: out[f] = None
                 continue
@@ -277,13 +302,15 @@ def validate_interactions(records:list, # `read_records` output, or plain dicts
                           job_ids:set, # ids of the kept jobs
                          ) -> tuple[list[dict], list[Problem]]:
     "Kept interactions (ids as str, label as int 1/0) and the problems of the rest (repeated rows included)"
-    return _validate(records, file, [('seeker_id', True, partial(_known, ids=set(seeker_ids), what='seeker_id')),
+    return _validate(records, file,
+                     [('seeker_id', True, partial(_known, ids=set(seeker_ids), what='seeker_id')),
                                      ('job_id', True, partial(_known, ids=set(job_ids), what='job_id')),
                                      ('label', True, _norm_label), ('timestamp', True, _norm_when)],
                      unique=('seeker_id', 'job_id', 'label', 'timestamp'))
 
 # %% ../nbs/01_data.ipynb #a7c3e21c
-QUARANTINE_NOTE = ("The *.quarantine.jsonl files hold the raw rows that failed validation, personal data included "
+QUARANTINE_NOTE = ("The *.quarantine.jsonl files hold the raw rows that failed validation, personal data "
+                   "included "
                    "(ids, names, other fields): keep them private and delete them once fixed. "
                    "report.json holds counts and reasons only.")
 
@@ -304,19 +331,23 @@ class ValidationReport:
 
     def add(self, table:str, n_read:int, n_kept:int, problems:list):
         "Record one table's outcome; quarantined counts records, one record may have several problems"
-        self.problems += problems; self.tables[table] = problems
+        self.problems += problems
+        self.tables[table] = problems
         self.counts[table] = dict(read=n_read, kept=n_kept, quarantined=len({p.line for p in problems}))
 
     def summary(self, max_problems:int=20) -> str:
         "Counts per table, then the first `max_problems` problems"
-        lines = [f"{t}: read {c['read']}, kept {c['kept']}, quarantined {c['quarantined']}" for t, c in self.counts.items()]
+        lines = [f"{t}: read {c['read']}, kept {c['kept']}, quarantined {c['quarantined']}" for t,
+                 c in self.counts.items()]
         lines += [f"  {p}" for p in self.problems[:max_problems]]
-        if len(self.problems) > max_problems: lines.append(f"  ... and {len(self.problems) - max_problems} more problems")
+        if len(self.problems) > max_problems:
+            lines.append(f"  ... and {len(self.problems) - max_problems} more problems")
         return '\n'.join(lines)
 
     def to_json(self) -> str:
         "Counts and problems as JSON: reasons name fields and kinds of problems, never a value or a record"
-        probs = {t: [dict(file=p.file, line=p.line, field=p.field, reason=p.reason) for p in ps] for t, ps in self.tables.items()}
+        probs = {t: [dict(file=p.file, line=p.line, field=p.field, reason=p.reason) for p in ps] for t,
+                 ps in self.tables.items()}
         return json.dumps(dict(counts=self.counts, problems=probs), indent=1)
 
     def write_quarantine(self, folder:str|Path) -> list[Path]:
@@ -336,7 +367,8 @@ TABLES = ('seekers', 'jobs', 'interactions')
 
 # %% ../nbs/01_data.ipynb #a7c3e21e
 SCHEMA = dict(seekers=(('seeker_id', 'cv'), ('created_at',)), jobs=(('job_id', 'jd'), ('posted_at',)),
-              interactions=(('seeker_id', 'job_id', 'label', 'timestamp'), ()))  # table -> (required, optional) fields
+              interactions=(('seeker_id', 'job_id', 'label', 'timestamp'),
+                            ()))  # table -> (required, optional) fields
 
 # %% ../nbs/01_data.ipynb #a7c3e21f
 def check_table(table:str, # one of TABLES
@@ -351,27 +383,33 @@ def check_table(table:str, # one of TABLES
     if not found: return  # every row is unreadable: each is quarantined with its own reason
     if missing := [c for c in need if c not in found]:
         may = f" and may have {', '.join(opt)}" if opt else ''
-        raise ValueError(f"{file}: no {', '.join(missing)} column (found: {', '.join(list(found)[:10]) or 'none'}); "
+        raise ValueError(f"{file}: no {', '.join(missing)} column (found: "
+                         f"{', '.join(list(found)[:10]) or 'none'}); "
                          f"a {table} table needs {', '.join(need)}{may}")
 
 # %% ../nbs/01_data.ipynb #fcb10424
 def _find_tables(folder_or_files) -> dict[str, Path]:
     "Map each of TABLES to its file: from a folder, a dict, or a list of files named after their table"
     if isinstance(folder_or_files, dict): found = {t: Path(p) for t, p in folder_or_files.items()}
-    elif isinstance(folder_or_files, (list, tuple)): found = {Path(p).name.split('.')[0]: Path(p) for p in folder_or_files}
+    elif isinstance(folder_or_files, (list, tuple)):
+        found = {Path(p).name.split('.')[0]: Path(p) for p in folder_or_files}
     else:
         folder, found = Path(folder_or_files), {}
         if not folder.is_dir(): raise NotADirectoryError(f"{folder}: not a folder")
         for t in TABLES:
             hits = [p for p in sorted(folder.iterdir()) if (p.is_file() and p.stem == t and p.suffix.lower() in READERS)
                     or (p.is_dir() and p.name == t and (p/'dataset_info.json').exists())]
-            if len(hits) > 1: raise ValueError(f"{folder}: several files for table {t!r}: {[h.name for h in hits]}")
+            if len(hits) > 1:
+                raise ValueError(f"{folder}: several files for table {t!r}: {[h.name for h in hits]}")
             if hits: found[t] = hits[0]
-    if missing := [t for t in TABLES if t not in found]: raise FileNotFoundError(f"{folder_or_files}: no file for table(s) {missing} (expected e.g. {missing[0]}.jsonl)")
+    if missing := [t for t in TABLES if t not in found]:
+        raise FileNotFoundError(f"{folder_or_files}: no file for table(s) {missing} (expected e.g. "
+                                f"{missing[0]}.jsonl)")
     return {t: found[t] for t in TABLES}
 
 # %% ../nbs/01_data.ipynb #3e00e69a
-def load_tables(folder_or_files, # a folder holding seekers.*, jobs.*, interactions.*; or a dict/list of those files
+# a folder holding seekers.*, jobs.*, interactions.*; or a dict/list of those files
+def load_tables(folder_or_files,
                 max_cv_chars:int=20_000, # longest CV accepted, in characters
                 max_jd_chars:int=20_000, # longest JD accepted, in characters
                ) -> tuple[list[dict], list[dict], list[dict], ValidationReport]:
@@ -383,20 +421,24 @@ def load_tables(folder_or_files, # a folder holding seekers.*, jobs.*, interacti
     report.add('seekers', len(recs['seekers']), len(seekers), ps)
     jobs, ps = validate_jobs(recs['jobs'], str(paths['jobs']), max_jd_chars)
     report.add('jobs', len(recs['jobs']), len(jobs), ps)
-    inter, ps = validate_interactions(recs['interactions'], str(paths['interactions']), {s['seeker_id'] for s in seekers}, {j['job_id'] for j in jobs})
+    inter, ps = validate_interactions(recs['interactions'], str(paths['interactions']),
+                                      {s['seeker_id'] for s in seekers}, {j['job_id'] for j in jobs})
     report.add('interactions', len(recs['interactions']), len(inter), ps)
     return seekers, jobs, inter, report
 
 # %% ../nbs/01_data.ipynb #862f5885
 _NOT_URL = r"[^\s<>\"\u3000-\u303f\uff00-\uffef]"  # CJK punctuation ends a URL
-PII_PATTERNS = [  # (placeholder, regex) for all but phone numbers; a group `pii` is the part replaced (a label stays)
+# (placeholder, regex) for all but phone numbers; a group `pii` is the part replaced (a label stays)
+PII_PATTERNS = [
     ('[EMAIL]', r"[A-Za-z0-9\u00C0-\u024F\u0400-\u04FF!#$%&'*+/=?^_`{|}~.-]+@(?:[\w-]+\.)+"
                 r"(?:[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*|[^\W\d_A-Za-z]{2,63})"),  # ASCII or non-ASCII top-level domain
     ('[URL]', rf"(?:https?|ftp)://{_NOT_URL}+|\bwww\.{_NOT_URL}+"
               rf"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|cn|edu|gov|co|me|dev|ai|info)/{_NOT_URL}*"),
-    ('[ID]', r"(?<![\dA-Za-z])[1-9]\d{5} ?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]) ?\d{3}[\dXx]"
+    ('[ID]',
+     r"(?<![\dA-Za-z])[1-9]\d{5} ?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]) ?\d{3}[\dXx]"
              r"(?![\dA-Za-z])"),  # 18-digit Chinese id, also spaced
-    ('[ID]', r"(?<![\dA-Za-z])[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![\dA-Za-z])"),  # 15-digit
+    ('[ID]',
+     r"(?<![\dA-Za-z])[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![\dA-Za-z])"),  # 15-digit
     ('[ID]', r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])"),  # US SSN
     ('[ID]', r"(?i)\b(?:SSN|social security(?: number| no\.?)?)\s*(?:#|no\.?|number)?\s*[:：]?\s*"
              r"(?P<pii>\d{3}[ -]?\d{2}[ -]?\d{4})(?!\d)"),
@@ -412,7 +454,8 @@ _PII_RES = [(ph, re.compile(rx)) for ph, rx in PII_PATTERNS]
 def _sub_one(placeholder:str, m:re.Match) -> str:
     "Placeholder for a match (for its `pii` group when it has one); a URL's trailing sentence punctuation stays"
     s = m.group(0)
-    if 'pii' in m.re.groupindex: return s[:m.start('pii') - m.start()] + placeholder + s[m.end('pii') - m.start():]
+    if 'pii' in m.re.groupindex:
+        return s[:m.start('pii') - m.start()] + placeholder + s[m.end('pii') - m.start():]
     if placeholder != '[URL]': return placeholder
     tail = len(s) - len(s.rstrip('.,;:!?)]}\'"'))
     return placeholder + (s[-tail:] if tail else '')
@@ -422,10 +465,12 @@ _MAYBE_PII = re.compile(r"@|://|www\.|/|\d(?:[ .()\-]{0,3}\d){6}|(?i:qq|wechat|w
 # %% ../nbs/01_data.ipynb #b1a2c301
 _PHONE_RUN = re.compile(r"(?<![A-Za-z0-9_.,/$€£¥+-])(?:\+ ?)?\(?\d+\)?(?:[ .\-]?\(?\d+\)?)+"
                         r"(?![A-Za-z0-9_%])")  # a run of digit groups
-_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")  # never part of a phone number
+# never part of a phone number
+_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
 _CUE = re.compile(r"(?i)(?:\b(?:tel|tél|phone|mobile|mob|cell|call|fax|whatsapp|contact|telefon|teléfono|móvil)\b"
                   r"|电话|手机|联系|☎)[^\n\d]{0,12}$")  # a label just before a number
-_TRUNK_REGIONS = ('GB', 'FR', 'DE', 'JP', 'AU', 'CN', 'IN', 'IT', 'NL', 'BR', 'KR', 'ES', 'MX', 'NZ', 'ZA', 'TW')
+_TRUNK_REGIONS = ('GB', 'FR', 'DE', 'JP', 'AU', 'CN', 'IN', 'IT', 'NL', 'BR', 'KR', 'ES', 'MX', 'NZ', 'ZA',
+                  'TW')
 _ANY_REGIONS = ('US', 'IN', 'CN', 'ES', 'IT', 'SG', 'HK', 'DK', 'NO') + _TRUNK_REGIONS
 
 # %% ../nbs/01_data.ipynb #b1a2c302
@@ -443,7 +488,8 @@ def _phone_like(s:str, cue:bool) -> bool:
     groups = re.findall(r"\d+", s)
     digits, shape = ''.join(groups), tuple(map(len, groups))
     if not 7 <= len(digits) <= 17: return False
-    if s.startswith('+'): return not re.fullmatch(r"\+ ?\d{1,3}\.\d+", s) and _possible(s, (None,))  # not a coordinate
+    if s.startswith('+'):
+        return not re.fullmatch(r"\+ ?\d{1,3}\.\d+", s) and _possible(s, (None,))  # not a coordinate
     seps = set(re.sub(r"[\d()]", '', s))
     if '.' in seps and len(seps) > 1: return False  # national dotted numbers use dots only: not `0.00 1950`
     if digits.startswith('00'): return len(digits) >= 9 and _possible('+' + digits[2:], (None,))
@@ -451,7 +497,8 @@ def _phone_like(s:str, cue:bool) -> bool:
         return len(digits) >= 9 and groups[0] != '0' and (len(groups) > 1 or cue or len(digits) >= 10) \
             and _possible(s, _TRUNK_REGIONS)
     if re.fullmatch(r"1[3-9]\d{9}", digits) and shape in ((11,), (3, 4, 4)): return True  # Chinese mobile
-    nanp = shape in ((3, 3, 4), (1, 3, 3, 4)) and digits[-10] in '23456789' and (len(digits) == 10 or digits[0] == '1')
+    nanp = shape in ((3, 3, 4),
+                     (1, 3, 3, 4)) and digits[-10] in '23456789' and (len(digits) == 10 or digits[0] == '1')
     if nanp or (shape == (5, 5) and digits[0] in '6789'): return True  # North American; Indian mobile
     return cue and _possible(s, _ANY_REGIONS)
 
@@ -522,15 +569,19 @@ def pii_strategies():
     d = lambda n: st.text('0123456789', min_size=n, max_size=n)
     fmts = ['({}) {}-{}', '{}-{}-{}', '{}.{}.{}', '{} {} {}', '+1 {} {} {}', '1-{}-{}-{}',
             'Tel {}{}{}']  # a bare run needs its label
-    us = st.builds(lambda a, b, c, f: f.format(a, b, c), st.integers(200, 999), d(3), d(4), st.sampled_from(fmts))
+    us = st.builds(lambda a, b, c, f: f.format(a, b, c), st.integers(200, 999), d(3), d(4),
+                   st.sampled_from(fmts))
     F = phonenumbers.PhoneNumberFormat
     intl = st.builds(_intl_number, st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)), d(3),
                      st.sampled_from([F.INTERNATIONAL, F.E164]))
-    cn = st.builds(lambda p, a, b, sep, pre: f"{pre}1{p}{sep}{a}{sep}{b}", st.sampled_from(['30', '38', '52', '86', '99']), d(4), d(4),
+    cn = st.builds(lambda p, a, b, sep, pre: f"{pre}1{p}{sep}{a}{sep}{b}",
+                   st.sampled_from(['30', '38', '52', '86', '99']), d(4), d(4),
                    st.sampled_from(['', ' ', '-']), st.sampled_from(['', '+86 ', '+86-']))
-    landline = st.builds('0{}{}{}'.format, st.sampled_from(['10', '21', '571', '755']), st.sampled_from(['-', ' ']),
+    landline = st.builds('0{}{}{}'.format, st.sampled_from(['10', '21', '571', '755']),
+                         st.sampled_from(['-', ' ']),
                          d(8) | st.builds('{} {}'.format, d(4), d(4)))
-    cnid = st.builds(lambda area, dob, seq, last: f"{area}{dob:%Y%m%d}{seq}{last}", st.integers(110000, 659999),
+    cnid = st.builds(lambda area, dob, seq, last: f"{area}{dob:%Y%m%d}{seq}{last}",
+                     st.integers(110000, 659999),
                      st.dates(date(1930, 1, 1), date(2010, 12, 31)), d(3), st.sampled_from('0123456789X'))
     ssn = st.builds('{}-{}-{}'.format, d(3), d(2), d(4))
     return dict(email=st.emails(), url=urls(), phone=us | intl | cn | landline, id=cnid | ssn)
@@ -542,8 +593,10 @@ def hash_ids(ids, # ids to de-link (ints are turned into str)
             ) -> dict[str, str]:
     "Map each distinct id to a salted SHA-256 hex digest; raises on a collision"
     salt = secrets.token_bytes(32) if salt is None else salt
-    out = {i: hmac.new(salt, i.encode(), hashlib.sha256).hexdigest()[:n_hex] for i in dict.fromkeys(map(str, ids))}
-    if len(set(out.values())) < len(out): raise ValueError(f"hash collision among {len(out)} ids with n_hex={n_hex}; use a larger n_hex")
+    out = {i: hmac.new(salt, i.encode(),
+                       hashlib.sha256).hexdigest()[:n_hex] for i in dict.fromkeys(map(str, ids))}
+    if len(set(out.values())) < len(out):
+        raise ValueError(f"hash collision among {len(out)} ids with n_hex={n_hex}; use a larger n_hex")
     return out
 
 # %% ../nbs/01_data.ipynb #d23a5532
@@ -559,13 +612,16 @@ def delink_tables(seekers:list, jobs:list, interactions:list,
         out = {}
         for k, v in r.items():
             if k in keep or not isinstance(v, str): out[k] = v
-            else: out[k], c = scrub_pii_count(v); n += c
+            else:
+                out[k], c = scrub_pii_count(v)
+                n += c
         return out | ({'seeker_id': hs[r['seeker_id']]} if 'seeker_id' in r else {}) | ({'job_id': hj[r['job_id']]} if 'job_id' in r else {})
     return [clean(s) for s in seekers], [clean(j) for j in jobs], [clean(i) for i in interactions], n
 
 # %% ../nbs/01_data.ipynb #82f6e2fa
 SPLITS = ('sft', 'rm', 'rl', 'rec_train', 'rec_val', 'rec_test')
-DISJOINT = [('sft', 'rm'), ('sft', 'rl'), ('rm', 'rl'), ('rec_train', 'rec_val'), ('rec_train', 'rec_test'), ('rec_val', 'rec_test')] + \
+DISJOINT = [('sft', 'rm'), ('sft', 'rl'), ('rm', 'rl'), ('rec_train', 'rec_val'), ('rec_train', 'rec_test'),
+            ('rec_val', 'rec_test')] + \
            [(a, b) for a in ('sft', 'rm') for b in ('rec_train', 'rec_val', 'rec_test')]
 
 # %% ../nbs/01_data.ipynb #0d1c7868
@@ -576,20 +632,24 @@ def _day(v) -> date:
     return datetime.fromisoformat(str(v).strip()).date()
 
 # %% ../nbs/01_data.ipynb #cfc2d3d3
-DEFAULT_WINDOWS = dict(sft=["2023-04-01","2023-04-30"], rm=["2023-05-01","2023-05-07"], rl=["2023-05-08","2023-05-10"],
-                       rec_train=["2023-05-11","2023-05-24"], rec_val=["2023-05-25","2023-05-27"], rec_test=["2023-05-28","2023-05-31"])
+DEFAULT_WINDOWS = dict(sft=["2023-04-01","2023-04-30"], rm=["2023-05-01","2023-05-07"],
+                       rl=["2023-05-08","2023-05-10"],
+                       rec_train=["2023-05-11","2023-05-24"], rec_val=["2023-05-25","2023-05-27"],
+                       rec_test=["2023-05-28","2023-05-31"])
 
 # %% ../nbs/01_data.ipynb #25fa3a69
 def parse_windows(windows:dict, # split name -> inclusive (start, end) ISO dates; names from SPLITS
                   need:tuple=(), # names that must be present
                  ) -> dict[str, tuple[date, date]]:
     "Windows as date pairs; ValueError for unknown or missing names, bad dates or start after end"
-    if unknown := set(windows) - set(SPLITS): raise ValueError(f"unknown split(s) {sorted(unknown)}; expected some of {SPLITS}")
+    if unknown := set(windows) - set(SPLITS):
+        raise ValueError(f"unknown split(s) {sorted(unknown)}; expected some of {SPLITS}")
     if missing := [k for k in need if k not in windows]: raise ValueError(f"missing window(s) {missing}")
     out = {}
     for k, w in windows.items():
         try: a, b = map(_day, w)
-        except (ValueError, TypeError): raise ValueError(f"window {k!r}: expected (start, end) ISO dates, got {w!r}") from None
+        except (ValueError,
+                TypeError): raise ValueError(f"window {k!r}: expected (start, end) ISO dates, got {w!r}") from None
         if a > b: raise ValueError(f"window {k!r}: start {a} is after end {b}")
         out[k] = (a, b)
     return out
@@ -603,7 +663,9 @@ def _window_overlaps(W:dict) -> list[str]:
 # %% ../nbs/01_data.ipynb #f2b2a973
 class Splits(dict):
     "Split name -> list of rows, plus the `windows` that made them and a `report` of counts"
-    def __init__(self, rows:dict, windows:dict, report:dict): super().__init__(rows); self.windows, self.report = windows, report
+    def __init__(self, rows:dict, windows:dict, report:dict):
+        super().__init__(rows)
+        self.windows, self.report = windows, report
 
 # %% ../nbs/01_data.ipynb #d45927cc
 def _assign(row:dict, hits:list, out:dict, rec_pair:dict, rep:dict):
@@ -613,7 +675,8 @@ def _assign(row:dict, hits:list, out:dict, rec_pair:dict, rep:dict):
             if row['label'] == 1: out[k].append(row)
             else: rep['sft_mismatched_unused'] += 1
         elif k == 'rl': out['_rl_seekers'].setdefault(row['seeker_id'])
-        elif k.startswith('rec_') and rec_pair.setdefault((row['seeker_id'], row['job_id']), k) != k: rep['rec_repeat_pairs_left_out'] += 1
+        elif k.startswith('rec_') and rec_pair.setdefault((row['seeker_id'], row['job_id']), k) != k:
+            rep['rec_repeat_pairs_left_out'] += 1
         else: out[k].append(row)
 
 # %% ../nbs/01_data.ipynb #a7c3e221
@@ -622,7 +685,8 @@ def _contradictory(interactions:list, W:dict) -> set:
     labels = {}
     for it in interactions:
         day = _day(it['timestamp'])
-        used = [k for k in ('sft', 'rm') if k in W and W[k][0] <= day <= W[k][1] and (k == 'rm' or it['label'] == 1)]
+        used = [k for k in ('sft',
+                            'rm') if k in W and W[k][0] <= day <= W[k][1] and (k == 'rm' or it['label'] == 1)]
         if used: labels.setdefault((it['seeker_id'], it['job_id']), set()).add(it['label'])
     return {p for p, ls in labels.items() if len(ls) > 1}
 
@@ -634,19 +698,26 @@ def split_by_time(seekers:list, jobs:list, interactions:list, # validated tables
     W = parse_windows(windows)
     if bad := _window_overlaps(W): raise ValueError('; '.join(bad))
     cv, jd = {s['seeker_id']: s['cv'] for s in seekers}, {j['job_id']: j['jd'] for j in jobs}
-    if bad := [(it['seeker_id'], it['job_id']) for it in interactions if it['seeker_id'] not in cv or it['job_id'] not in jd]:
-        raise ValueError(f"{len(bad)} interaction(s) name unknown seekers/jobs, e.g. {bad[:3]}; validate them first (`load_tables`)")
+    if bad := [(it['seeker_id'],
+                it['job_id']) for it in interactions if it['seeker_id'] not in cv or it['job_id'] not in jd]:
+        raise ValueError(f"{len(bad)} interaction(s) name unknown seekers/jobs, e.g. {bad[:3]}; validate "
+                         f"them first (`load_tables`)")
     out, rec_pair = {k: [] for k in W} | {'_rl_seekers': {}}, {}
-    conflict = _contradictory(interactions, W)  # pairs labelled both ways in sft/rm: all their sft/rm rows are dropped
-    rep = dict(interactions=len(interactions), outside_windows=0, sft_mismatched_unused=0, rec_repeat_pairs_left_out=0,
+    conflict = _contradictory(interactions,
+                              W)  # pairs labelled both ways in sft/rm: all their sft/rm rows are dropped
+    rep = dict(interactions=len(interactions), outside_windows=0, sft_mismatched_unused=0,
+               rec_repeat_pairs_left_out=0,
                rl_seekers_in_sft_or_rm=0, contradictory_pairs=len(conflict), contradictory_rows_dropped=0)
     for day, _, it in sorted((_day(it['timestamp']), i, it) for i, it in enumerate(interactions)):
-        if not (hits := [k for k, (a, b) in W.items() if a <= day <= b]): rep['outside_windows'] += 1; continue
+        if not (hits := [k for k, (a, b) in W.items() if a <= day <= b]):
+            rep['outside_windows'] += 1
+            continue
         s, j = it['seeker_id'], it['job_id']
         if (s, j) in conflict and hits[0] in ('sft', 'rm'):
             rep['contradictory_rows_dropped'] += 1
             continue
-        _assign(dict(seeker_id=s, job_id=j, cv=cv[s], jd=jd[j], label=it['label'], timestamp=it['timestamp']), hits, out, rec_pair, rep)
+        _assign(dict(seeker_id=s, job_id=j, cv=cv[s], jd=jd[j], label=it['label'], timestamp=it['timestamp']),
+                hits, out, rec_pair, rep)
     seen = {r['seeker_id'] for k in ('sft', 'rm') for r in out.get(k, [])}
     rl = out.pop('_rl_seekers')
     if 'rl' in W: out['rl'] = [dict(seeker_id=s, cv=cv[s]) for s in rl if s not in seen]
@@ -669,7 +740,8 @@ def _row_window_leaks(splits, W:dict) -> list[str]:
     "Messages for rows whose timestamp lies outside their split's window"
     msgs = []
     for k in [k for k in W if k != 'rl' and k in splits]:
-        bad = [(s, j, t) for s, j, t in zip(_col(splits, k, 'seeker_id'), _col(splits, k, 'job_id'), _col(splits, k, 'timestamp'))
+        bad = [(s, j, t) for s, j,
+               t in zip(_col(splits, k, 'seeker_id'), _col(splits, k, 'job_id'), _col(splits, k, 'timestamp'))
                if not W[k][0] <= _day(t) <= W[k][1]]
         if bad: msgs.append(f"{len(bad)} {k} row(s) outside window {W[k][0]}..{W[k][1]}, e.g. {bad[:3]}")
     return msgs
@@ -680,11 +752,16 @@ def check_leaks(splits, # `split_by_time` output, a dict of lists, or a `dataset
                ) -> None:
     "Raise AssertionError naming the offending ids if any split leaks into another"
     msgs, ids = [], lambda k: set(_col(splits, k, 'seeker_id'))
-    if bad := ids('rl') & (ids('sft') | ids('rm')): msgs.append(f"RL seekers also in sft/rm: {sorted(bad)[:10]}")
-    if bad := ids('rec_test_cold') & ids('rec_train'): msgs.append(f"cold-start test seekers also in rec_train: {sorted(bad)[:10]}")
-    pairs = {k: set(zip(_col(splits, k, 'seeker_id'), _col(splits, k, 'job_id'))) for k in ('rec_train', 'rec_val', 'rec_test')}
+    if bad := ids('rl') & (ids('sft') | ids('rm')):
+        msgs.append(f"RL seekers also in sft/rm: {sorted(bad)[:10]}")
+    if bad := ids('rec_test_cold') & ids('rec_train'):
+        msgs.append(f"cold-start test seekers also in rec_train: {sorted(bad)[:10]}")
+    pairs = {k: set(zip(_col(splits, k, 'seeker_id'), _col(splits, k, 'job_id'))) for k in ('rec_train',
+                                                                                            'rec_val',
+                                                                                            'rec_test')}
     for a, b in [('rec_train', 'rec_val'), ('rec_train', 'rec_test'), ('rec_val', 'rec_test')]:
-        if bad := pairs[a] & pairs[b]: msgs.append(f"(seeker, job) pairs in both {a} and {b}: {sorted(bad)[:10]}")
+        if bad := pairs[a] & pairs[b]:
+            msgs.append(f"(seeker, job) pairs in both {a} and {b}: {sorted(bad)[:10]}")
     if (windows := windows or getattr(splits, 'windows', None)):
         W = parse_windows(windows)
         msgs += _window_overlaps(W) + _row_window_leaks(splits, W)
@@ -695,7 +772,8 @@ def _features(split:str):
     "The `datasets.Features` of a split"
     from datasets import Features, Value
     if split == 'rl': return Features(dict(seeker_id=Value('string'), cv=Value('string')))
-    return Features(dict(seeker_id=Value('string'), job_id=Value('string'), cv=Value('string'), jd=Value('string'),
+    return Features(dict(seeker_id=Value('string'), job_id=Value('string'), cv=Value('string'),
+                         jd=Value('string'),
                          label=Value('int64'), timestamp=Value('string')))
 
 # %% ../nbs/01_data.ipynb #258c3821
@@ -705,8 +783,11 @@ def save_splits(splits, # `split_by_time` output (or any dict of split name -> r
     "Save `splits` as a `datasets.DatasetDict`, with windows and report in girl_splits.json"
     from datasets import Dataset, DatasetDict
     feats = {k: _features(k) for k in splits}  # from_dict, not from_list: an empty split keeps its columns
-    dd = DatasetDict({k: Dataset.from_dict({c: [r[c] for r in v] for c in feats[k]}, features=feats[k]) for k, v in splits.items()})
-    dd.save_to_disk(str(folder), num_shards={k: 1 for k, v in dd.items() if len(v) == 0})  # datasets 5.2 cannot reload a zero-shard split
+    dd = DatasetDict({k: Dataset.from_dict({c: [r[c] for r in v] for c in feats[k]}, features=feats[k]) for k,
+                      v in splits.items()})
+    dd.save_to_disk(str(folder),
+                    num_shards={k: 1 for k,
+                                v in dd.items() if len(v) == 0})  # datasets 5.2 cannot reload a zero-shard split
     meta = dict(windows=getattr(splits, 'windows', None), report=getattr(splits, 'report', None))
     (Path(folder)/'girl_splits.json').write_text(json.dumps(meta, indent=1))
     return Path(folder)
@@ -734,14 +815,17 @@ def run_splits(splits, # a DatasetDict/dict of splits, a splits folder, or None 
     "All the splits a stage reads: `splits` itself, or loaded from its folder, with an error that says which command makes them"
     if splits is None: splits = Path(out)/"data"/"splits"
     if isinstance(splits, (str, Path)):
-        if not Path(splits).exists(): raise FileNotFoundError(f"{splits}: no data splits; run `girl data generate --out {out}` first")
+        if not Path(splits).exists():
+            raise FileNotFoundError(f"{splits}: no data splits; run `girl data generate --out {out}` first")
         splits = load_splits(splits)
     return splits
 
+# %% ../nbs/01_data.ipynb #266656b0
 def run_split(splits, # a DatasetDict/dict of splits, a splits folder, or None for OUT/data/splits
               out:str|Path, # the run folder
               name:str): # the split a stage needs, e.g. `sft` or `rec_test`
     "Split `name` of `run_splits(splits, out)`, with errors that say which command makes it"
     splits = run_splits(splits, out)
-    if name not in splits: raise ValueError(f"splits have no {name!r} split (found: {', '.join(splits) or 'none'})")
+    if name not in splits:
+        raise ValueError(f"splits have no {name!r} split (found: {', '.join(splits) or 'none'})")
     return splits[name]

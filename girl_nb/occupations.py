@@ -31,7 +31,8 @@ def _read_rows(name:str, required:tuple):
     with gzip.open(p, 'rt', encoding='utf-8') as f:
         for line, row in enumerate(csv.DictReader(f), 2):
             for k in required:
-                if not (row.get(k) or '').strip(): raise ValueError(f"{p}:{line}: field {k!r} is missing or empty")
+                if not (row.get(k) or '').strip():
+                    raise ValueError(f"{p}:{line}: field {k!r} is missing or empty")
             yield line, row
 
 # %% ../nbs/01a_occupations.ipynb #44fba41d
@@ -81,61 +82,90 @@ def tokens(text:str, language:str='en') -> set:
 class Snapshot:
     "Occupational data of one language, as arrays (see `load_snapshot`)"
     language: str
-    codes: list; titles: list; variants: list; descs: list; majors: list
+    codes: list
+    titles: list
+    variants: list
+    descs: list
+    majors: list
     wages: np.ndarray        # (O, 5) 10/25/50/75/90th percentile: USD/year (en) or CNY/month (zh)
     share: np.ndarray        # (O,) probability of drawing each occupation
     edu: np.ndarray          # (O,) typical education level
     occ_tasks: list          # per occupation: list of task ids
-    task_text: list; task_acts: list; act_titles: list
+    task_text: list
+    task_acts: list
+    act_titles: list
     occ_acts: list           # per occupation: list of activity ids
     rel: np.ndarray = None   # (O, O) relatedness
-    cities: list = None; regions: list = None; city_share: np.ndarray = None
+    cities: list = None
+    regions: list = None
+    city_share: np.ndarray = None
     names: dict = None
     @property
     def n_occ(self): return len(self.codes)
-    def __repr__(self): return (f"Snapshot({self.language}: {self.n_occ} occupations, {len(self.task_text)} tasks, "
+    def __repr__(self):
+        return (f"Snapshot({self.language}: {self.n_occ} occupations, {len(self.task_text)} tasks, "
                                 f"{len(self.act_titles)} activities, {len(self.cities)} cities)")
 
 # %% ../nbs/01a_occupations.ipynb #82afd327
-_MAJORS_EN = {'11':'Business Administration|Management', '13':'Finance|Accounting|Economics', '15':'Computer Science|Software Engineering|Mathematics|Statistics',
- '17':'Mechanical Engineering|Civil Engineering|Electrical Engineering|Architecture', '19':'Biology|Chemistry|Physics|Psychology|Environmental Science',
- '21':'Social Work|Psychology|Counseling', '23':'Law|Political Science', '25':'Education|English Literature|History|Mathematics',
- '27':'Graphic Design|Journalism|Communications|Fine Arts', '29':'Nursing|Medicine|Health Sciences|Pharmacy', '31':'Health Sciences|Nursing',
- '33':'Criminal Justice|Public Safety', '35':'Culinary Arts|Hospitality Management', '37':'Horticulture|Facilities Management',
- '39':'Hospitality Management|Early Childhood Education|Cosmetology', '41':'Marketing|Business Administration', '43':'Office Administration|Business Administration',
- '45':'Agriculture|Forestry', '47':'Construction Management|Building Technology', '49':'Mechanical Technology|Electronics Technology|Automotive Technology',
- '51':'Manufacturing Technology|Industrial Technology|Welding Technology', '53':'Logistics|Supply Chain Management', '55':'Military Science'}
+_MAJORS_EN = {'11':'Business Administration|Management', '13':'Finance|Accounting|Economics',
+              '15':'Computer Science|Software Engineering|Mathematics|Statistics',
+ '17':'Mechanical Engineering|Civil Engineering|Electrical Engineering|Architecture',
+              '19':'Biology|Chemistry|Physics|Psychology|Environmental Science',
+ '21':'Social Work|Psychology|Counseling', '23':'Law|Political Science',
+              '25':'Education|English Literature|History|Mathematics',
+ '27':'Graphic Design|Journalism|Communications|Fine Arts', '29':'Nursing|Medicine|Health Sciences|Pharmacy',
+              '31':'Health Sciences|Nursing',
+ '33':'Criminal Justice|Public Safety', '35':'Culinary Arts|Hospitality Management',
+              '37':'Horticulture|Facilities Management',
+ '39':'Hospitality Management|Early Childhood Education|Cosmetology',
+              '41':'Marketing|Business Administration', '43':'Office Administration|Business Administration',
+ '45':'Agriculture|Forestry', '47':'Construction Management|Building Technology',
+              '49':'Mechanical Technology|Electronics Technology|Automotive Technology',
+ '51':'Manufacturing Technology|Industrial Technology|Welding Technology',
+              '53':'Logistics|Supply Chain Management', '55':'Military Science'}
 
 def _rel_matrix(sets:list, groups:list, n_tok:int) -> np.ndarray:
     "Relatedness: max(Jaccard of token/activity id sets, 0.6 same minor group, 0.3 same major group); 1 on the diagonal"
     M = np.zeros((len(sets), n_tok), np.float32)
     for i, s in enumerate(sets): M[i, list(s)] = 1
-    inter = M @ M.T; n = M.sum(1)
+    inter = M @ M.T
+    n = M.sum(1)
     J = inter / np.maximum(n[:, None] + n[None, :] - inter, 1)
-    minor = np.array([g[0] for g in groups]); major = np.array([g[1] for g in groups])
-    R = np.maximum(J, np.maximum(0.6 * (minor[:, None] == minor[None, :]), 0.3 * (major[:, None] == major[None, :])))
+    minor = np.array([g[0] for g in groups])
+    major = np.array([g[1] for g in groups])
+    R = np.maximum(J,
+                   np.maximum(0.6 * (minor[:, None] == minor[None, :]),
+                              0.3 * (major[:, None] == major[None, :])))
     np.fill_diagonal(R, 1.0)
     return R.astype(np.float32)
 
 # %% ../nbs/01a_occupations.ipynb #98d3ceff
 def _load_en() -> dict:
     "O*NET + OEWS arrays for English"
-    occ = [r for _, r in _read_rows('occupations_en.csv.gz', ('soc','title','a_p10','a_p50','a_p90','employment'))]
+    occ = [r for _,
+           r in _read_rows('occupations_en.csv.gz', ('soc','title','a_p10','a_p50','a_p90','employment'))]
     idx = {r['soc']: i for i, r in enumerate(occ)}
-    acts = {r['dwa_id']: (i, r['title']) for i, (_, r) in enumerate(_read_rows('dwa_en.csv.gz', ('dwa_id','title')))}
+    acts = {r['dwa_id']: (i, r['title']) for i,
+            (_, r) in enumerate(_read_rows('dwa_en.csv.gz', ('dwa_id','title')))}
     occ_acts = [[] for _ in occ]
     for line, r in _read_rows('occ_dwa_en.csv.gz', ('soc','dwa_id')):
-        if r['dwa_id'] not in acts: raise ValueError(f"{snapshot_dir()/'occ_dwa_en.csv.gz'}:{line}: field 'dwa_id' {r['dwa_id']!r} not in dwa_en")
+        if r['dwa_id'] not in acts:
+            raise ValueError(f"{snapshot_dir()/'occ_dwa_en.csv.gz'}:{line}: field 'dwa_id' {r['dwa_id']!r} "
+                             f"not in dwa_en")
         occ_acts[idx[r['soc']]].append(acts[r['dwa_id']][0])
     occ_tasks, task_text, task_acts = [[] for _ in occ], [], []
     for line, r in _read_rows('tasks_en.csv.gz', ('soc','task','dwa_ids')):
-        occ_tasks[idx[r['soc']]].append(len(task_text)); task_text.append(r['task'])
+        occ_tasks[idx[r['soc']]].append(len(task_text))
+        task_text.append(r['task'])
         task_acts.append(tuple(acts[d][0] for d in r['dwa_ids'].split(';')))
     wages = np.array([[float(r[f'a_p{p}']) for p in (10,25,50,75,90)] for r in occ])
     share = np.sqrt(np.array([float(r['employment']) for r in occ]))
-    return dict(codes=[r['soc'] for r in occ], titles=[r['title'] for r in occ], variants=[[r['title']] for r in occ],
-                descs=[r['description'] for r in occ], majors=[_MAJORS_EN[r['soc'][:2]].split('|') for r in occ],
-                wages=wages, share=share/share.sum(), edu=np.array([edu_rule_en(r['soc'], w[2]) for r, w in zip(occ, wages)]),
+    return dict(codes=[r['soc'] for r in occ], titles=[r['title'] for r in occ],
+                variants=[[r['title']] for r in occ],
+                descs=[r['description'] for r in occ],
+                majors=[_MAJORS_EN[r['soc'][:2]].split('|') for r in occ],
+                wages=wages, share=share/share.sum(),
+                edu=np.array([edu_rule_en(r['soc'], w[2]) for r, w in zip(occ, wages)]),
                 occ_tasks=occ_tasks, task_text=task_text, task_acts=task_acts,
                 act_titles=[t for _, t in sorted(acts.values())], occ_acts=[sorted(a) for a in occ_acts],
                 groups=[(r['soc'][:4], r['soc'][:2]) for r in occ])
@@ -167,18 +197,26 @@ def _load_zh() -> dict:
     variants = [[r['name']] + [a for a in r['alias'].split(',') if a and _clean_zh(a) != r['name']] for r in occ]
     n_titles = np.zeros(len(occ))
     for line, r in _read_rows('titles_zh.csv.gz', ('job_name','code')):
-        if r['code'] not in idx: raise ValueError(f"{snapshot_dir()/'titles_zh.csv.gz'}:{line}: field 'code' {r['code']!r} is not an occupation")
-        variants[idx[r['code']]].append(r['job_name']); n_titles[idx[r['code']]] += 1
+        if r['code'] not in idx:
+            raise ValueError(f"{snapshot_dir()/'titles_zh.csv.gz'}:{line}: field 'code' {r['code']!r} is not "
+                             f"an occupation")
+        variants[idx[r['code']]].append(r['job_name'])
+        n_titles[idx[r['code']]] += 1
     occ_tasks, task_text = [], []
     for r in occ:
         items = _split_tasks_zh(r['tasks'])
-        occ_tasks.append(list(range(len(task_text), len(task_text) + len(items)))); task_text += items
-    edu = np.array([edu_rule_zh(r['code']) for r in occ]); share = 1 + n_titles
+        occ_tasks.append(list(range(len(task_text), len(task_text) + len(items))))
+        task_text += items
+    edu = np.array([edu_rule_zh(r['code']) for r in occ])
+    share = 1 + n_titles
     return dict(codes=[r['code'] for r in occ], titles=[r['name'] for r in occ], variants=variants,
-                descs=[r['definition'] for r in occ], majors=[[_major_zh(groups.get(r['code'][:7]+'-00', r['name']))] for r in occ],
-                wages=np.array([wages_rule_zh(r['code'], e) for r, e in zip(occ, edu)]), share=share/share.sum(), edu=edu,
+                descs=[r['definition'] for r in occ],
+                majors=[[_major_zh(groups.get(r['code'][:7]+'-00', r['name']))] for r in occ],
+                wages=np.array([wages_rule_zh(r['code'], e) for r, e in zip(occ, edu)]),
+                share=share/share.sum(), edu=edu,
                 occ_tasks=occ_tasks, task_text=task_text, task_acts=[(i,) for i in range(len(task_text))],
-                act_titles=task_text, occ_acts=occ_tasks, groups=[(r['code'][:7], r['code'][:4]) for r in occ])
+                act_titles=task_text, occ_acts=occ_tasks,
+                groups=[(r['code'][:7], r['code'][:4]) for r in occ])
 
 # %% ../nbs/01a_occupations.ipynb #ebacebd8
 @lru_cache(maxsize=2)
@@ -190,9 +228,13 @@ def load_snapshot(language='en') -> Snapshot:
     if language == 'en': sets, n = [set(a) for a in d['occ_acts']], len(d['act_titles'])
     else:
         vocab = {}
-        sets = [{vocab.setdefault(b, len(vocab)) for t in ts for b in tokens(d['task_text'][t], 'zh')} for ts in d['occ_tasks']]
+        sets = [{vocab.setdefault(b, len(vocab)) for t in ts for b in tokens(d['task_text'][t],
+                                                                             'zh')} for ts in d['occ_tasks']]
         n = len(vocab)
     cities = json.loads((snapshot_dir() / 'cities.json').read_text(encoding='utf-8'))[language]
     w = np.array([c[2] for c in cities], float)
-    return Snapshot(language=language, rel=_rel_matrix(sets, groups, n), cities=[c[0] for c in cities], regions=[c[1] for c in cities],
-                    city_share=w / w.sum(), names=json.loads((snapshot_dir() / 'names.json').read_text(encoding='utf-8'))[language], **d)
+    return Snapshot(language=language, rel=_rel_matrix(sets, groups, n), cities=[c[0] for c in cities],
+                    regions=[c[1] for c in cities],
+                    city_share=w / w.sum(),
+                    names=json.loads((snapshot_dir() / 'names.json').read_text(encoding='utf-8'))[language],
+                    **d)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg, require,
+from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg,
+                          require,
                           seed_everything, stage_dir, write_json, write_metrics)
 from .data import pick_seekers, run_splits
 from .generate import GenConfig, cached_generate, generation_folder, resolve_generator
@@ -28,8 +29,13 @@ __all__ = ['RecConfig', 'encoder_key', 'EmbeddingCache', 'mlp', 'MLPPredictor', 
 class RecConfig:
     "Settings of the generation-enhanced recommender (paper §V, Eq. 9–15, §VI-D–F)"
     # Generators whose JDs enhance the matcher (row name -> generator): `base` needs none
-    generators: dict = cfg_field({"girl_sft": "sft", "girl": "rlrf"}, "Row name -> generator: a stage folder in OUT (`sft`, `rlrf`), a model folder, a bundled name or `tiny`; a missing stage folder skips its row with a warning")
-    encoder: str = cfg_field("", "Encoder of Eq. 9/12: empty = `models.encoder` (bundled all-MiniLM-L6-v2), `tiny` or a local HF folder")
+    generators: dict = cfg_field({"girl_sft": "sft", "girl": "rlrf"},
+                                 "Row name -> generator: a stage folder in OUT (`sft`, `rlrf`), a model "
+                                 "folder, a bundled name or `tiny`; a missing stage folder skips its row "
+                                 "with a warning")
+    encoder: str = cfg_field("",
+                             "Encoder of Eq. 9/12: empty = `models.encoder` (bundled all-MiniLM-L6-v2), "
+                             "`tiny` or a local HF folder")
     encoder_max_length: int = cfg_field(256, "Tokens of a text the encoder reads")
     encode_batch_size: int = cfg_field(64, "Texts per encoder forward pass")
     # Generated JDs (J')
@@ -38,10 +44,14 @@ class RecConfig:
     gen: GenConfig = cfg_field(GenConfig(max_new_tokens=256, top_p=0.95, batch_size=16),
                                "Generation of J': temperature 0 = greedy (one JD per CV); > 0 samples "
                                "(needed when n_jds or fig5_max_n > 1)")
-    max_train_seekers: int = cfg_field(0, "Seekers of rec_train kept (their rows all kept); 0 = all. Bounds generation time on CPU")
-    max_eval_seekers: int = cfg_field(0, "Seekers kept in each of rec_val, rec_test and rec_test_cold; 0 = all")
+    max_train_seekers: int = cfg_field(0,
+                                       "Seekers of rec_train kept (their rows all kept); 0 = all. Bounds "
+                                       "generation time on CPU")
+    max_eval_seekers: int = cfg_field(0,
+                                      "Seekers kept in each of rec_val, rec_test and rec_test_cold; 0 = all")
     # Predictors (Eq. 10–11, 13–15)
-    predictors: list = cfg_field(["mlp", "dot"], "Predictors to train: `mlp` (Eq. 10/13) and/or `dot` (Eq. 11/14–15)")
+    predictors: list = cfg_field(["mlp", "dot"],
+                                 "Predictors to train: `mlp` (Eq. 10/13) and/or `dot` (Eq. 11/14–15)")
     hidden: int = cfg_field(256, "Hidden width of the MLPs and of the Dot towers")
     tower_dim: int = cfg_field(128, "Output width of the Dot predictor's trainable towers")
     dropout: float = cfg_field(0.1, "Dropout inside the MLPs")
@@ -49,23 +59,34 @@ class RecConfig:
     weight_decay: float = cfg_field(1e-4, "AdamW weight decay")
     batch_size: int = cfg_field(256, "Pairs per training step")
     max_epochs: int = cfg_field(60, "Most passes over rec_train")
-    patience: int = cfg_field(8, "Stop when validation AUC has not improved for this many epochs (best weights kept)")
-    seeds: int = cfg_field(3, "Predictors trained per row with seeds 0..k-1; test scores are averaged (less seed noise in the lifts)")
+    patience: int = cfg_field(8,
+                              "Stop when validation AUC has not improved for this many epochs (best weights "
+                              "kept)")
+    seeds: int = cfg_field(3,
+                           "Predictors trained per row with seeds 0..k-1; test scores are averaged (less "
+                           "seed noise in the lifts)")
     # Reporting and grounding
     bootstrap: int = cfg_field(1000, "Bootstrap resamples of the test set for 95% confidence intervals")
     grounding_k: int = cfg_field(10, "k of recall@k when retrieving real jobs with a generated JD")
-    grounding_cvs: int = cfg_field(200, "Test seekers with a matched job used for the grounding recall (0 = off)")
+    grounding_cvs: int = cfg_field(200,
+                                   "Test seekers with a matched job used for the grounding recall (0 = off)")
 
     def __post_init__(self):
         need = functools.partial(require, "rec", self)
         for k in ("encoder_max_length", "encode_batch_size", "n_jds", "hidden", "tower_dim",
                   "batch_size", "max_epochs", "patience", "seeds", "grounding_k"):
             need(getattr(self, k) >= 1, k, "must be >= 1")
-        for k in ("fig5_max_n", "max_train_seekers", "max_eval_seekers", "bootstrap", "grounding_cvs"): need(getattr(self, k) >= 0, k, "must be >= 0")
-        need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map row names to generator names")
-        need("base" not in self.generators, "generators", "`base` is the row without generated JDs and cannot name a generator")
-        need(set(self.predictors) <= {"mlp", "dot"} and len(self.predictors) > 0, "predictors", "must be a non-empty list of `mlp`, `dot`")
-        need(0 <= self.dropout < 1, "dropout", "must be in [0, 1)"); need(self.lr > 0, "lr", "must be > 0")
+        for k in ("fig5_max_n", "max_train_seekers", "max_eval_seekers", "bootstrap", "grounding_cvs"):
+            need(getattr(self, k) >= 0, k, "must be >= 0")
+        need(isinstance(self.generators,
+                        dict) and all(isinstance(v, str) and v for v in self.generators.values()),
+             "generators", "must map row names to generator names")
+        need("base" not in self.generators, "generators",
+             "`base` is the row without generated JDs and cannot name a generator")
+        need(set(self.predictors) <= {"mlp", "dot"} and len(self.predictors) > 0, "predictors",
+             "must be a non-empty list of `mlp`, `dot`")
+        need(0 <= self.dropout < 1, "dropout", "must be in [0, 1)")
+        need(self.lr > 0, "lr", "must be > 0")
         sampled = self.gen.temperature > 0 or (self.n_jds == 1 and self.fig5_max_n <= 1)
         require("rec.gen", self.gen, sampled, "temperature",
              "must be > 0 when n_jds or fig5_max_n > 1 (greedy decoding gives the same JD every time)")
@@ -77,26 +98,35 @@ def encoder_key(name:str, max_length:int=256) -> str:
     p = resolve_model(name, "encoder")
     cfg = json.loads((p/"config.json").read_text()) if (p/"config.json").is_file() else None
     archs = (cfg or {}).get("architectures") or []
-    if cfg is None or (cfg or {}).get("is_decoder") or any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in archs):
-        raise ValueError(f"encoder {name!r} ({p}) is not a text encoder ({'adapter folder' if cfg is None else ', '.join(archs) or 'decoder'}): "
+    if cfg is None or (cfg or {}).get("is_decoder") or any(a.endswith(("ForCausalLM", "LMHeadModel",
+                                                                       "ForConditionalGeneration")) for a in archs):
+        raise ValueError(f"encoder {name!r} ({p}) is not a text encoder "
+                         f"({'adapter folder' if cfg is None else ', '.join(archs) or 'decoder'}): "
                          "give a BERT-style model folder such as all-minilm-l6-v2")
-    parts = [str(p), max_length] + [f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(p.glob("*.safetensors"))]
+    parts = [str(p),
+             max_length] + [f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in sorted(p.glob("*.safetensors"))]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 # %% ../nbs/05_recommender.ipynb #dbf58254
 def _text_hash(t:str) -> str: return hashlib.sha256(t.encode()).hexdigest()[:24]
 
+# %% ../nbs/05_recommender.ipynb #4245d42e
 class EmbeddingCache:
     "L2-normalised mean-pooled embeddings of texts under one encoder, cached on disk in `.npy` shards"
-    def __init__(self, folder:str|Path, encoder:str="all-minilm-l6-v2", max_length:int=256, batch_size:int=64, device:str="cpu", chunk:int=2048):
+    def __init__(self, folder:str|Path, encoder:str="all-minilm-l6-v2", max_length:int=256, batch_size:int=64,
+                 device:str="cpu", chunk:int=2048):
         self.encoder, self.max_length, self.batch_size, self.device, self.chunk = encoder, max_length, batch_size, device, chunk
-        self.folder = Path(folder)/encoder_key(encoder, max_length); self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(folder)/encoder_key(encoder, max_length)
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.index, self.parts, self.model = {}, [], None
-        self.hits = self.misses = 0; self.encode_secs = 0.0
-        for f in sorted(self.folder.glob("part-*.npy")): self._add(np.load(f, allow_pickle=False), f.with_suffix(".keys").read_text().split())
+        self.hits = self.misses = 0
+        self.encode_secs = 0.0
+        for f in sorted(self.folder.glob("part-*.npy")):
+            self._add(np.load(f, allow_pickle=False), f.with_suffix(".keys").read_text().split())
 
     def _add(self, arr, keys):
-        i = len(self.parts); self.parts.append(arr)
+        i = len(self.parts)
+        self.parts.append(arr)
         for r, k in enumerate(keys): self.index[k] = (i, r)
 
     def _encode(self, texts:list[str]) -> np.ndarray:
@@ -104,7 +134,8 @@ class EmbeddingCache:
         out = []
         with torch.inference_mode():
             for b in range(0, len(texts), self.batch_size):
-                enc = self.tok(texts[b:b+self.batch_size], padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
+                enc = self.tok(texts[b:b+self.batch_size], padding=True, truncation=True,
+                               max_length=self.max_length, return_tensors="pt").to(self.device)
                 v = mean_pool(self.model(**enc).last_hidden_state, enc["attention_mask"])
                 out.append(torch.nn.functional.normalize(v.float(), dim=-1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
@@ -115,18 +146,24 @@ class EmbeddingCache:
         new = {}
         for h, t in zip(hs, texts):
             if h not in self.index: new.setdefault(h, t)
-        self.misses += len(new); self.hits += len(hs) - len(new)
+        self.misses += len(new)
+        self.hits += len(hs) - len(new)
         if new:
             from tqdm.auto import tqdm
             todo = sorted(new, key=lambda h: -len(new[h]))
             bar = tqdm(total=len(todo), desc="encoding", disable=not progress)
             for c0 in range(0, len(todo), self.chunk):
-                ks = todo[c0:c0+self.chunk]; t0 = time.perf_counter()
-                arr = self._encode([new[h] for h in ks]).astype(np.float32); self.encode_secs += time.perf_counter() - t0
+                ks = todo[c0:c0+self.chunk]
+                t0 = time.perf_counter()
+                arr = self._encode([new[h] for h in ks]).astype(np.float32)
+                self.encode_secs += time.perf_counter() - t0
                 stem = self.folder/f"part-{len(self.parts):06d}"
-                (self.folder/".tmp.keys").write_text("\n".join(ks)); np.save(self.folder/".tmp.npy", arr)
-                os.replace(self.folder/".tmp.keys", stem.with_suffix(".keys")); os.replace(self.folder/".tmp.npy", stem.with_suffix(".npy"))
-                self._add(arr, ks); bar.update(len(ks))
+                (self.folder/".tmp.keys").write_text("\n".join(ks))
+                np.save(self.folder/".tmp.npy", arr)
+                os.replace(self.folder/".tmp.keys", stem.with_suffix(".keys"))
+                os.replace(self.folder/".tmp.npy", stem.with_suffix(".npy"))
+                self._add(arr, ks)
+                bar.update(len(ks))
             bar.close()
         if not hs: return np.zeros((0, self.dim), np.float32)
         return np.stack([self.parts[i][r] for i, r in (self.index[h] for h in hs)])
@@ -137,13 +174,16 @@ class EmbeddingCache:
 # %% ../nbs/05_recommender.ipynb #f99c1ad5
 def mlp(d_in:int, hidden:int, d_out:int, dropout:float=0.1) -> nn.Sequential:
     "Two hidden ReLU layers with dropout"
-    return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
+    return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden),
+                         nn.ReLU(), nn.Dropout(dropout),
                          nn.Linear(hidden, d_out))
 
+# %% ../nbs/05_recommender.ipynb #32cad129
 class MLPPredictor(nn.Module):
     "Eq. 10 (`enhanced=False`: MLP([c; j])) and Eq. 13 (MLP([c; j; j']))"
     def __init__(self, d:int, hidden:int=256, dropout:float=0.1, enhanced:bool=False):
-        super().__init__(); self.enhanced = enhanced
+        super().__init__()
+        self.enhanced = enhanced
         self.mlp = mlp(d * (3 if enhanced else 2), hidden, 1, dropout)
     def forward(self, c, j, g=None):
         return self.mlp(torch.cat([c, j, g] if self.enhanced else [c, j], -1)).squeeze(-1)
@@ -152,12 +192,16 @@ class MLPPredictor(nn.Module):
         W, b, d = self.mlp[0].weight, self.mlp[0].bias, C.shape[1]
         hs = C @ W[:, :d].T + b + (G @ W[:, 2*d:].T if self.enhanced else 0)
         return hs, J @ W[:, d:2*d].T
-    def score(self, tabs, si, ji): hs, hj = tabs; return self.mlp[1:](hs[si] + hj[ji]).squeeze(-1)
+    def score(self, tabs, si, ji):
+        hs, hj = tabs
+        return self.mlp[1:](hs[si] + hj[ji]).squeeze(-1)
 
+# %% ../nbs/05_recommender.ipynb #612a8c93
 class DotPredictor(nn.Module):
     "Eq. 11 (`enhanced=False`: f_c(c)·f_j(j)) and Eq. 14–15 (c' = MLP([c; j']), c'·f_j(j)), plus a learned bias"
     def __init__(self, d:int, hidden:int=256, tower_dim:int=128, dropout:float=0.1, enhanced:bool=False):
-        super().__init__(); self.enhanced = enhanced
+        super().__init__()
+        self.enhanced = enhanced
         self.f_c = mlp(d * (2 if enhanced else 1), hidden, tower_dim, dropout)
         self.f_j = mlp(d, hidden, tower_dim, dropout)
         self.bias = nn.Parameter(torch.zeros(()))
@@ -167,8 +211,11 @@ class DotPredictor(nn.Module):
     def tables(self, C, J, G=None):
         "Both towers over every seeker and job once"
         return self.f_c(torch.cat([C, G], -1) if self.enhanced else C), self.f_j(J)
-    def score(self, tabs, si, ji): cc, jj = tabs; return (cc[si] * jj[ji]).sum(-1) + self.bias
+    def score(self, tabs, si, ji):
+        cc, jj = tabs
+        return (cc[si] * jj[ji]).sum(-1) + self.bias
 
+# %% ../nbs/05_recommender.ipynb #ad859b34
 def make_predictor(kind:str, d:int, rc:RecConfig, enhanced:bool) -> nn.Module:
     "`mlp` or `dot` predictor for embeddings of width `d`"
     if kind == "mlp": return MLPPredictor(d, rc.hidden, rc.dropout, enhanced)
@@ -183,6 +230,7 @@ def pool_generated(G:np.ndarray, # (seekers, N, d) embeddings of N generated JDs
     if not 1 <= k <= G.shape[1]: raise ValueError(f"k={k}: only {G.shape[1]} generated JDs per CV")
     return G[:, :k].mean(1)
 
+# %% ../nbs/05_recommender.ipynb #b0cf68e5
 class RecData:
     "Pairs of one split as indices into the CV, JD and generated-JD tables"
     def __init__(self, si:np.ndarray, ji:np.ndarray, y:np.ndarray, seekers:np.ndarray|None=None):
@@ -196,45 +244,64 @@ class RecData:
 # %% ../nbs/05_recommender.ipynb #1530e9e9
 def check_two_classes(y, where:str):
     "A clear error when AUC is undefined because `y` has one class only"
-    y = np.asarray(y); u = np.unique(y)
+    y = np.asarray(y)
+    u = np.unique(y)
     if len(y) == 0: raise ValueError(f"{where}: no rows: AUC and LogLoss are undefined")
     if len(u) < 2: raise ValueError(f"{where}: all {len(y)} rows have label {int(u[0])}; AUC is undefined. "
-                                    "The split needs matched and mismatched pairs (check the data stage's windows and rec_pairs)")
+                                    "The split needs matched and mismatched pairs (check the data stage's "
+                                    "windows and rec_pairs)")
 
+# %% ../nbs/05_recommender.ipynb #4f7677aa
 def auc_logloss(y, p) -> dict:
     "AUC and LogLoss (scikit-learn) of probabilities `p` for labels `y`"
     from sklearn.metrics import roc_auc_score, log_loss
-    check_two_classes(y, "auc_logloss"); p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    check_two_classes(y, "auc_logloss")
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
     return dict(auc=float(roc_auc_score(y, p)), logloss=float(log_loss(y, p, labels=[0, 1])))
 
+# %% ../nbs/05_recommender.ipynb #82d11870
 def predict(model, data:RecData, C, J, G=None, batch_size:int=65536) -> np.ndarray:
     "Match probabilities of every pair of `data`: per-seeker and per-job parts once (`model.tables`), then each pair"
-    was = model.training; model.eval(); out = []
+    was = model.training
+    model.eval()
+    out = []
     with torch.inference_mode():
         tabs = model.tables(C, J, G)
         for b in range(0, len(data), batch_size):
-            out.append(torch.sigmoid(model.score(tabs, data.si[b:b+batch_size], data.ji[b:b+batch_size])).float().cpu())
+            out.append(torch.sigmoid(model.score(tabs, data.si[b:b+batch_size],
+                                                 data.ji[b:b+batch_size])).float().cpu())
     model.train(was)
     return torch.cat(out).numpy() if out else np.zeros(0, np.float32)
 
-def fit_predictor(model, train:RecData, val:RecData, C, J, G=None, rc:RecConfig|None=None, seed:int=0) -> dict:
+# %% ../nbs/05_recommender.ipynb #ece66a9a
+def fit_predictor(model, train:RecData, val:RecData, C, J, G=None, rc:RecConfig|None=None,
+                  seed:int=0) -> dict:
     "Train `model` with BCE and early stopping on validation AUC; the best weights are kept. Returns the history"
-    rc = rc or RecConfig(); check_two_classes(val.y.numpy(), "validation split")
+    rc = rc or RecConfig()
+    check_two_classes(val.y.numpy(), "validation split")
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=rc.lr, weight_decay=rc.weight_decay)
     best, best_state, bad, hist = -1.0, None, 0, dict(train_loss=[], val_auc=[])
     for ep in range(rc.max_epochs):
-        model.train(); tot = 0.0
+        model.train()
+        tot = 0.0
         for idx in torch.randperm(len(train), generator=g).split(rc.batch_size):
-            loss = nn.functional.binary_cross_entropy_with_logits(model(*train.batch(idx, C, J, G)), train.y[idx].float())
-            opt.zero_grad(); loss.backward(); opt.step(); tot += loss.item() * len(idx)
+            loss = nn.functional.binary_cross_entropy_with_logits(model(*train.batch(idx, C, J, G)),
+                                                                  train.y[idx].float())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            tot += loss.item() * len(idx)
         auc = auc_logloss(val.y.numpy(), predict(model, val, C, J, G))["auc"]
-        hist["train_loss"].append(tot / len(train)); hist["val_auc"].append(auc)
-        if auc > best + 1e-5: best, bad, best_state = auc, 0, {k: v.detach().clone() for k, v in model.state_dict().items()}
+        hist["train_loss"].append(tot / len(train))
+        hist["val_auc"].append(auc)
+        if auc > best + 1e-5:
+            best, bad, best_state = auc, 0, {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             bad += 1
             if bad >= rc.patience: break
-    model.load_state_dict(best_state); model.eval()
+    model.load_state_dict(best_state)
+    model.eval()
     hist |= dict(best_val_auc=best, epochs=len(hist["val_auc"]))
     return hist
 
@@ -245,7 +312,8 @@ def bootstrap_table(y, # labels of the test pairs
                     n:int=1000, seed:int=0) -> dict:
     "AUC, LogLoss, their bootstrap 95% CIs, lifts over `base` and paired CIs of the AUC difference, per row"
     from sklearn.metrics import roc_auc_score, log_loss
-    y = np.asarray(y); check_two_classes(y, "test split")
+    y = np.asarray(y)
+    check_two_classes(y, "test split")
     P = {k: np.clip(np.asarray(v, np.float64), 1e-7, 1 - 1e-7) for k, v in probs.items()}
     out = {k: auc_logloss(y, p) for k, p in P.items()}
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
@@ -255,26 +323,31 @@ def bootstrap_table(y, # labels of the test pairs
     for _ in range(n):
         idx = np.concatenate([members[g] for g in rng.integers(0, len(uniq), len(uniq))])
         if len(np.unique(y[idx])) < 2: continue
-        for k, p in P.items(): samples[k].append((roc_auc_score(y[idx], p[idx]), log_loss(y[idx], p[idx], labels=[0, 1])))
-    ci = lambda a: [float(np.percentile(a, 2.5)), float(np.percentile(a, 97.5))] if len(a) else [float("nan")] * 2
+        for k, p in P.items():
+            samples[k].append((roc_auc_score(y[idx], p[idx]), log_loss(y[idx], p[idx], labels=[0, 1])))
+    ci = lambda a: [float(np.percentile(a, 2.5)),
+                    float(np.percentile(a, 97.5))] if len(a) else [float("nan")] * 2
     for k in P:
         s = np.array(samples[k]).reshape(-1, 2)
         out[k] |= dict(auc_ci=ci(s[:, 0]), logloss_ci=ci(s[:, 1]))
         if "base" in P and k != "base":
             b, sb = out["base"], np.array(samples["base"]).reshape(-1, 2)
-            out[k] |= dict(lift_auc=(out[k]["auc"] - b["auc"]) / b["auc"], lift_logloss=(b["logloss"] - out[k]["logloss"]) / b["logloss"],
+            out[k] |= dict(lift_auc=(out[k]["auc"] - b["auc"]) / b["auc"],
+                           lift_logloss=(b["logloss"] - out[k]["logloss"]) / b["logloss"],
                            delta_auc=out[k]["auc"] - b["auc"], delta_auc_ci=ci(s[:, 0] - sb[:, 0]))
     return out
 
 # %% ../nbs/05_recommender.ipynb #87744ed8
 def top_k(queries:np.ndarray, pool:np.ndarray, k:int=10) -> tuple[np.ndarray, np.ndarray]:
     "Indices and cosine scores of the `k` rows of `pool` nearest to each query (rows are unit vectors)"
-    k = min(k, len(pool)); S = queries @ pool.T
+    k = min(k, len(pool))
+    S = queries @ pool.T
     idx = np.argpartition(-S, k - 1, axis=1)[:, :k]
     order = np.take_along_axis(S, idx, 1).argsort(1)[:, ::-1]
     idx = np.take_along_axis(idx, order, 1)
     return idx, np.take_along_axis(S, idx, 1)
 
+# %% ../nbs/05_recommender.ipynb #7d6e867b
 def recall_at_k(retrieved:np.ndarray, # (Q, k) retrieved pool indices
                 relevant:list[set]) -> float:
     "Mean over queries of |retrieved ∩ relevant| / |relevant| (queries with no relevant item are skipped)"
@@ -285,61 +358,81 @@ def recall_at_k(retrieved:np.ndarray, # (Q, k) retrieved pool indices
 def _keep_seekers(rows:list[dict], k:int, seed:int) -> list[dict]:
     "Rows of at most `k` seekers picked by `pick_seekers` (k=0: all)"
     if not k: return rows
-    keep = set(pick_seekers([r["seeker_id"] for r in rows], k, seed)); return [r for r in rows if r["seeker_id"] in keep]
+    keep = set(pick_seekers([r["seeker_id"] for r in rows], k, seed))
+    return [r for r in rows if r["seeker_id"] in keep]
 
+# %% ../nbs/05_recommender.ipynb #e2cbb6a6
 def rec_splits(splits, rc:RecConfig, seed:int=0) -> dict[str, list[dict]]:
     "The four rec splits as lists of rows, seekers capped per `rc`; each checked to hold both labels"
     need = ("rec_train", "rec_val", "rec_test")
     missing = [s for s in need if s not in splits]
-    if missing: raise ValueError(f"the data holds no {', '.join(missing)} split: rerun `girl data generate` (rec_pairs > 0)")
+    if missing:
+        raise ValueError(f"the data holds no {', '.join(missing)} split: rerun `girl data generate` "
+                         f"(rec_pairs > 0)")
     out = dict(rec_train=_keep_seekers(list(splits["rec_train"]), rc.max_train_seekers, seed),
                rec_val=_keep_seekers(list(splits["rec_val"]), rc.max_eval_seekers, seed),
                rec_test=_keep_seekers(list(splits["rec_test"]), rc.max_eval_seekers, seed))
     for k, rows in out.items(): check_two_classes([r["label"] for r in rows], k)
-    cold = _keep_seekers(list(splits["rec_test_cold"]), rc.max_eval_seekers, seed) if "rec_test_cold" in splits else []
+    cold = _keep_seekers(list(splits["rec_test_cold"]), rc.max_eval_seekers,
+                         seed) if "rec_test_cold" in splits else []
     if len({int(r["label"]) for r in cold}) == 2: out["rec_test_cold"] = cold
-    elif cold: get_logger().warning(f"rec_test_cold: all {len(cold)} rows have one label; Table IV (cold start) is left out")
+    elif cold:
+        get_logger().warning(f"rec_test_cold: all {len(cold)} rows have one label; Table IV (cold start) is "
+                             f"left out")
     return out
 
 # %% ../nbs/05_recommender.ipynb #394a6411
-def generated_jds(cfg:RunConfig, out:Path, seekers:dict[str, str], rows:dict[str, str], n:int, progress:bool=True) -> dict[str, dict]:
+def generated_jds(cfg:RunConfig, out:Path, seekers:dict[str, str], rows:dict[str, str], n:int,
+                  progress:bool=True) -> dict[str, dict]:
     "Row name -> {seeker_id: [JDs]} for every generator of `rows` (row -> generator); a missing stage folder skips its row"
     rc, res, log = cfg.rec, {}, get_logger()
     ids = sorted(seekers)
     for row, gen in rows.items():
         try: path = resolve_generator(gen, out, cfg)
-        except FileNotFoundError as e: log.warning(f"rec: row {row!r} skipped: {e}"); continue
+        except FileNotFoundError as e:
+            log.warning(f"rec: row {row!r} skipped: {e}")
+            continue
         dev = get_device(cfg.device)
-        res[row] = cached_generate(path, ids, [seekers[s] for s in ids], generation_folder(out, gen), rc.gen, n=n, seed=cfg.seed,
-                                   language=cfg.data.language, device=dev, dtype=get_dtype(cfg.dtype, dev), progress=progress,
+        res[row] = cached_generate(path, ids, [seekers[s] for s in ids], generation_folder(out, gen), rc.gen,
+                                   n=n, seed=cfg.seed,
+                                   language=cfg.data.language, device=dev, dtype=get_dtype(cfg.dtype, dev),
+                                   progress=progress,
                                    trust_remote_code=cfg.models.trust_remote_code)
     return res
 
 # %% ../nbs/05_recommender.ipynb #a4cc6dcf
 class Features:
     "Embedding tables (CVs, JDs, generated JDs per row) and every split as `RecData`"
-    def __init__(self, splits:dict[str, list[dict]], gens:dict[str, dict], cache:EmbeddingCache, progress:bool=True):
+    def __init__(self, splits:dict[str, list[dict]], gens:dict[str, dict], cache:EmbeddingCache,
+                 progress:bool=True):
         rows = [r for v in splits.values() for r in v]
-        self.seekers = sorted({r["seeker_id"] for r in rows}); self.jobs = sorted({r["job_id"] for r in rows})
-        cv = {r["seeker_id"]: r["cv"] for r in rows}; jd = {r["job_id"]: r["jd"] for r in rows}
+        self.seekers = sorted({r["seeker_id"] for r in rows})
+        self.jobs = sorted({r["job_id"] for r in rows})
+        cv = {r["seeker_id"]: r["cv"] for r in rows}
+        jd = {r["job_id"]: r["jd"] for r in rows}
         s_ix, j_ix = {s: i for i, s in enumerate(self.seekers)}, {j: i for i, j in enumerate(self.jobs)}
         T = lambda a: torch.tensor(a, dtype=torch.float32)
-        self.C = T(cache([cv[s] for s in self.seekers], progress)); self.J = T(cache([jd[j] for j in self.jobs], progress))
+        self.C = T(cache([cv[s] for s in self.seekers], progress))
+        self.J = T(cache([jd[j] for j in self.jobs], progress))
         self.G = {}
         for row, g in gens.items():
             n = min(len(g[s]) for s in self.seekers)
             flat = cache([g[s][k] or " " for s in self.seekers for k in range(n)], progress)
             self.G[row] = flat.reshape(len(self.seekers), n, -1)
-        self.data = {k: RecData([s_ix[r["seeker_id"]] for r in v], [j_ix[r["job_id"]] for r in v], [int(r["label"]) for r in v],
+        self.data = {k: RecData([s_ix[r["seeker_id"]] for r in v], [j_ix[r["job_id"]] for r in v],
+                                [int(r["label"]) for r in v],
                                 np.array([r["seeker_id"] for r in v])) for k, v in splits.items()}
-    def g(self, row:str, k:int|None=None): return None if row == "base" else torch.tensor(pool_generated(self.G[row], k), dtype=torch.float32)
+    def g(self, row:str, k:int|None=None):
+        return None if row == "base" else torch.tensor(pool_generated(self.G[row], k), dtype=torch.float32)
 
 # %% ../nbs/05_recommender.ipynb #26b37162
-def train_row(kind:str, F:Features, row:str, rc:RecConfig, k:int|None=None, eval_splits=("rec_test", "rec_test_cold")) -> dict:
+def train_row(kind:str, F:Features, row:str, rc:RecConfig, k:int|None=None,
+              eval_splits=("rec_test", "rec_test_cold")) -> dict:
     "Train `rc.seeds` predictors of `kind` for `row` (base or a generator); test probabilities averaged over seeds"
     G, probs, hists = F.g(row, k), {s: [] for s in eval_splits if s in F.data}, []
     for seed in range(rc.seeds):
-        torch.manual_seed(seed); m = make_predictor(kind, F.C.shape[1], rc, row != "base")
+        torch.manual_seed(seed)
+        m = make_predictor(kind, F.C.shape[1], rc, row != "base")
         hists.append(fit_predictor(m, F.data["rec_train"], F.data["rec_val"], F.C, F.J, G, rc, seed))
         for s in probs: probs[s].append(predict(m, F.data[s], F.C, F.J, G))
     return dict(probs={s: np.mean(v, 0) for s, v in probs.items()}, history=hists)
@@ -347,15 +440,23 @@ def train_row(kind:str, F:Features, row:str, rc:RecConfig, k:int|None=None, eval
 # %% ../nbs/05_recommender.ipynb #7ae45d86
 def plot_auc_bars(tables:dict, path:str|Path, title:str="") -> Path:
     "Bars of AUC with 95% CIs per predictor and row (Tables III/IV)"
-    plt = plt_agg(); preds = list(tables); rows = list(next(iter(tables.values())))
+    plt = plt_agg()
+    preds = list(tables)
+    rows = list(next(iter(tables.values())))
     fig, axes = plt.subplots(1, len(preds), figsize=(3.2 * len(preds), 3), squeeze=False)
     for ax, p in zip(axes[0], preds):
-        t = tables[p]; a = [t[r]["auc"] for r in rows]
+        t = tables[p]
+        a = [t[r]["auc"] for r in rows]
         err = np.array([[t[r]["auc"] - t[r]["auc_ci"][0], t[r]["auc_ci"][1] - t[r]["auc"]] for r in rows]).T
         ax.bar(rows, a, yerr=err, capsize=4, color=["#999999", "#6a9fd4", "#d46a6a", "#8fbf6f"][:len(rows)])
-        lo = min(t[r]["auc_ci"][0] for r in rows); ax.set_ylim(max(0, lo - 0.05), min(1, max(t[r]["auc_ci"][1] for r in rows) + 0.03))
-        ax.set_title(f"{p.upper()} {title}".strip()); ax.set_ylabel("AUC")
-    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig); return Path(path)
+        lo = min(t[r]["auc_ci"][0] for r in rows)
+        ax.set_ylim(max(0, lo - 0.05), min(1, max(t[r]["auc_ci"][1] for r in rows) + 0.03))
+        ax.set_title(f"{p.upper()} {title}".strip())
+        ax.set_ylabel("AUC")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
 
 # %% ../nbs/05_recommender.ipynb #0d3e7d34
 def plot_fig5(points:dict, # row -> [{n, auc, auc_ci?}, ...]
@@ -363,18 +464,26 @@ def plot_fig5(points:dict, # row -> [{n, auc, auc_ci?}, ...]
               base:dict|None=None, # Base's {auc, auc_ci}: a dashed line and its CI band
               title:str="test") -> Path:
     "Fig. 5: AUC against the number of generated JDs per CV, with 95% CIs when the points carry them"
-    plt = plt_agg(); fig, ax = plt.subplots(figsize=(4.2, 3))
+    plt = plt_agg()
+    fig, ax = plt.subplots(figsize=(4.2, 3))
     if base is not None:
         ax.axhline(base["auc"], color="#999999", ls="--", lw=1, label="base")
         if "auc_ci" in base: ax.axhspan(*base["auc_ci"], color="#999999", alpha=0.12, lw=0)
     for i, (row, pts) in enumerate(points.items()):
-        x = np.array([p["n"] for p in pts], dtype=float) + 0.06 * (i - (len(points) - 1) / 2)  # side by side, CIs readable
+        x = np.array([p["n"] for p in pts],
+                     dtype=float) + 0.06 * (i - (len(points) - 1) / 2)  # side by side, CIs readable
         y = np.array([p["auc"] for p in pts])
-        err = np.array([[a - p["auc_ci"][0], p["auc_ci"][1] - a] for p, a in zip(pts, y)]).T if all("auc_ci" in p for p in pts) else None
+        err = np.array([[a - p["auc_ci"][0], p["auc_ci"][1] - a] for p,
+                        a in zip(pts, y)]).T if all("auc_ci" in p for p in pts) else None
         ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=row)
     ax.set_xticks(sorted({p["n"] for pts in points.values() for p in pts}))
-    ax.set_xlabel("generated JDs per CV"); ax.set_ylabel("AUC (MLP)"); ax.set_title(f"Fig. 5 ({title})", fontsize=10)
-    ax.legend(fontsize=8); fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    ax.set_xlabel("generated JDs per CV")
+    ax.set_ylabel("AUC (MLP)")
+    ax.set_title(f"Fig. 5 ({title})", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
     return Path(path)
 
 # %% ../nbs/05_recommender.ipynb #30693b68
@@ -383,12 +492,15 @@ def tables_md(m:dict) -> str:
     out = []
     for key, title in (("table3", "Table III: test"), ("cold_start", "Table IV: cold start")):
         if not m.get(key): continue
-        out += [f"### {title}", "", "| predictor | row | AUC (95% CI) | LogLoss (95% CI) | ΔAUC | ΔLogLoss |", "|---|---|---|---|---|---|"]
+        out += [f"### {title}", "", "| predictor | row | AUC (95% CI) | LogLoss (95% CI) | ΔAUC | ΔLogLoss |",
+                "|---|---|---|---|---|---|"]
         for p, t in m[key].items():
             for r, v in t.items():
                 lift = lambda k: f"{100 * v[k]:+.2f}%" if k in v else "–"
-                out.append(f"| {p.upper()} | {r} | {v['auc']:.4f} ({v['auc_ci'][0]:.4f}–{v['auc_ci'][1]:.4f}) | "
-                           f"{v['logloss']:.4f} ({v['logloss_ci'][0]:.4f}–{v['logloss_ci'][1]:.4f}) | {lift('lift_auc')} | {lift('lift_logloss')} |")
+                out.append(f"| {p.upper()} | {r} | {v['auc']:.4f} "
+                           f"({v['auc_ci'][0]:.4f}–{v['auc_ci'][1]:.4f}) | "
+                           f"{v['logloss']:.4f} ({v['logloss_ci'][0]:.4f}–{v['logloss_ci'][1]:.4f}) | "
+                           f"{lift('lift_auc')} | {lift('lift_logloss')} |")
         out.append("")
     return "\n".join(out)
 
@@ -398,10 +510,13 @@ def _jobs_pool(out:Path, F:Features) -> tuple[list[str], list[str]]:
     p = out/"data"/"jobs"
     if p.is_dir():
         import datasets
-        ds = datasets.load_from_disk(str(p)); return list(ds["job_id"]), list(ds["jd"])
+        ds = datasets.load_from_disk(str(p))
+        return list(ds["job_id"]), list(ds["jd"])
     return F.jobs, None
 
-def grounding(F:Features, splits:dict, cache:EmbeddingCache, out:Path, rc:RecConfig, seed:int=0, progress:bool=True) -> dict:
+# %% ../nbs/05_recommender.ipynb #37c09e83
+def grounding(F:Features, splits:dict, cache:EmbeddingCache, out:Path, rc:RecConfig, seed:int=0,
+              progress:bool=True) -> dict:
     "recall@k of the test seekers' matched jobs, retrieving with the CV vs with each row's generated JD"
     pos = {}
     for r in splits["rec_test"]:
@@ -410,8 +525,10 @@ def grounding(F:Features, splits:dict, cache:EmbeddingCache, out:Path, rc:RecCon
     if not ids: return {}
     job_ids, jds = _jobs_pool(out, F)
     P = cache(jds, progress) if jds is not None else F.J.numpy()
-    jx = {j: i for i, j in enumerate(job_ids)}; rel = [{jx[j] for j in pos[s] if j in jx} for s in ids]
-    sx = {s: i for i, s in enumerate(F.seekers)}; rows = [sx[s] for s in ids]
+    jx = {j: i for i, j in enumerate(job_ids)}
+    rel = [{jx[j] for j in pos[s] if j in jx} for s in ids]
+    sx = {s: i for i, s in enumerate(F.seekers)}
+    rows = [sx[s] for s in ids]
     res = dict(k=rc.grounding_k, n_seekers=len(ids), pool=len(job_ids),
                recall_cv=recall_at_k(top_k(F.C.numpy()[rows], P, rc.grounding_k)[0], rel), recall_gen={})
     for row in F.G:
@@ -429,26 +546,39 @@ def run_rec(cfg:RunConfig, # the run's configuration; its `rec` section drives t
             progress:bool=True) -> dict:
     "The enhanced-recommender stage: Tables III–IV, Fig. 5 and grounding into OUT/rec"
     rc, out, log = cfg.rec, Path(out), get_logger()
-    seed_everything(cfg.seed); sdir = stage_dir(out, "rec"); T0 = time.perf_counter()
+    seed_everything(cfg.seed)
+    sdir = stage_dir(out, "rec")
+    T0 = time.perf_counter()
     sp = rec_splits(run_splits(splits, out), rc, cfg.seed)
     seekers = {r["seeker_id"]: r["cv"] for v in sp.values() for r in v}
     n_gen = max(rc.n_jds, rc.fig5_max_n)
-    t0 = time.perf_counter(); gens = generated_jds(cfg, out, seekers, rc.generators, n_gen, progress); t_gen = time.perf_counter() - t0
-    cache = EmbeddingCache(out/"cache"/"embeddings", rc.encoder or cfg.models.encoder, rc.encoder_max_length, rc.encode_batch_size, get_device(cfg.device))
-    t0 = time.perf_counter(); F = Features(sp, gens, cache, progress); t_enc = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    gens = generated_jds(cfg, out, seekers, rc.generators, n_gen, progress)
+    t_gen = time.perf_counter() - t0
+    cache = EmbeddingCache(out/"cache"/"embeddings", rc.encoder or cfg.models.encoder, rc.encoder_max_length,
+                           rc.encode_batch_size, get_device(cfg.device))
+    t0 = time.perf_counter()
+    F = Features(sp, gens, cache, progress)
+    t_enc = time.perf_counter() - t0
     rows = ["base"] + list(gens)
-    m = dict(n_pairs={k: len(v) for k, v in sp.items()}, n_seekers={k: len({r["seeker_id"] for r in v}) for k, v in sp.items()},
-             rows=rows, generators={r: rc.generators[r] for r in gens}, n_jds=rc.n_jds, table3={}, cold_start={}, val_auc={})
+    m = dict(n_pairs={k: len(v) for k, v in sp.items()},
+             n_seekers={k: len({r["seeker_id"] for r in v}) for k, v in sp.items()},
+             rows=rows, generators={r: rc.generators[r] for r in gens}, n_jds=rc.n_jds, table3={},
+             cold_start={}, val_auc={})
     t0 = time.perf_counter()
     mlp_res = {}
     for kind in rc.predictors:
-        res = {row: train_row(kind, F, row, rc, min(rc.n_jds, F.G[row].shape[1]) if row != "base" else None) for row in rows}
+        res = {row: train_row(kind, F, row, rc,
+                              min(rc.n_jds, F.G[row].shape[1]) if row != "base" else None) for row in rows}
         if kind == "mlp": mlp_res = res
         te = F.data["rec_test"]
-        m["table3"][kind] = bootstrap_table(te.y.numpy(), {r: res[r]["probs"]["rec_test"] for r in rows}, te.seekers, rc.bootstrap, cfg.seed)
+        m["table3"][kind] = bootstrap_table(te.y.numpy(), {r: res[r]["probs"]["rec_test"] for r in rows},
+                                            te.seekers, rc.bootstrap, cfg.seed)
         if "rec_test_cold" in F.data:
             co = F.data["rec_test_cold"]
-            m["cold_start"][kind] = bootstrap_table(co.y.numpy(), {r: res[r]["probs"]["rec_test_cold"] for r in rows}, co.seekers, rc.bootstrap, cfg.seed)
+            m["cold_start"][kind] = bootstrap_table(co.y.numpy(),
+                                                    {r: res[r]["probs"]["rec_test_cold"] for r in rows},
+                                                    co.seekers, rc.bootstrap, cfg.seed)
         m["val_auc"][kind] = {r: float(np.mean([h["best_val_auc"] for h in res[r]["history"]])) for r in rows}
         for r in rows: log.info(f"rec {kind} {r}: test AUC {m['table3'][kind][r]['auc']:.4f}")
     t_train = time.perf_counter() - t0
@@ -457,26 +587,37 @@ def run_rec(cfg:RunConfig, # the run's configuration; its `rec` section drives t
         def fig5_probs(row, k):  # the Table III MLP already used k = n_jds: reuse it
             if row in mlp_res and (row == "base" or k == rc.n_jds): return mlp_res[row]["probs"]
             return train_row("mlp", F, row, rc, k, s5)["probs"]
-        base5, probs5 = fig5_probs("base", None), {row: {k: fig5_probs(row, k) for k in range(1, F.G[row].shape[1] + 1)} for row in gens}
+        base5, probs5 = fig5_probs("base",
+                                   None), {row: {k: fig5_probs(row, k) for k in range(1,
+                                                                                      F.G[row].shape[1] + 1)} for row in gens}
         for s, key, title in (("rec_test", "fig5", "test"), ("rec_test_cold", "fig5_cold", "cold start")):
             if s not in s5: continue
-            d = F.data[s]  # every point against Base on the same resamples of seekers: paired CIs of the AUC difference
-            bt = bootstrap_table(d.y.numpy(), {"base": base5[s]} | {f"{r}@{k}": p[s] for r, pk in probs5.items() for k, p in pk.items()},
+            # every point against Base on the same resamples of seekers: paired CIs of the AUC difference
+            d = F.data[s]
+            bt = bootstrap_table(d.y.numpy(),
+                                 {"base": base5[s]} | {f"{r}@{k}": p[s] for r, pk in probs5.items() for k,
+                                                       p in pk.items()},
                                  d.seekers, rc.bootstrap, cfg.seed)
-            m[key] = {r: [dict(n=k, **{x: bt[f"{r}@{k}"][x] for x in ("auc", "auc_ci", "delta_auc", "delta_auc_ci")}) for k in pk] for r, pk in probs5.items()}
+            m[key] = {r: [dict(n=k,
+                               **{x: bt[f"{r}@{k}"][x] for x in ("auc", "auc_ci", "delta_auc",
+                                                                 "delta_auc_ci")}) for k in pk] for r,
+                      pk in probs5.items()}
             m[f"{key}_base"] = {x: bt["base"][x] for x in ("auc", "auc_ci")}
             plot_fig5(m[key], sdir/f"{key}.png", m[f"{key}_base"], title)
     if rc.grounding_cvs: m["grounding"] = grounding(F, sp, cache, out, rc, cfg.seed, progress)
     plot_auc_bars(m["table3"], sdir/"auc_test.png", "test")
     if m["cold_start"]: plot_auc_bars(m["cold_start"], sdir/"auc_cold.png", "cold start")
     m["time_s"] = dict(generation=t_gen, encoding=t_enc, predictors=t_train, total=time.perf_counter() - T0)
-    m["encoder"] = dict(texts_encoded=cache.misses, texts_cached=cache.hits, texts_per_s=cache.misses / cache.encode_secs if cache.encode_secs else None)
-    (sdir/"tables.md").write_text(tables_md(m)); write_metrics(sdir, m, cfg)
+    m["encoder"] = dict(texts_encoded=cache.misses, texts_cached=cache.hits,
+                        texts_per_s=cache.misses / cache.encode_secs if cache.encode_secs else None)
+    (sdir/"tables.md").write_text(tables_md(m))
+    write_metrics(sdir, m, cfg)
     return m
 
 # %% ../nbs/05_recommender.ipynb #0f48a3b4
 def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
-              generator:str, encoder:str="all-minilm-l6-v2", k:int=10, max_new_tokens:int=320, device:str="cpu",
+              generator:str, encoder:str="all-minilm-l6-v2", k:int=10, max_new_tokens:int=320,
+              device:str="cpu",
               cache_dir:str|Path|None=None, language:str="en",
               repetition_penalty:float=1.0) -> dict: # θ of `repetition_penalise` (1 = off)
     "The generated JD for `cv` and the `k` jobs of `jobs` nearest to it"
@@ -484,9 +625,14 @@ def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
     from girl_nb.models import load_generator, load_tokenizer
     from girl_nb.generate import generate_jds
     if not jobs: raise ValueError("no jobs to recommend from")
-    model, tok = load_generator(generator, device=device, merge=True), load_tokenizer(generator, padding_side="left")
-    jd = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens, language=language, repetition_penalty=repetition_penalty)[0]
+    model, tok = load_generator(generator, device=device, merge=True), load_tokenizer(generator,
+                                                                                      padding_side="left")
+    jd = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens, language=language,
+                      repetition_penalty=repetition_penalty)[0]
     cache = EmbeddingCache(cache_dir or girl_home()/"cache"/"embeddings", encoder, device=device)
-    P = cache([j["jd"] for j in jobs], progress=False); q = cache([jd], progress=False)
+    P = cache([j["jd"] for j in jobs], progress=False)
+    q = cache([jd], progress=False)
     idx, sc = top_k(q, P, k)
-    return dict(generated_jd=jd, jobs=[dict(job_id=jobs[i]["job_id"], score=float(s), jd=jobs[i]["jd"]) for i, s in zip(idx[0], sc[0])])
+    return dict(generated_jd=jd,
+                jobs=[dict(job_id=jobs[i]["job_id"], score=float(s), jd=jobs[i]["jd"]) for i,
+                      s in zip(idx[0], sc[0])])

@@ -32,7 +32,8 @@ def _g(d, *keys):
 # %% ../nbs/07_report.ipynb #0a7c4e3b
 def _scalars(m:dict) -> list[str]:
     "A metric/value table of the top-level scalars of `m`"
-    rows = [f"| {k} | {fmt_value(v)} |" for k, v in m.items() if v is None or isinstance(v, (int, float, str, bool))]
+    rows = [f"| {k} | {fmt_value(v)} |" for k,
+            v in m.items() if v is None or isinstance(v, (int, float, str, bool))]
     return ["| metric | value |", "|---|---|", *rows, ""] if rows else []
 
 # %% ../nbs/07_report.ipynb #2b5f9a14
@@ -92,14 +93,17 @@ def _fig5_table(m:dict, key:str, title:str) -> list[str]:
 # %% ../nbs/07_report.ipynb #6d0b8e41
 def _sec_rec(m:dict) -> list[str]:
     "The recommendation section: Tables III and IV, Fig. 5 (test and cold start), grounding recall, other scalars"
-    cold = m["cold_start"] if "cold_start" in m else m.get("table4")  # `table4`: metrics from before the rename
+    # `table4`: metrics from before the rename
+    cold = m["cold_start"] if "cold_start" in m else m.get("table4")
     L = _rec_table(m.get("table3"), "Table III: recommendation") + _rec_table(cold, "Table IV: cold start")
     L += _fig5_table(m, "fig5", "test") + _fig5_table(m, "fig5_cold", "cold start")
     gr = m.get("grounding")
     if isinstance(gr, dict) and gr:
-        L += [f"**Grounding: recall@{fmt_value(gr.get('k'))} of the matched job when retrieving real jobs**", "",
+        L += [f"**Grounding: recall@{fmt_value(gr.get('k'))} of the matched job when retrieving real jobs**",
+              "",
               "| Query | recall |", "|---|---|", f"| CV | {fmt_value(gr.get('recall_cv'))} |",
-              *[f"| JD of {NAMES.get(k, k)} | {fmt_value(v)} |" for k, v in (gr.get('recall_gen') or {}).items()], ""]
+              *[f"| JD of {NAMES.get(k, k)} | {fmt_value(v)} |" for k,
+                v in (gr.get('recall_gen') or {}).items()], ""]
     return L + _scalars(m)
 
 # %% ../nbs/07_report.ipynb #3e8f1b67
@@ -118,19 +122,23 @@ def _sec_eval(m:dict, out:Path) -> list[str]:
         L.append("")
     ag = m.get("agreement")
     if isinstance(ag, dict) and ag:
-        L += ["**Agreement of the LLM judge with the gold judge**", "", "| Model pair | n | agreement | Cohen's κ |",
+        L += ["**Agreement of the LLM judge with the gold judge**", "",
+              "| Model pair | n | agreement | Cohen's κ |",
               "|---|---|---|---|",
-              *[f"| {'all pairs' if p == 'all' else pair_label(p)} | {f(_g(a, 'n'))} | {f(_g(a, 'agreement'))} "
+              *[f"| {'all pairs' if p == 'all' else pair_label(p)} | {f(_g(a, 'n'))} | "
+                f"{f(_g(a, 'agreement'))} "
                 f"| {f(_g(a, 'kappa'))} |" for p, a in ag.items()], ""]
     ga = m.get("gold_aspects")
     if isinstance(ga, dict) and ga:
         L += ["**Gold aspect scores per generator (means)**", "",
               "| Model | relevance | detail | conciseness | overall |",
               "|---|---|---|---|---|",
-              *[f"| {NAMES.get(n, n)} | {f(_g(a, 'relevance'))} | {f(_g(a, 'detail'))} | {f(_g(a, 'conciseness'))} "
+              *[f"| {NAMES.get(n, n)} | {f(_g(a, 'relevance'))} | {f(_g(a, 'detail'))} | "
+                f"{f(_g(a, 'conciseness'))} "
                 f"| {f(_g(a, 'overall'))} |" for n, a in ga.items()], ""]
     L += [f"{f(m.get('n_cvs'))} held-out CVs; primary judge `{m.get('judge', '–')}`.", ""]
-    if (out/"eval"/"case_study.md").is_file(): L += [(out/"eval"/"case_study.md").read_text(encoding="utf-8"), ""]
+    if (out/"eval"/"case_study.md").is_file():
+        L += [(out/"eval"/"case_study.md").read_text(encoding="utf-8"), ""]
     return L
 
 # %% ../nbs/07_report.ipynb #8c4a1f36
@@ -173,12 +181,14 @@ def build_report(out:str|Path) -> str:
     found = _read_metrics(out)
     names = (d.get("config", {}).get("name") for d in found.values() if isinstance(d.get("config"), dict))
     name = next(names, None) or out.name
-    L = [f"# GIRL run report: {name}", "", f"Run folder `{out}`; stages with metrics: {', '.join(found) or 'none'}.",
+    L = [f"# GIRL run report: {name}", "",
+         f"Run folder `{out}`; stages with metrics: {', '.join(found) or 'none'}.",
          ""]
     for s in STAGES:
         if s == "report": continue
         L += [f"## {_TITLES[s]}", ""]
-        L += _section(s, found[s], out) if s in found else [f"_Stage `{s}` has not run: no {s}/metrics.json._", ""]
+        L += _section(s, found[s],
+                      out) if s in found else [f"_Stage `{s}` has not run: no {s}/metrics.json._", ""]
     return "\n".join(L).rstrip() + "\n"
 
 # %% ../nbs/07_report.ipynb #3d9a7e52
@@ -193,7 +203,8 @@ def _inline_images(body:str, base:Path) -> str:
     return re.sub(r'(<img[^>]*?src=")([^":]+)"', inline, body)
 
 # %% ../nbs/07_report.ipynb #0b7f5d26
-_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}"
+_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 "
+        "1em;line-height:1.45}"
         "table{border-collapse:collapse;margin:.5em 0}"
         "td,th{border:1px solid #ccc;padding:.25em .5em;vertical-align:top;font-size:.9em}"
         "img{max-width:100%}blockquote{color:#444;border-left:3px solid #ccc;margin-left:0;padding-left:1em}")

@@ -8,7 +8,8 @@ import functools, json, math, random, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg, require,
+from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg,
+                          require,
                           seed_everything, stage_dir, write_json, write_metrics)
 from .generate import GenConfig
 from .models import load_tokenizer, model_card, resolve_model, safetensors_only
@@ -26,23 +27,40 @@ __all__ = ['RewardConfig', 'group_by_cv', 'pair_rows', 'resolve_segment_a', 'enc
 class RewardConfig:
     "Settings of the reward-model stage (paper §IV-B)"
     # Backbone
-    model: str = cfg_field("", "Backbone: empty = `models.encoder` (bundled all-MiniLM-L6-v2 as a cross-encoder); a bundled name, `tiny` or a local HF folder (a causal LM gets a fresh score head)")
-    segment_a: str = cfg_field("auto", "First segment: `cv` (the CV text), `prompt` (the CV through the SFT template, plain layout); `auto` = cv when the tokenizer has a SEP token, else prompt", choices=["auto", "cv", "prompt"])
-    max_length: int = cfg_field(256, "Tokens of CV + JD + special tokens; the CV is cut from its end first (counted), never a row dropped")
+    model: str = cfg_field("",
+                           "Backbone: empty = `models.encoder` (bundled all-MiniLM-L6-v2 as a "
+                           "cross-encoder); a bundled name, `tiny` or a local HF folder (a causal LM gets a "
+                           "fresh score head)")
+    segment_a: str = cfg_field("auto",
+                               "First segment: `cv` (the CV text), `prompt` (the CV through the SFT "
+                               "template, plain layout); `auto` = cv when the tokenizer has a SEP token, "
+                               "else prompt", choices=["auto", "cv", "prompt"])
+    max_length: int = cfg_field(256,
+                                "Tokens of CV + JD + special tokens; the CV is cut from its end first "
+                                "(counted), never a row dropped")
     # Pairs (Eq. 2)
-    pairs_per_cv: int = cfg_field(0, "(J+, J-) pairs per CV: 0 = every matched x mismatched pair, else a seeded sample of this many")
-    eval_share: float = cfg_field(0.1, "Share of reward-model seekers held out for pairwise_accuracy, auc and gold_spearman")
+    pairs_per_cv: int = cfg_field(0,
+                                  "(J+, J-) pairs per CV: 0 = every matched x mismatched pair, else a seeded "
+                                  "sample of this many")
+    eval_share: float = cfg_field(0.1,
+                                  "Share of reward-model seekers held out for pairwise_accuracy, auc and "
+                                  "gold_spearman")
     # Optimisation
     lr: float = cfg_field(5e-5, "Peak learning rate (AdamW)")
     epochs: float = cfg_field(2.0, "Passes over the training pairs (ignored when max_steps > 0)")
     max_steps: int = cfg_field(-1, "Optimizer steps to run; -1 lets `epochs` decide")
     batch_size: int = cfg_field(16, "Pairs per device batch (each pair is two sequences)")
     grad_accum: int = cfg_field(1, "Batches accumulated per optimizer step")
-    lr_scheduler: str = cfg_field("linear", "Learning-rate schedule", choices=["linear", "cosine", "constant", "constant_with_warmup"])
+    lr_scheduler: str = cfg_field("linear", "Learning-rate schedule",
+                                  choices=["linear", "cosine", "constant", "constant_with_warmup"])
     warmup: float = cfg_field(0.1, "Warm-up: a share of the steps when < 1, else a number of steps")
     weight_decay: float = cfg_field(0.01, "AdamW weight decay")
-    center_rewards: float = cfg_field(0.0, "Weight of the mean-zero penalty on rewards (TRL's center_rewards_coefficient; 0 = off, 0.01 recommended for PPO)")
-    gradient_checkpointing: bool = cfg_field(False, "Recompute activations in the backward pass (saves memory; slower on CPU)")
+    center_rewards: float = cfg_field(0.0,
+                                      "Weight of the mean-zero penalty on rewards (TRL's "
+                                      "center_rewards_coefficient; 0 = off, 0.01 recommended for PPO)")
+    gradient_checkpointing: bool = cfg_field(False,
+                                             "Recompute activations in the backward pass (saves memory; "
+                                             "slower on CPU)")
     # LoRA (for large backbones such as SmolLM2 with a score head)
     lora_r: int = cfg_field(0, "LoRA rank; 0 = train every weight (right for MiniLM)")
     lora_alpha: int = cfg_field(16, "LoRA scaling numerator (scale = alpha / r)")
@@ -53,19 +71,28 @@ class RewardConfig:
     logging_steps: int = cfg_field(5, "Log loss and pairwise accuracy every N steps")
     score_batch_size: int = cfg_field(64, "Pairs per forward pass when scoring")
     # Generated JDs for gold_spearman (paper: the reward model must judge the generator's JDs too)
-    n_gen_cvs: int = cfg_field(16, "Held-out CVs whose generated JDs join gold_spearman (OUT/sft when it exists, else models.generator); 0 = none")
+    n_gen_cvs: int = cfg_field(16,
+                               "Held-out CVs whose generated JDs join gold_spearman (OUT/sft when it exists, "
+                               "else models.generator); 0 = none")
     gen_per_cv: int = cfg_field(2, "Generated JDs per CV (sampled)")
-    gen: GenConfig = cfg_field(GenConfig(temperature=0.7, max_new_tokens=160), "Generation of those JDs (sampled)")
+    gen: GenConfig = cfg_field(GenConfig(temperature=0.7, max_new_tokens=160),
+                               "Generation of those JDs (sampled)")
 
     def __post_init__(self):
         need = functools.partial(require, "reward", self)
-        need(self.max_length >= 32, "max_length", "must be >= 32"); need(self.pairs_per_cv >= 0, "pairs_per_cv", "must be >= 0")
-        need(0 < self.eval_share < 1, "eval_share", "must be in (0, 1)"); need(self.lr > 0, "lr", "must be > 0")
+        need(self.max_length >= 32, "max_length", "must be >= 32")
+        need(self.pairs_per_cv >= 0, "pairs_per_cv", "must be >= 0")
+        need(0 < self.eval_share < 1, "eval_share", "must be in (0, 1)")
+        need(self.lr > 0, "lr", "must be > 0")
         need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
-        need(self.batch_size >= 1, "batch_size", "must be >= 1"); need(self.grad_accum >= 1, "grad_accum", "must be >= 1")
-        need(self.center_rewards >= 0, "center_rewards", "must be >= 0"); need(self.lora_r >= 0, "lora_r", "must be >= 0")
-        need(self.save_steps >= 1, "save_steps", "must be >= 1"); need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
-        need(self.score_batch_size >= 1, "score_batch_size", "must be >= 1"); need(self.n_gen_cvs >= 0, "n_gen_cvs", "must be >= 0")
+        need(self.batch_size >= 1, "batch_size", "must be >= 1")
+        need(self.grad_accum >= 1, "grad_accum", "must be >= 1")
+        need(self.center_rewards >= 0, "center_rewards", "must be >= 0")
+        need(self.lora_r >= 0, "lora_r", "must be >= 0")
+        need(self.save_steps >= 1, "save_steps", "must be >= 1")
+        need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
+        need(self.score_batch_size >= 1, "score_batch_size", "must be >= 1")
+        need(self.n_gen_cvs >= 0, "n_gen_cvs", "must be >= 0")
         need(self.gen_per_cv >= 1, "gen_per_cv", "must be >= 1")
 
 # %% ../nbs/03_reward.ipynb #b746f8d4
@@ -83,8 +110,10 @@ def group_by_cv(split, # labelled rows (a `datasets.Dataset` or list of dicts): 
     for i, r in enumerate(split):
         where = f"{name} split row {i} (seeker_id {r.get('seeker_id')!r})"
         cv, jd, lab = _text(r.get("cv"), f"{where}: cv"), _text(r.get("jd"), f"{where}: jd"), r.get("label")
-        if lab not in (0, 1, True, False): raise ValueError(f"{where}: label: expected 1 (matched) or 0 (mismatched), got {lab!r}")
-        g = groups.setdefault((str(r.get("seeker_id", i)), cv), dict(seeker_id=str(r.get("seeker_id", i)), cv=cv, pos=[], neg=[]))
+        if lab not in (0, 1, True, False):
+            raise ValueError(f"{where}: label: expected 1 (matched) or 0 (mismatched), got {lab!r}")
+        g = groups.setdefault((str(r.get("seeker_id", i)), cv),
+                              dict(seeker_id=str(r.get("seeker_id", i)), cv=cv, pos=[], neg=[]))
         g["pos" if int(lab) == 1 else "neg"].append(jd)
     return groups
 
@@ -97,10 +126,15 @@ def pair_rows(split, # labelled rows: seeker_id, cv, jd, label
     st = dict(n_cvs=0, n_no_pos=0, n_no_neg=0, n_identical=0, n_pairs=0)
     for g in group_by_cv(split, name).values():
         st["n_cvs"] += 1
-        if not g["pos"]: st["n_no_pos"] += 1; continue
-        if not g["neg"]: st["n_no_neg"] += 1; continue
+        if not g["pos"]:
+            st["n_no_pos"] += 1
+            continue
+        if not g["neg"]:
+            st["n_no_neg"] += 1
+            continue
         ps = [(p, n) for p in g["pos"] for n in g["neg"]]
-        st["n_identical"] += sum(p == n for p, n in ps); ps = [(p, n) for p, n in ps if p != n]
+        st["n_identical"] += sum(p == n for p, n in ps)
+        ps = [(p, n) for p, n in ps if p != n]
         if pairs_per_cv and len(ps) > pairs_per_cv: ps = rng.sample(ps, pairs_per_cv)
         rows += [dict(seeker_id=g["seeker_id"], cv=g["cv"], chosen=p, rejected=n) for p, n in ps]
     st["n_pairs"] = len(rows)
@@ -109,7 +143,8 @@ def pair_rows(split, # labelled rows: seeker_id, cv, jd, label
 # %% ../nbs/03_reward.ipynb #cfcdb65f
 def resolve_segment_a(tokenizer, segment_a:str="auto") -> str:
     "`cv` or `prompt`: `auto` picks cv for tokenizers with a SEP token (cross-encoders), prompt otherwise"
-    if segment_a not in ("auto", "cv", "prompt"): raise ValueError(f"segment_a: {segment_a!r} is not one of ['auto', 'cv', 'prompt']")
+    if segment_a not in ("auto", "cv", "prompt"):
+        raise ValueError(f"segment_a: {segment_a!r} is not one of ['auto', 'cv', 'prompt']")
     if segment_a != "auto": return segment_a
     return "cv" if getattr(tokenizer, "sep_token", None) else "prompt"
 
@@ -117,8 +152,10 @@ def resolve_segment_a(tokenizer, segment_a:str="auto") -> str:
 def _ends(tok, texts:list[str]) -> list[list[int]]:
     "End offsets of the tokens of each text (no special tokens), tokenized as one batch"
     if not texts: return []
-    return [[e for _, e in om] for om in tok(list(texts), add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]]
+    return [[e for _, e in om] for om in tok(list(texts), add_special_tokens=False,
+                                             return_offsets_mapping=True)["offset_mapping"]]
 
+# %% ../nbs/03_reward.ipynb #79ae42fe
 def _cut(s:str, ends:list, k:int) -> str:
     "The first `k` tokens of `s` (with token end offsets `ends`), as a prefix of the text"
     return s if len(ends) <= k else s[:ends[k-1]].rstrip() if k > 0 else ""
@@ -140,32 +177,44 @@ def encode_pairs(tokenizer, cvs:list[str], jds:list[str],
     from girl_nb.generate import build_prompt
     mode = resolve_segment_a(tokenizer, segment_a)
     wrap = (lambda c: c) if mode == "cv" else (lambda c: build_prompt(c, None, language))
-    over = len(_join(tokenizer, [wrap("x")], ["y"], mode)[0]) - 2  # specials and template around one CV token and one JD token
+    over = len(_join(tokenizer, [wrap("x")], ["y"],
+                     mode)[0]) - 2  # specials and template around one CV token and one JD token
     E_cv, E_jd, room, A, B, cut = _ends(tokenizer, cvs), _ends(tokenizer, jds), max_length - over, [], [], []
     for cv, jd, e_cv, e_jd in zip(cvs, jds, E_cv, E_jd):
         n_cv, n_jd = len(e_cv), len(e_jd)
-        cv_budget = min(n_cv, room - n_jd); min_cv = min(16, n_cv)
+        cv_budget = min(n_cv, room - n_jd)
+        min_cv = min(16, n_cv)
         jd_budget = n_jd if cv_budget >= min_cv else room - min_cv
         cv_budget = max(cv_budget, min_cv)
-        if jd_budget < 1: raise ValueError(f"max_length={max_length} leaves no room for a JD ({over} tokens of template and specials)")
-        A.append(wrap(_cut(cv, e_cv, cv_budget))); B.append(_cut(jd, e_jd, jd_budget)); cut.append((n_cv > cv_budget, n_jd > jd_budget))
+        if jd_budget < 1:
+            raise ValueError(f"max_length={max_length} leaves no room for a JD ({over} tokens of template "
+                             f"and specials)")
+        A.append(wrap(_cut(cv, e_cv, cv_budget)))
+        B.append(_cut(jd, e_jd, jd_budget))
+        cut.append((n_cv > cv_budget, n_jd > jd_budget))
     out = []
     for ids, (cv_cut, jd_cut) in zip(_join(tokenizer, A, B, mode) if A else [], cut):
-        if len(ids) > max_length: ids, cv_cut = ids[:max_length - 1] + ids[-1:], True  # rare re-tokenisation drift at the cut
+        if len(ids) > max_length:
+            ids, cv_cut = ids[:max_length - 1] + ids[-1:], True  # rare re-tokenisation drift at the cut
         out.append(dict(ids=ids, cv_cut=cv_cut, jd_cut=jd_cut))
     return out
 
-def encode_pair(tokenizer, cv:str, jd:str, max_length:int=256, segment_a:str="auto", language:str="en") -> dict:
+# %% ../nbs/03_reward.ipynb #242fa33f
+def encode_pair(tokenizer, cv:str, jd:str, max_length:int=256, segment_a:str="auto",
+                language:str="en") -> dict:
     "`encode_pairs` for one (CV, JD)"
     return encode_pairs(tokenizer, [cv], [jd], max_length, segment_a, language)[0]
 
 # %% ../nbs/03_reward.ipynb #ec62fe28
-def tokenize_pairs(rows:list[dict], tokenizer, max_length:int=256, segment_a:str="auto", language:str="en") -> tuple[list[dict], dict]:
+def tokenize_pairs(rows:list[dict], tokenizer, max_length:int=256, segment_a:str="auto",
+                   language:str="en") -> tuple[list[dict], dict]:
     "Add `chosen_ids`/`rejected_ids` to preference rows; count the CVs and JDs that had to be cut"
     out, st, cvs = [], dict(n_cv_truncated=0, n_jd_truncated=0), [r["cv"] for r in rows]
-    C, J = (encode_pairs(tokenizer, cvs, [r[k] for r in rows], max_length, segment_a, language) for k in ("chosen", "rejected"))
+    C, J = (encode_pairs(tokenizer, cvs, [r[k] for r in rows], max_length, segment_a,
+                         language) for k in ("chosen", "rejected"))
     for r, c, j in zip(rows, C, J):
-        st["n_cv_truncated"] += c["cv_cut"] or j["cv_cut"]; st["n_jd_truncated"] += c["jd_cut"] + j["jd_cut"]
+        st["n_cv_truncated"] += c["cv_cut"] or j["cv_cut"]
+        st["n_jd_truncated"] += c["jd_cut"] + j["jd_cut"]
         out.append(r | dict(chosen_ids=c["ids"], rejected_ids=j["ids"]))
     return out, st
 
@@ -183,51 +232,74 @@ def load_backbone(name:str, # bundled name, `tiny` (2-layer BERT) or a local HF 
     "A fresh scalar-head model (`num_labels=1`) and its tokenizer; the head is initialised under `seed`"
     import torch
     from transformers import AutoModelForSequenceClassification
-    p = resolve_model(name, "encoder"); safetensors_only(p)
+    p = resolve_model(name, "encoder")
+    safetensors_only(p)
     tok = load_tokenizer(p, "encoder", trust_remote_code)
     if tok.pad_token_id is None:
-        raise ValueError(f"{p}: the tokenizer has no pad, EOS, SEP or UNK token to pad with; set tokenizer.pad_token and save it")
+        raise ValueError(f"{p}: the tokenizer has no pad, EOS, SEP or UNK token to pad with; set "
+                         f"tokenizer.pad_token and save it")
     seed_everything(seed)  # the head is random: seed it
     from transformers.utils import logging as hf_logging
-    was = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()  # transformers' LOAD REPORT table for the new head: we log one line instead
-    try: model, info = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1, dtype=dtype or torch.float32,
-                           trust_remote_code=trust_remote_code, use_safetensors=True, output_loading_info=True)
+    was = hf_logging.get_verbosity()
+    # transformers' LOAD REPORT table for the new head: we log one line instead
+    hf_logging.set_verbosity_error()
+    try: model, info = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1,
+                                                                          dtype=dtype or torch.float32,
+                           trust_remote_code=trust_remote_code, use_safetensors=True,
+                                                                          output_loading_info=True)
     finally: hf_logging.set_verbosity(was)
-    model = model.to(device); missing = sorted(info.get("missing_keys") or [])
+    model = model.to(device)
+    missing = sorted(info.get("missing_keys") or [])
     head = [k for k in missing if k.split(".")[0] in ("classifier", "score")]
-    if head: get_logger("girl_nb.reward").info(f"{p}: scalar head {', '.join(head)} initialised fresh (seed {seed})")
+    if head:
+        get_logger("girl_nb.reward").info(f"{p}: scalar head {', '.join(head)} initialised fresh (seed "
+                                          f"{seed})")
     if len(head) < len(missing):
-        get_logger("girl_nb.reward").warning(f"{p}: backbone weights missing from the checkpoint, initialised at random: {[k for k in missing if k not in head][:10]}")
+        get_logger("girl_nb.reward").warning(f"{p}: backbone weights missing from the checkpoint, "
+                                             f"initialised at random: "
+                                             f"{[k for k in missing if k not in head][:10]}")
     model.config.pad_token_id = tok.pad_token_id
     return model, tok
 
 # %% ../nbs/03_reward.ipynb #aef04ea5
-def make_reward_trainer(model, tokenizer, train_rows:list[dict], eval_rows:list[dict], rcfg:RewardConfig, output_dir:str|Path,
+def make_reward_trainer(model, tokenizer, train_rows:list[dict], eval_rows:list[dict], rcfg:RewardConfig,
+                        output_dir:str|Path,
                         seed:int=0, bf16:bool=False, device:str="cpu", callbacks:list|None=None):
     "A TRL `RewardTrainer` on tokenized preference rows (Eq. 2 loss), LoRA when `lora_r` > 0"
     from datasets import Dataset
     from trl import RewardTrainer, RewardConfig as TRLRewardConfig
-    c, ds = rcfg, lambda rs: Dataset.from_list([dict(chosen_ids=r["chosen_ids"], rejected_ids=r["rejected_ids"]) for r in rs])
-    args = TRLRewardConfig(output_dir=str(output_dir), learning_rate=c.lr, num_train_epochs=c.epochs, max_steps=c.max_steps,
-        per_device_train_batch_size=c.batch_size, per_device_eval_batch_size=c.batch_size, gradient_accumulation_steps=c.grad_accum,
-        lr_scheduler_type=c.lr_scheduler, warmup_steps=c.warmup, weight_decay=c.weight_decay, activation_checkpointing=c.gradient_checkpointing,
-        logging_steps=c.logging_steps, logging_first_step=True, save_strategy="steps", save_steps=c.save_steps, save_total_limit=c.save_total_limit,
-        eval_strategy="no", report_to="none", seed=seed, data_seed=seed, bf16=bf16, use_cpu=device == "cpu", disable_tqdm=True,
-        max_length=c.max_length, center_rewards_coefficient=c.center_rewards or None, dataloader_pin_memory=False)
+    c, ds = rcfg, lambda rs: Dataset.from_list([dict(chosen_ids=r["chosen_ids"],
+                                                     rejected_ids=r["rejected_ids"]) for r in rs])
+    args = TRLRewardConfig(output_dir=str(output_dir), learning_rate=c.lr, num_train_epochs=c.epochs,
+                           max_steps=c.max_steps,
+        per_device_train_batch_size=c.batch_size, per_device_eval_batch_size=c.batch_size,
+                           gradient_accumulation_steps=c.grad_accum,
+        lr_scheduler_type=c.lr_scheduler, warmup_steps=c.warmup, weight_decay=c.weight_decay,
+                           activation_checkpointing=c.gradient_checkpointing,
+        logging_steps=c.logging_steps, logging_first_step=True, save_strategy="steps",
+                           save_steps=c.save_steps, save_total_limit=c.save_total_limit,
+        eval_strategy="no", report_to="none", seed=seed, data_seed=seed, bf16=bf16, use_cpu=device == "cpu",
+                           disable_tqdm=True,
+        max_length=c.max_length, center_rewards_coefficient=c.center_rewards or None,
+                           dataloader_pin_memory=False)
     peft = None
     if c.lora_r:
         from peft import LoraConfig
-        peft = LoraConfig(r=c.lora_r, lora_alpha=c.lora_alpha, lora_dropout=c.lora_dropout, target_modules="all-linear", task_type="SEQ_CLS")
-    tr = RewardTrainer(model=model, args=args, train_dataset=ds(train_rows), eval_dataset=ds(eval_rows) if eval_rows else None,
+        peft = LoraConfig(r=c.lora_r, lora_alpha=c.lora_alpha, lora_dropout=c.lora_dropout,
+                          target_modules="all-linear", task_type="SEQ_CLS")
+    tr = RewardTrainer(model=model, args=args, train_dataset=ds(train_rows),
+                       eval_dataset=ds(eval_rows) if eval_rows else None,
                        processing_class=tokenizer, peft_config=peft, callbacks=callbacks)
-    if len(tr.train_dataset) != len(train_rows): raise RuntimeError(f"TRL dropped {len(train_rows) - len(tr.train_dataset)} of {len(train_rows)} pairs")
+    if len(tr.train_dataset) != len(train_rows):
+        raise RuntimeError(f"TRL dropped {len(train_rows) - len(tr.train_dataset)} of {len(train_rows)} pairs")
     return tr
 
 # %% ../nbs/03_reward.ipynb #01287281
 def encoding_settings(model) -> dict:
     "The pair-encoding settings stored on `model.config` (max_length, segment_a, language)"
     s = getattr(model.config, "girl_reward", None) or {}
-    return dict(max_length=s.get("max_length", 256), segment_a=s.get("segment_a", "auto"), language=s.get("language", "en"))
+    return dict(max_length=s.get("max_length", 256), segment_a=s.get("segment_a", "auto"),
+                language=s.get("language", "en"))
 
 # %% ../nbs/03_reward.ipynb #d0b8cb35
 def score(model, tokenizer, cvs:list[str]|str, jds:list[str]|str,
@@ -238,28 +310,41 @@ def score(model, tokenizer, cvs:list[str]|str, jds:list[str]|str,
     cvs, jds = ([x] if isinstance(x, str) else list(x) for x in (cvs, jds))
     if len(cvs) != len(jds): raise ValueError(f"score: {len(cvs)} CVs but {len(jds)} JDs")
     s, pad = encoding_settings(model), tokenizer.pad_token_id
-    cvs, jds = [_text(c, f"cv {i}") for i, c in enumerate(cvs)], [_text(j, f"jd {i}") for i, j in enumerate(jds)]
+    cvs, jds = [_text(c, f"cv {i}") for i, c in enumerate(cvs)], [_text(j, f"jd {i}") for i,
+                                                                  j in enumerate(jds)]
     enc = [e["ids"] for e in encode_pairs(tokenizer, cvs, jds, **s)]
     order, out = sorted(range(len(enc)), key=lambda i: -len(enc[i])), torch.zeros(len(enc))
-    was, dev = model.training, next(model.parameters()).device; model.eval()
+    was, dev = model.training, next(model.parameters()).device
+    model.eval()
     with torch.inference_mode():
         for b in range(0, len(order), batch_size):
-            idx = order[b:b+batch_size]; L = len(enc[idx[0]])
-            ids = torch.full((len(idx), L), pad, dtype=torch.long); mask = torch.zeros_like(ids)  # (B, L), right-padded like TRL
-            for k, i in enumerate(idx): ids[k, :len(enc[i])] = torch.tensor(enc[i]); mask[k, :len(enc[i])] = 1
-            out[idx] = model(input_ids=ids.to(dev), attention_mask=mask.to(dev)).logits.squeeze(-1).float().cpu()
+            idx = order[b:b+batch_size]
+            L = len(enc[idx[0]])
+            ids = torch.full((len(idx), L), pad, dtype=torch.long)
+            mask = torch.zeros_like(ids)  # (B, L), right-padded like TRL
+            for k, i in enumerate(idx):
+                ids[k, :len(enc[i])] = torch.tensor(enc[i])
+                mask[k, :len(enc[i])] = 1
+            out[idx] = model(input_ids=ids.to(dev),
+                             attention_mask=mask.to(dev)).logits.squeeze(-1).float().cpu()
     model.train(was)
     bad = (~torch.isfinite(out)).nonzero().flatten().tolist()
-    if bad: raise FloatingPointError(f"score: the reward model gave non-finite scores for pairs {bad[:10]} (of {len(out)}); check the weights")
+    if bad:
+        raise FloatingPointError(f"score: the reward model gave non-finite scores for pairs {bad[:10]} (of "
+                                 f"{len(out)}); check the weights")
     return out
 
 # %% ../nbs/03_reward.ipynb #aa004dd2
-def save_reward_model(model, tokenizer, folder:str|Path, max_length:int, segment_a:str, language:str="en") -> Path:
+def save_reward_model(model, tokenizer, folder:str|Path, max_length:int, segment_a:str,
+                      language:str="en") -> Path:
     "Save a scorer (LoRA merged) with its encoding settings in `config.json` as safetensors"
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     if hasattr(model, "merge_and_unload"): model = model.merge_and_unload()
-    model.config.girl_reward = dict(max_length=max_length, segment_a=resolve_segment_a(tokenizer, segment_a), language=language)
-    model.save_pretrained(folder, safe_serialization=True); tokenizer.save_pretrained(folder)
+    model.config.girl_reward = dict(max_length=max_length, segment_a=resolve_segment_a(tokenizer, segment_a),
+                                    language=language)
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
     return folder
 
 # %% ../nbs/03_reward.ipynb #34d2e670
@@ -269,10 +354,14 @@ def load_reward_model(folder:str|Path, # a folder written by `save_reward_model`
     import torch
     from transformers import AutoModelForSequenceClassification
     p = Path(folder)
-    if not (p/"config.json").is_file(): raise FileNotFoundError(f"{p}: no config.json; train a reward model first (`girl reward --out OUT`)")
+    if not (p/"config.json").is_file():
+        raise FileNotFoundError(f"{p}: no config.json; train a reward model first (`girl reward --out OUT`)")
     safetensors_only(p)
-    model = AutoModelForSequenceClassification.from_pretrained(p, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True)
-    if getattr(model.config, "num_labels", None) != 1: raise ValueError(f"{p}: not a scalar reward model (num_labels={model.config.num_labels})")
+    model = AutoModelForSequenceClassification.from_pretrained(p, dtype=dtype or torch.float32,
+                                                               trust_remote_code=trust_remote_code,
+                                                               use_safetensors=True)
+    if getattr(model.config, "num_labels", None) != 1:
+        raise ValueError(f"{p}: not a scalar reward model (num_labels={model.config.num_labels})")
     return model.to(device).eval(), load_tokenizer(p, "encoder", trust_remote_code)
 
 # %% ../nbs/03_reward.ipynb #7dc7dfdf
@@ -281,6 +370,7 @@ def pairwise_accuracy(u_pos, u_neg) -> float:
     u_pos, u_neg = np.asarray(u_pos, float), np.asarray(u_neg, float)
     return float((u_pos > u_neg).mean()) if len(u_pos) else float("nan")
 
+# %% ../nbs/03_reward.ipynb #6618709f
 def spearman(x, y) -> float:
     "Spearman rank correlation (average ranks for ties); nan when either side is constant"
     from scipy.stats import spearmanr
@@ -292,41 +382,69 @@ def spearman(x, y) -> float:
 def eval_rows(model, tokenizer, pairs:list[dict], labelled:list[dict], gold=None, batch_size:int=64) -> dict:
     "Score held-out pairs and labelled rows: pairwise_accuracy, auc, gold scores and the raw scores"
     from sklearn.metrics import roc_auc_score
-    u_pos = score(model, tokenizer, [r["cv"] for r in pairs], [r["chosen"] for r in pairs], batch_size).numpy()
-    u_neg = score(model, tokenizer, [r["cv"] for r in pairs], [r["rejected"] for r in pairs], batch_size).numpy()
+    u_pos = score(model, tokenizer, [r["cv"] for r in pairs], [r["chosen"] for r in pairs],
+                  batch_size).numpy()
+    u_neg = score(model, tokenizer, [r["cv"] for r in pairs], [r["rejected"] for r in pairs],
+                  batch_size).numpy()
     u = score(model, tokenizer, [r["cv"] for r in labelled], [r["jd"] for r in labelled], batch_size).numpy()
     y = np.array([int(r["label"]) for r in labelled])
-    res = dict(pairwise_accuracy=pairwise_accuracy(u_pos, u_neg), auc=float(roc_auc_score(y, u)) if len(set(y)) == 2 else float("nan"),
+    res = dict(pairwise_accuracy=pairwise_accuracy(u_pos, u_neg),
+               auc=float(roc_auc_score(y, u)) if len(set(y)) == 2 else float("nan"),
                u=u, y=y, margin_mean=float(np.mean(u_pos - u_neg)) if len(pairs) else float("nan"))
-    if gold is not None: res["g"] = np.asarray(gold.score_many([r["seeker_id"] for r in labelled], [r["jd"] for r in labelled]), float)
+    if gold is not None:
+        res["g"] = np.asarray(gold.score_many([r["seeker_id"] for r in labelled],
+                                              [r["jd"] for r in labelled]), float)
     return res
 
 # %% ../nbs/03_reward.ipynb #2da02e82
 def plot_training(log_history:list[dict], path:str|Path) -> Path:
     "Training loss (Eq. 2) and batch pairwise accuracy against the optimizer step"
-    plt = plt_agg(); h = [e for e in log_history if "loss" in e]
-    fig, ax = plt.subplots(figsize=(5, 3)); ax.plot([e["step"] for e in h], [e["loss"] for e in h], marker=".", label="loss (Eq. 2)")
+    plt = plt_agg()
+    h = [e for e in log_history if "loss" in e]
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot([e["step"] for e in h], [e["loss"] for e in h], marker=".", label="loss (Eq. 2)")
     ax.axhline(math.log(2), color="grey", ls=":", lw=1, label="log 2 (chance)")
-    if h and "accuracy" in h[0]: ax.plot([e["step"] for e in h], [e["accuracy"] for e in h], marker=".", label="batch accuracy")
-    ax.set_xlabel("optimizer step"); ax.legend(fontsize=8); fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+    if h and "accuracy" in h[0]:
+        ax.plot([e["step"] for e in h], [e["accuracy"] for e in h], marker=".", label="batch accuracy")
+    ax.set_xlabel("optimizer step")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
     return Path(path)
 
 # %% ../nbs/03_reward.ipynb #13525f27
 def plot_score_hist(u, y, path:str|Path) -> Path:
     "Histogram of reward scores of matched (label 1) and mismatched (label 0) held-out rows"
-    plt = plt_agg(); u, y = np.asarray(u), np.asarray(y); fig, ax = plt.subplots(figsize=(5, 3))
+    plt = plt_agg()
+    u, y = np.asarray(u), np.asarray(y)
+    fig, ax = plt.subplots(figsize=(5, 3))
     bins = np.histogram_bin_edges(u, bins=20)
-    ax.hist(u[y == 1], bins=bins, alpha=.6, label="matched J+"); ax.hist(u[y == 0], bins=bins, alpha=.6, label="mismatched J-")
-    ax.set_xlabel("U(C, J)"); ax.set_ylabel("held-out rows"); ax.legend(fontsize=8); fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+    ax.hist(u[y == 1], bins=bins, alpha=.6, label="matched J+")
+    ax.hist(u[y == 0], bins=bins, alpha=.6, label="mismatched J-")
+    ax.set_xlabel("U(C, J)")
+    ax.set_ylabel("held-out rows")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
     return Path(path)
 
 # %% ../nbs/03_reward.ipynb #79f89b65
 def plot_gold_scatter(u, g, path:str|Path, u_gen=None, g_gen=None) -> Path:
     "Reward-model score against the hidden gold utility (held-out rows, and generated JDs when given)"
-    plt = plt_agg(); fig, ax = plt.subplots(figsize=(5, 3.5))
+    plt = plt_agg()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.scatter(g, u, s=10, alpha=.6, label=f"held-out rows (ρ={spearman(u, g):.2f})")
-    if u_gen is not None and len(u_gen): ax.scatter(g_gen, u_gen, s=14, alpha=.8, marker="x", label=f"generated JDs (ρ={spearman(u_gen, g_gen):.2f})")
-    ax.set_xlabel("gold utility (simulator)"); ax.set_ylabel("U(C, J)"); ax.legend(fontsize=8); fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+    if u_gen is not None and len(u_gen):
+        ax.scatter(g_gen, u_gen, s=14, alpha=.8, marker="x",
+                   label=f"generated JDs (ρ={spearman(u_gen, g_gen):.2f})")
+    ax.set_xlabel("gold utility (simulator)")
+    ax.set_ylabel("U(C, J)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
     return Path(path)
 
 # %% ../nbs/03_reward.ipynb #34ed0caf
@@ -339,8 +457,10 @@ def _load_data(splits, gold, out:Path):
 # %% ../nbs/03_reward.ipynb #eb866816
 def split_seekers(rows:list[dict], eval_share:float=0.1, seed:int=0) -> tuple[list[dict], list[dict]]:
     "Rows of a seeded `eval_share` of the seekers held out (at least one seeker each side)"
-    seekers = sorted({str(r["seeker_id"]) for r in rows}); random.Random(seed).shuffle(seekers)
-    if len(seekers) < 2: raise ValueError(f"rm split: {len(seekers)} seeker(s); at least 2 are needed to hold one out")
+    seekers = sorted({str(r["seeker_id"]) for r in rows})
+    random.Random(seed).shuffle(seekers)
+    if len(seekers) < 2:
+        raise ValueError(f"rm split: {len(seekers)} seeker(s); at least 2 are needed to hold one out")
     held = set(seekers[:min(len(seekers) - 1, max(1, math.ceil(eval_share * len(seekers))))])
     return [r for r in rows if str(r["seeker_id"]) not in held], [r for r in rows if str(r["seeker_id"]) in held]
 
@@ -350,7 +470,9 @@ def _prepare(cfg:RunConfig, rcfg:RewardConfig, rm:list[dict], tok):
     train_lab, held_lab = split_seekers(rm, rcfg.eval_share, cfg.seed)
     train, st = pair_rows(train_lab, rcfg.pairs_per_cv, cfg.seed)
     held, hst = pair_rows(held_lab, 0, cfg.seed)
-    if not train: raise ValueError(f"rm split: no training pairs (CVs without J+: {st['n_no_pos']}, without J-: {st['n_no_neg']}, identical pairs: {st['n_identical']})")
+    if not train:
+        raise ValueError(f"rm split: no training pairs (CVs without J+: {st['n_no_pos']}, without J-: "
+                         f"{st['n_no_neg']}, identical pairs: {st['n_identical']})")
     train, tst = tokenize_pairs(train, tok, rcfg.max_length, rcfg.segment_a, cfg.data.language)
     st = st | tst | {f"heldout_{k}": v for k, v in hst.items()}
     return train, held, held_lab, st
@@ -360,11 +482,17 @@ def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, 
     "Train (or resume from the last checkpoint) and return the trainer"
     import torch
     from girl_nb.core import last_trainer_checkpoint
-    ck = sdir/"checkpoints"; last = last_trainer_checkpoint(ck)
-    if last and not resume: raise FileExistsError(f"{ck} holds checkpoints of an earlier run: pass resume=True (--resume) to continue, or delete the folder")
-    tr = make_reward_trainer(model, tok, train, [], rcfg, ck, cfg.seed, bf16=dtype == torch.bfloat16, device=device, callbacks=callbacks)
+    ck = sdir/"checkpoints"
+    last = last_trainer_checkpoint(ck)
+    if last and not resume:
+        raise FileExistsError(f"{ck} holds checkpoints of an earlier run: pass resume=True (--resume) to "
+                              f"continue, or delete the folder")
+    tr = make_reward_trainer(model, tok, train, [], rcfg, ck, cfg.seed, bf16=dtype == torch.bfloat16,
+                             device=device, callbacks=callbacks)
     if last: get_logger("girl_nb.reward").info(f"resuming from {last}")
-    t = time.perf_counter(); tr.train(resume_from_checkpoint=last); tr.train_seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    tr.train(resume_from_checkpoint=last)
+    tr.train_seconds = time.perf_counter() - t
     return tr
 
 # %% ../nbs/03_reward.ipynb #15df4df7
@@ -372,29 +500,40 @@ def _generated(cfg, rcfg, out:Path, held_lab:list[dict], gold) -> list[dict]:
     "JDs written for held-out CVs by the SFT generator (OUT/sft) or else the base generator, as (seeker_id, cv, jd) rows"
     if not rcfg.n_gen_cvs or gold is None: return []
     from girl_nb.generate import load_backend
-    sft = out/"sft"; name = sft if ((sft/"config.json").is_file() or (sft/"adapter_config.json").is_file()) else cfg.models.generator
+    sft = out/"sft"
+    name = sft if ((sft/"config.json").is_file() or (sft/"adapter_config.json").is_file()) else cfg.models.generator
     first = {}
     for r in held_lab: first.setdefault(r["seeker_id"], r["cv"])
     ev = list(first.items())[:rcfg.n_gen_cvs]
     dev = get_device(cfg.device)
-    gen = load_backend(rcfg.gen, str(name), dtype=get_dtype(cfg.dtype, dev), device=dev, seed=cfg.seed,  # `reward.gen.backend`: hf or vllm
+    gen = load_backend(rcfg.gen, str(name), dtype=get_dtype(cfg.dtype, dev), device=dev,
+                       seed=cfg.seed,  # `reward.gen.backend`: hf or vllm
                        trust_remote_code=cfg.models.trust_remote_code)
-    jds = sum(gen.generate([c for _, c in ev], rcfg.gen, n=rcfg.gen_per_cv, seed=cfg.seed, language=cfg.data.language), [])
-    rows = [dict(seeker_id=s, cv=c, jd=jds[i*rcfg.gen_per_cv + k], generator=str(name)) for i, (s, c) in enumerate(ev) for k in range(rcfg.gen_per_cv)]
-    return [r for r in rows if r["jd"].strip()]  # an empty generation has nothing to score (counted via n_gold_generated)
+    jds = sum(gen.generate([c for _, c in ev], rcfg.gen, n=rcfg.gen_per_cv, seed=cfg.seed,
+                           language=cfg.data.language), [])
+    rows = [dict(seeker_id=s, cv=c, jd=jds[i*rcfg.gen_per_cv + k], generator=str(name)) for i,
+            (s, c) in enumerate(ev) for k in range(rcfg.gen_per_cv)]
+    # an empty generation has nothing to score (counted via n_gold_generated)
+    return [r for r in rows if r["jd"].strip()]
 
 # %% ../nbs/03_reward.ipynb #1f1c9c1a
 def _gold_metrics(model, tok, ev:dict, gen:list[dict], gold, batch_size:int) -> dict:
     "gold_spearman on held-out rows plus generated JDs, and each part alone"
     if gold is None: return dict(gold_spearman=None)
-    u_gen = score(model, tok, [r["cv"] for r in gen], [r["jd"] for r in gen], batch_size).numpy() if gen else np.zeros(0)
-    g_gen = np.asarray(gold.score_many([r["seeker_id"] for r in gen], [r["jd"] for r in gen]), float) if gen else np.zeros(0)
+    u_gen = score(model, tok, [r["cv"] for r in gen], [r["jd"] for r in gen],
+                  batch_size).numpy() if gen else np.zeros(0)
+    g_gen = np.asarray(gold.score_many([r["seeker_id"] for r in gen], [r["jd"] for r in gen]),
+                       float) if gen else np.zeros(0)
     ev |= dict(u_gen=u_gen, g_gen=g_gen)
     sg = spearman(u_gen, g_gen) if len(gen) >= 2 else None
-    if sg is not None and sg < 0.2:  # PPO optimises U on generated JDs: a proxy that disagrees with gold there steers it the wrong way
-        get_logger("girl_nb.reward").warning(f"reward: gold Spearman on {len(gen)} generated JDs is {sg:.2f} (< 0.2): RLRF with this reward model may lower the gold "
-                             "score; more reward data (data.rm_cvs) is the first thing to try (see 03_reward, 'The demo preset')")
-    return dict(gold_spearman=spearman(np.r_[ev["u"], u_gen], np.r_[ev["g"], g_gen]), gold_spearman_heldout=spearman(ev["u"], ev["g"]),
+    # PPO optimises U on generated JDs: a proxy that disagrees with gold there steers it the wrong way
+    if sg is not None and sg < 0.2:
+        get_logger("girl_nb.reward").warning(f"reward: gold Spearman on {len(gen)} generated JDs is {sg:.2f} "
+                                             f"(< 0.2): RLRF with this reward model may lower the gold "
+                             "score; more reward data (data.rm_cvs) is the first thing to try (see "
+                             "03_reward, 'The demo preset')")
+    return dict(gold_spearman=spearman(np.r_[ev["u"], u_gen], np.r_[ev["g"], g_gen]),
+                gold_spearman_heldout=spearman(ev["u"], ev["g"]),
                 gold_spearman_generated=sg, n_gold_generated=len(gen))
 
 # %% ../nbs/03_reward.ipynb #b02bfab2
@@ -408,42 +547,62 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
               ) -> dict:
     "Run the reward-model stage: pairs → TRL RewardTrainer (Eq. 2) → OUT/reward (model, metrics.json, plots)"
     rcfg = cfg.reward
-    out = Path(out); sdir = stage_dir(out, "reward"); log = get_logger("girl_nb.reward")
-    device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device)
+    out = Path(out)
+    sdir = stage_dir(out, "reward")
+    log = get_logger("girl_nb.reward")
+    device = get_device(cfg.device)
+    dtype = get_dtype(cfg.dtype, device)
     rm, gold = _load_data(splits, gold, out)
-    model, tok = load_backbone(rcfg.model or cfg.models.encoder, device, trust_remote_code=cfg.models.trust_remote_code, seed=cfg.seed)
+    model, tok = load_backbone(rcfg.model or cfg.models.encoder, device,
+                               trust_remote_code=cfg.models.trust_remote_code, seed=cfg.seed)
     train, held, held_lab, st = _prepare(cfg, rcfg, rm, tok)
-    log.info(f"{len(train)} training pairs, {len(held)} held-out pairs; skipped: {st['n_no_pos']} CVs without J+, {st['n_no_neg']} without J-, "
-             f"{st['n_identical']} identical pairs; cut: {st['n_cv_truncated']} CVs, {st['n_jd_truncated']} JDs")
+    log.info(f"{len(train)} training pairs, {len(held)} held-out pairs; skipped: {st['n_no_pos']} CVs "
+             f"without J+, {st['n_no_neg']} without J-, "
+             f"{st['n_identical']} identical pairs; cut: {st['n_cv_truncated']} CVs, {st['n_jd_truncated']} "
+             f"JDs")
     tr = _train(cfg, rcfg, tok, model, train, sdir, resume, device, dtype, callbacks)
-    if not tr.is_world_process_zero(): return {}  # under `accelerate launch`: the main process alone saves, evaluates and writes
+    if not tr.is_world_process_zero():
+        return {}  # under `accelerate launch`: the main process alone saves, evaluates and writes
     save_reward_model(tr.model, tok, sdir, rcfg.max_length, rcfg.segment_a, cfg.data.language)
-    model, tok = load_reward_model(sdir, device, trust_remote_code=cfg.models.trust_remote_code)  # score what was saved
+    model, tok = load_reward_model(sdir, device,
+                                   trust_remote_code=cfg.models.trust_remote_code)  # score what was saved
     ev = eval_rows(model, tok, held, held_lab, gold, rcfg.score_batch_size)
     gen = _generated(cfg, rcfg, out, held_lab, gold)
-    return _finish(cfg, rcfg, tr, sdir, st, train, held, held_lab, ev, _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size))
+    return _finish(cfg, rcfg, tr, sdir, st, train, held, held_lab, ev,
+                   _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size))
 
 # %% ../nbs/03_reward.ipynb #746e6aae
 def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict:
     "Write metrics.json, the three plots and heldout_scores.jsonl; return the metrics"
     h = [e for e in tr.state.log_history if "loss" in e]
-    m = dict(pairwise_accuracy=ev["pairwise_accuracy"], auc=ev["auc"], **gm, heldout_margin_mean=ev["margin_mean"],
-             train_loss_first=h[0]["loss"] if h else None, train_loss_last=h[-1]["loss"] if h else None, train_steps=tr.state.global_step,
+    m = dict(pairwise_accuracy=ev["pairwise_accuracy"], auc=ev["auc"], **gm,
+             heldout_margin_mean=ev["margin_mean"],
+             train_loss_first=h[0]["loss"] if h else None, train_loss_last=h[-1]["loss"] if h else None,
+             train_steps=tr.state.global_step,
              train_pairs_per_s=len(train) * tr.args.num_train_epochs / tr.train_seconds if rcfg.max_steps < 0 else
                  tr.state.global_step * rcfg.batch_size * rcfg.grad_accum / tr.train_seconds,
              n_train_pairs=len(train), n_heldout_pairs=len(held), n_heldout_rows=len(held_lab), **st)
-    write_metrics(sdir, m, cfg); d = json.loads((sdir/"metrics.json").read_text()); d["reward_config"] = config_dict(rcfg); write_json(sdir/"metrics.json", d)
-    plot_training(tr.state.log_history, sdir/"loss.png"); plot_score_hist(ev["u"], ev["y"], sdir/"scores_hist.png")
-    if "g" in ev: plot_gold_scatter(ev["u"], ev["g"], sdir/"gold_scatter.png", ev.get("u_gen"), ev.get("g_gen"))
+    write_metrics(sdir, m, cfg)
+    d = json.loads((sdir/"metrics.json").read_text())
+    d["reward_config"] = config_dict(rcfg)
+    write_json(sdir/"metrics.json", d)
+    plot_training(tr.state.log_history, sdir/"loss.png")
+    plot_score_hist(ev["u"], ev["y"], sdir/"scores_hist.png")
+    if "g" in ev:
+        plot_gold_scatter(ev["u"], ev["g"], sdir/"gold_scatter.png", ev.get("u_gen"), ev.get("g_gen"))
     with open(sdir/"heldout_scores.jsonl", "w", encoding="utf-8") as f:
         for i, r in enumerate(held_lab):
-            f.write(json.dumps(dict(seeker_id=r["seeker_id"], job_id=r.get("job_id"), label=int(r["label"]), score=float(ev["u"][i]),
+            f.write(json.dumps(dict(seeker_id=r["seeker_id"], job_id=r.get("job_id"), label=int(r["label"]),
+                                    score=float(ev["u"][i]),
                                     gold=float(ev["g"][i]) if "g" in ev else None)) + "\n")
-    summary = ("Scores how well a job description suits a CV: U(C, J), a scalar learned from recruiters' matched and "
-               f"mismatched pairs with the pairwise loss of the GIRL paper (§IV-B, Eq. 2), from `{rcfg.model or cfg.models.encoder}`.")
+    summary = ("Scores how well a job description suits a CV: U(C, J), a scalar learned from recruiters' "
+               "matched and "
+               f"mismatched pairs with the pairwise loss of the GIRL paper (§IV-B, Eq. 2), from "
+               f"`{rcfg.model or cfg.models.encoder}`.")
     use = ("from girl_nb.reward import load_reward_model, score\nm, t = load_reward_model('PATH')\n"
            "print(score(m, t, ['Basic information: ...'], ['Job title: ...']))")
     card = model_card(f"{cfg.name}: GIRL reward model", summary, m, use, config_dict(rcfg),
-                      base=rcfg.model or cfg.models.encoder, pipeline_tag="text-classification", tags=("reward-model",))
+                      base=rcfg.model or cfg.models.encoder, pipeline_tag="text-classification",
+                      tags=("reward-model",))
     (sdir/"README.md").write_text(card, encoding="utf-8")
     return m

@@ -8,7 +8,8 @@ import copy, csv, dataclasses, functools, math, os, random, shutil, tempfile, ti
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
-from .core import (ConfigError, cfg_field, get_logger, precision_dtype, read_state, require, write_state)
+from .core import (ConfigError, cfg_field, get_logger, precision_dtype, read_state, require,
+                          write_state)
 from .generate import GenConfig
 from .models import load_tokenizer
 
@@ -37,6 +38,7 @@ def penalised_reward(u, # U(C_i, J_i) from the reward model (after normalisation
     "Eq. 4: r = U(C, J) − λ·KL"
     return u - lam * kl
 
+# %% ../nbs/04_rlrf.ipynb #ad1561ff
 def advantage(r, # rewards r_i of Eq. 4, (B,)
               v, # critic values U^c(C_i, _) at rollout time, (B,)
              ):
@@ -50,6 +52,7 @@ def clip_ratio(rho, # importance ratios ρ = π_θ/π_old, any shape
     "Eq. 7: ρ clipped to [1 − ε, 1 + ε]"
     return rho.clamp(1 - eps, 1 + eps)
 
+# %% ../nbs/04_rlrf.ipynb #9d75c5f9
 def clipped_objective(rho, # importance ratios, (B, T)
                       adv, # advantages a_i, (B,)
                       eps:float=0.2):
@@ -80,14 +83,17 @@ def value_loss(r, # rewards of Eq. 4 (targets, no grad), (B,)
 # %% ../nbs/04_rlrf.ipynb #afecadf1
 class AdaptiveKL:
     "λ of Eq. 4, moved toward a target KL per iteration (Ziegler et al. 2019); fixed when `target` is None"
-    def __init__(self, init:float, target:float|None=None, horizon:int=256): self.value, self.target, self.horizon = float(init), target, horizon
+    def __init__(self, init:float, target:float|None=None, horizon:int=256):
+        self.value, self.target, self.horizon = float(init), target, horizon
     def update(self, kl:float, n:int) -> float:
         "Move λ after an iteration whose mean KL was `kl` over `n` CVs"
         if self.target:
-            e = float(np.clip(kl / self.target - 1, -0.2, 0.2)); self.value *= 1 + e * n / self.horizon
+            e = float(np.clip(kl / self.target - 1, -0.2, 0.2))
+            self.value *= 1 + e * n / self.horizon
         return self.value
     def state_dict(self): return dict(value=self.value, target=self.target, horizon=self.horizon)
-    def load_state_dict(self, d): self.value, self.target, self.horizon = d["value"], d["target"], d["horizon"]
+    def load_state_dict(self, d):
+        self.value, self.target, self.horizon = d["value"], d["target"], d["horizon"]
 
 # %% ../nbs/04_rlrf.ipynb #79787155
 class RunningMoments:
@@ -95,7 +101,8 @@ class RunningMoments:
     def __init__(self): self.mean, self.var, self.count = 0.0, 1.0, 0
     def update(self, x):
         "Fold the batch `x` in"
-        x = np.asarray(x, dtype=np.float64); n = len(x)
+        x = np.asarray(x, dtype=np.float64)
+        n = len(x)
         if not n: return self
         m, v, tot = x.mean(), x.var(), self.count + n
         d = m - self.mean
@@ -106,6 +113,7 @@ class RunningMoments:
     def state_dict(self): return dict(mean=self.mean, var=self.var, count=self.count)
     def load_state_dict(self, d): self.mean, self.var, self.count = d["mean"], d["var"], d["count"]
 
+# %% ../nbs/04_rlrf.ipynb #aa298279
 def whiten(x, # values of one iteration (this process's share of it), (B,)
            of=None, # the values whose mean and std to use: the whole iteration gathered from every process; `x` when None
           ):
@@ -119,9 +127,14 @@ class RLRFConfig:
     "Settings of the RLRF stage (paper §IV-C, Alg. 1)"
     # Loop size (Alg. 1)
     iterations: int = cfg_field(40, "PPO iterations (rollout + update) to run")
-    cvs_per_iter: int = cfg_field(8, "RL CVs sampled per iteration; one JD each (TRL 1.12 PPO was measured at 8 prompts); a multiple of the process count under accelerate launch")
-    ppo_epochs: int = cfg_field(2, "Passes over an iteration's rollouts (Alg. 1 line 8); TRL uses 4, 2 halves CPU time")
-    minibatch: int = cfg_field(4, "JDs per PPO minibatch (Alg. 1 line 9), per process under accelerate launch")
+    cvs_per_iter: int = cfg_field(8,
+                                  "RL CVs sampled per iteration; one JD each (TRL 1.12 PPO was measured at 8 "
+                                  "prompts); a multiple of the process count under accelerate launch")
+    ppo_epochs: int = cfg_field(2,
+                                "Passes over an iteration's rollouts (Alg. 1 line 8); TRL uses 4, 2 halves "
+                                "CPU time")
+    minibatch: int = cfg_field(4,
+                               "JDs per PPO minibatch (Alg. 1 line 9), per process under accelerate launch")
     # Optimisation
     actor_lr: float = cfg_field(5e-5, "Actor learning rate α_am (LoRA adapters; ~1e-5 for full fine-tuning)")
     critic_lr: float = cfg_field(5e-5, "Critic learning rate α_cm (every weight of the copied reward model)")
@@ -135,30 +148,48 @@ class RLRFConfig:
     # Reward shaping
     reward_norm: bool = cfg_field(True, "Normalise U(C, J) by its running mean and std before Eq. 4")
     whiten_advantages: bool = cfg_field(True, "Standardise the advantages of Eq. 5 within each iteration")
-    no_eos_penalty: float = cfg_field(1.0, "Subtracted from r when a JD never reaches EOS within max_new_tokens; 0 = off")
-    empty_penalty: float = cfg_field(1.0, "An empty JD (nothing to score) gets U = the iteration's lowest U minus this")
-    format_coef: float = cfg_field(0.0, "μ: subtract μ x (share of the four JD parts - title, responsibilities, qualifications, salary - missing) from r; 0 = off, as in the paper")
+    no_eos_penalty: float = cfg_field(1.0,
+                                      "Subtracted from r when a JD never reaches EOS within max_new_tokens; "
+                                      "0 = off")
+    empty_penalty: float = cfg_field(1.0,
+                                     "An empty JD (nothing to score) gets U = the iteration's lowest U minus "
+                                     "this")
+    format_coef: float = cfg_field(0.0,
+                                   "μ: subtract μ x (share of the four JD parts - title, responsibilities, "
+                                   "qualifications, salary - missing) from r; 0 = off, as in the paper")
     # Generation (rollouts)
     rollout: GenConfig = cfg_field(GenConfig(temperature=1.0, max_new_tokens=128, batch_size=8),
-                                   "Rollout sampling: temperature (log-probs use it too; > 0), top_p (< 1 is slightly off-policy), "
+                                   "Rollout sampling: temperature (log-probs use it too; > 0), top_p (< 1 is "
+                                   "slightly off-policy), "
                                    "max_new_tokens, batch_size; backend `hf` and repetition_penalty 1 only")
     max_cv_tokens: int = cfg_field(256, "CV tokens kept in the prompt (the CV's end is cut)")
-    rollout_merge: bool = cfg_field(True, "Sample rollouts with a frozen copy of the actor, LoRA merged in and cast to the run's dtype (~3x faster on CPU than the adapter under autocast); log-probs still come from the actor")
+    rollout_merge: bool = cfg_field(True,
+                                    "Sample rollouts with a frozen copy of the actor, LoRA merged in and "
+                                    "cast to the run's dtype (~3x faster on CPU than the adapter under "
+                                    "autocast); log-probs still come from the actor")
     score_batch_size: int = cfg_field(32, "Pairs per reward-model forward pass")
     # Actor (LoRA on the SFT model) and critic
-    full_finetune: bool = cfg_field(False, "Train every actor weight (the reference then needs its own frozen copy)")
+    full_finetune: bool = cfg_field(False,
+                                    "Train every actor weight (the reference then needs its own frozen copy)")
     lora_r: int = cfg_field(16, "LoRA rank of the actor's adapters")
     lora_alpha: int = cfg_field(32, "LoRA scaling numerator (scale = alpha / r)")
     lora_dropout: float = cfg_field(0.0, "Dropout on the LoRA branch (0: rollout and update log-probs agree)")
-    lora_target_modules: str | list = cfg_field("all-linear", "Modules that get adapters: `all-linear` or a list such as [q_proj, v_proj]")
+    lora_target_modules: str | list = cfg_field("all-linear",
+                                                "Modules that get adapters: `all-linear` or a list such as "
+                                                "[q_proj, v_proj]")
     critic_max_length: int = cfg_field(256, "Tokens of the CV the critic reads")
     # Evaluation, checkpoints, logs
-    eval_every: int = cfg_field(5, "Generate for the held-out CVs every K iterations (over-optimisation check); 0 = only at start and end")
+    eval_every: int = cfg_field(5,
+                                "Generate for the held-out CVs every K iterations (over-optimisation check); "
+                                "0 = only at start and end")
     n_eval_cvs: int = cfg_field(16, "RL CVs held out of training for the evaluation (proxy reward, gold, KL)")
-    eval_greedy: bool = cfg_field(True, "The evaluation also decodes its CVs greedily (rollout's max_new_tokens "
-                                  "and batch_size), as the judge does (gold_greedy, format_rate_greedy): sampled "
+    eval_greedy: bool = cfg_field(True,
+                                  "The evaluation also decodes its CVs greedily (rollout's max_new_tokens "
+                                  "and batch_size), as the judge does (gold_greedy, format_rate_greedy): "
+                                  "sampled "
                                   "JDs can hide loops that greedy ones show")
-    greedy_repetition_penalty: float = cfg_field(1.0, "θ of the greedy evaluation (`eval_greedy`): the judge's, "
+    greedy_repetition_penalty: float = cfg_field(1.0,
+                                                 "θ of the greedy evaluation (`eval_greedy`): the judge's, "
                                                  "eval.gen.repetition_penalty")
     save_every: int = cfg_field(5, "Write a resumable checkpoint every N iterations")
     save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
@@ -167,11 +198,15 @@ class RLRFConfig:
     def __post_init__(self):
         need = functools.partial(require, "rlrf", self)
         for k in ("iterations", "cvs_per_iter", "ppo_epochs", "minibatch", "max_cv_tokens",
-                  "score_batch_size", "lora_r", "critic_max_length", "save_every", "save_total_limit", "kl_horizon"):
+                  "score_batch_size", "lora_r", "critic_max_length", "save_every", "save_total_limit",
+                  "kl_horizon"):
             need(getattr(self, k) >= 1, k, "must be >= 1")
-        need(self.actor_lr > 0, "actor_lr", "must be > 0"); need(self.critic_lr > 0, "critic_lr", "must be > 0")
-        need(0 < self.clip_eps < 1, "clip_eps", "must be in (0, 1)"); need(self.grad_clip >= 0, "grad_clip", "must be >= 0")
-        need(self.kl_coef >= 0, "kl_coef", "must be >= 0"); need(self.kl_target > 0 or not self.adaptive_kl, "kl_target", "must be > 0 when adaptive_kl")
+        need(self.actor_lr > 0, "actor_lr", "must be > 0")
+        need(self.critic_lr > 0, "critic_lr", "must be > 0")
+        need(0 < self.clip_eps < 1, "clip_eps", "must be in (0, 1)")
+        need(self.grad_clip >= 0, "grad_clip", "must be >= 0")
+        need(self.kl_coef >= 0, "kl_coef", "must be >= 0")
+        need(self.kl_target > 0 or not self.adaptive_kl, "kl_target", "must be > 0 when adaptive_kl")
         ro = functools.partial(require, "rlrf.rollout", self.rollout)
         ro(self.rollout.temperature > 0, "temperature", "must be > 0 (rollouts sample)")
         ro(self.rollout.repetition_penalty == 1, "repetition_penalty",
@@ -179,8 +214,10 @@ class RLRFConfig:
         ro(self.rollout.backend == "hf", "backend",
            "must be 'hf' (rollouts need the token ids of the policy being trained)")
         need(self.greedy_repetition_penalty > 0, "greedy_repetition_penalty", "must be > 0 (1 = off)")
-        need(self.eval_every >= 0, "eval_every", "must be >= 0"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
-        need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0"); need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
+        need(self.eval_every >= 0, "eval_every", "must be >= 0")
+        need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
+        need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0")
+        need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
         need(self.format_coef >= 0, "format_coef", "must be >= 0")
         need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
 
@@ -191,9 +228,13 @@ def pack_rollout(prompt_ids:list[list[int]], # token ids of each prompt
     "Left-padded prompt+JD ids (B, T), attention mask (B, T), and the JD-token mask of the last K columns (B, K)"
     seqs = [p + c for p, c in zip(prompt_ids, completion_ids)]
     B, T, K = len(seqs), max(map(len, seqs)), max(map(len, completion_ids))
-    ids = torch.full((B, T), pad_id, dtype=torch.long); attn = torch.zeros(B, T, dtype=torch.long); jd = torch.zeros(B, K, dtype=torch.long)
+    ids = torch.full((B, T), pad_id, dtype=torch.long)
+    attn = torch.zeros(B, T, dtype=torch.long)
+    jd = torch.zeros(B, K, dtype=torch.long)
     for i, (s, c) in enumerate(zip(seqs, completion_ids)):
-        ids[i, T - len(s):] = torch.tensor(s); attn[i, T - len(s):] = 1; jd[i, K - len(c):] = 1
+        ids[i, T - len(s):] = torch.tensor(s)
+        attn[i, T - len(s):] = 1
+        jd[i, K - len(c):] = 1
     return ids, attn, jd
 
 # %% ../nbs/04_rlrf.ipynb #baec88ff
@@ -216,14 +257,17 @@ def token_logprobs(model, ids, # (B, T) left-padded prompt+JD
 def _reward_settings(model) -> dict:
     "The pair-encoding settings the reward stage stored on `model.config` (defaults when absent)"
     s = getattr(model.config, "girl_reward", None) or {}
-    return dict(max_length=s.get("max_length", 256), segment_a=s.get("segment_a", "auto"), language=s.get("language", "en"))
+    return dict(max_length=s.get("max_length", 256), segment_a=s.get("segment_a", "auto"),
+                language=s.get("language", "en"))
 
 # %% ../nbs/04_rlrf.ipynb #ffd24686
 class Critic(torch.nn.Module):
     "U^c(C, _) of Eq. 5: a sequence-classification network (initialised from U) that values a CV alone"
     def __init__(self, model, tokenizer, max_length:int=256):
-        super().__init__(); self.model, self.tok, self.max_length = model, tokenizer, max_length
-        s = _reward_settings(model); seg = s["segment_a"]
+        super().__init__()
+        self.model, self.tok, self.max_length = model, tokenizer, max_length
+        s = _reward_settings(model)
+        seg = s["segment_a"]
         self.seg = seg if seg != "auto" else ("cv" if getattr(tokenizer, "sep_token", None) else "prompt")
         self.language = s["language"]
     def encode(self, cvs:list[str]) -> dict:
@@ -232,16 +276,21 @@ class Critic(torch.nn.Module):
         a = list(cvs) if self.seg == "cv" else [build_prompt(c, None, self.language) for c in cvs]
         enc = self.tok(a, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         return dict(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-    def forward(self, input_ids, attention_mask): return self.model(input_ids=input_ids, attention_mask=attention_mask).logits.squeeze(-1).float()
+    def forward(self, input_ids, attention_mask):
+        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits.squeeze(-1).float()
 
 # %% ../nbs/04_rlrf.ipynb #a0a1bc1f
-def load_critic(reward_dir:str|Path, # a reward-model folder (AutoModelForSequenceClassification, num_labels=1)
+# a reward-model folder (AutoModelForSequenceClassification, num_labels=1)
+def load_critic(reward_dir:str|Path,
                 max_length:int=256, trust_remote_code:bool=False) -> Critic:
     "A trainable critic initialised from the reward model's weights"
     from transformers import AutoModelForSequenceClassification
     p = Path(reward_dir)
-    if not (p/"config.json").is_file(): raise FileNotFoundError(f"{p}: no reward model (config.json); run `girl reward --out OUT` first")
-    m = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1, dtype=torch.float32, trust_remote_code=trust_remote_code, use_safetensors=True)
+    if not (p/"config.json").is_file():
+        raise FileNotFoundError(f"{p}: no reward model (config.json); run `girl reward --out OUT` first")
+    m = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1, dtype=torch.float32,
+                                                           trust_remote_code=trust_remote_code,
+                                                           use_safetensors=True)
     return Critic(m, load_tokenizer(p, "encoder", trust_remote_code), max_length)
 
 # %% ../nbs/04_rlrf.ipynb #bcc8b719
@@ -275,10 +324,13 @@ class RLRF:
                  folder:str|Path|None=None, # where logs and checkpoints go (None: no files)
                  seed:int=0, language:str="en", mixed_precision:str="no", cpu:bool=True, ref_model=None):
         from accelerate import Accelerator
-        if not len(cvs): raise ValueError("rl split: no CVs to train on (after holding out the evaluation CVs)")
+        if not len(cvs):
+            raise ValueError("rl split: no CVs to train on (after holding out the evaluation CVs)")
         self.acc = Accelerator(cpu=cpu, mixed_precision=mixed_precision)
-        if rc.cvs_per_iter % self.acc.num_processes:  # unequal shares would leave the processes' collectives out of step
-            raise ConfigError(f"rlrf.cvs_per_iter: must be a multiple of the {self.acc.num_processes} processes (each rolls out an equal "
+        # unequal shares would leave the processes' collectives out of step
+        if rc.cvs_per_iter % self.acc.num_processes:
+            raise ConfigError(f"rlrf.cvs_per_iter: must be a multiple of the {self.acc.num_processes} "
+                              f"processes (each rolls out an equal "
                               f"share), got {rc.cvs_per_iter}")
         opt_a = torch.optim.AdamW([p for p in actor.parameters() if p.requires_grad], lr=rc.actor_lr)
         opt_c = torch.optim.AdamW(critic.parameters(), lr=rc.critic_lr)
@@ -289,7 +341,8 @@ class RLRF:
         self.eval_cvs, self.eval_ids = list(eval_cvs), list(eval_ids)
         self.kl_ctl = AdaptiveKL(rc.kl_coef, rc.kl_target if rc.adaptive_kl else None, rc.kl_horizon)
         self.moments, self.iteration, self.log, self.eval_log = RunningMoments(), 0, [], []
-        self.folder = Path(folder) if folder is not None else None; self._tb = None
+        self.folder = Path(folder) if folder is not None else None
+        self._tb = None
         self.logger = get_logger("girl_nb.rlrf")
 
     def _gather(self, x):
@@ -303,9 +356,11 @@ from fastcore.basics import patch
 def _ref_logprobs(self:RLRF, ids, attn, K:int):
     "Log-probs under the frozen SFT model: the actor with adapters off, or the separate reference copy"
     actor = self.acc.unwrap_model(self.actor)
-    if self.ref_model is not None: return token_logprobs(self.ref_model, ids, attn, K, self.rc.rollout.temperature)
+    if self.ref_model is not None:
+        return token_logprobs(self.ref_model, ids, attn, K, self.rc.rollout.temperature)
     with actor.disable_adapter(): return token_logprobs(actor, ids, attn, K, self.rc.rollout.temperature)
 
+# %% ../nbs/04_rlrf.ipynb #193ebfff
 @patch
 def _logprobs(self:RLRF, ids, attn, jd, ref:bool=True):
     "Actor (and reference) log-probs of the JD tokens, chunked by `minibatch`, no grad"
@@ -313,7 +368,8 @@ def _logprobs(self:RLRF, ids, attn, jd, ref:bool=True):
     with torch.no_grad(), self.acc.autocast():
         for s in range(0, len(ids), self.rc.minibatch):
             i, a = ids[s:s + self.rc.minibatch].to(dev), attn[s:s + self.rc.minibatch].to(dev)
-            out.append(token_logprobs(self.actor, i, a, jd.shape[1], self.rc.rollout.temperature).float().cpu())
+            out.append(token_logprobs(self.actor, i, a, jd.shape[1],
+                                      self.rc.rollout.temperature).float().cpu())
             if ref: outr.append(self._ref_logprobs(i, a, jd.shape[1]).float().cpu())
     return torch.cat(out), (torch.cat(outr) if ref else None)
 
@@ -323,6 +379,7 @@ def cut_cv(tok, cv:str, k:int) -> str:
     ids = tok(cv, add_special_tokens=False)["input_ids"]
     return cv if len(ids) <= k else tok.decode(ids[:k]).rstrip()
 
+# %% ../nbs/04_rlrf.ipynb #eaca0759
 def rollout_model(actor, # the actor: a PEFT model (adapters get merged) or a plain causal LM
                   dtype=None): # cast the copy to this dtype (None: keep the actor's)
     "A frozen copy of `actor` that samples rollouts: LoRA merged into the weights, cast to `dtype`; `actor` is untouched"
@@ -330,6 +387,7 @@ def rollout_model(actor, # the actor: a PEFT model (adapters get merged) or a pl
     if hasattr(m, "merge_and_unload"): m = m.merge_and_unload()
     return (m.to(dtype) if dtype is not None else m).eval().requires_grad_(False)
 
+# %% ../nbs/04_rlrf.ipynb #57796d6b
 def refresh_rollout_model(sampler, # a model made by `rollout_model(actor, ...)`
                           actor): # the same actor, trained since
     "Write `actor`'s current weights, LoRA merged in (W + BA·α/r), into `sampler` in place: no second copy of the actor"
@@ -340,21 +398,25 @@ def refresh_rollout_model(sampler, # a model made by `rollout_model(actor, ...)`
         if not hasattr(actor, "peft_config"):                 # full fine-tuning: every weight moves
             for n, p in actor.named_parameters(): sp[n].copy_(p)
             return sampler
-        for n, mod in actor.get_base_model().named_modules():  # LoRA: only the wrapped layers' merged weights move
+        # LoRA: only the wrapped layers' merged weights move
+        for n, mod in actor.get_base_model().named_modules():
             if isinstance(mod, LoraLayer):
                 w = mod.get_base_layer().weight
                 sp[f"{n}.weight"].copy_(w + sum((mod.get_delta_weight(a) for a in mod.active_adapters if a in mod.lora_A), torch.zeros_like(w)))
     return sampler
 
+# %% ../nbs/04_rlrf.ipynb #7c2f1a6a
 @patch
 def _sampler(self:RLRF):
     "The model rollouts are sampled with: a merged copy in the run's dtype, built once and refreshed in place (`rollout_merge`), or the actor itself"
     actor = self.acc.unwrap_model(self.actor)
     if not self.rc.rollout_merge: return actor
-    if getattr(self, "_rollout", None) is None: self._rollout = rollout_model(actor, precision_dtype(self.acc.mixed_precision))
+    if getattr(self, "_rollout", None) is None:
+        self._rollout = rollout_model(actor, precision_dtype(self.acc.mixed_precision))
     else: refresh_rollout_model(self._rollout, actor)
     return self._rollout
 
+# %% ../nbs/04_rlrf.ipynb #11e0502f
 @patch
 def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
     "Generate one JD per CV with the actor; log-probs (actor at rollout, reference) and Eq. 3's KL"
@@ -363,15 +425,18 @@ def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
     cvs = [cut_cv(tok, c, rc.max_cv_tokens) for c in cvs]
     sampler = self._sampler()
     with self.acc.autocast():
-        texts, p_ids, c_ids = generate_jds(sampler, tok, cvs, rc.rollout, seed=seed, language=self.language, return_ids=True)
+        texts, p_ids, c_ids = generate_jds(sampler, tok, cvs, rc.rollout, seed=seed, language=self.language,
+                                           return_ids=True)
     del sampler
-    c_ids = [c if c else [tok.eos_token_id] for c in c_ids]  # a row of pads only: score it as an immediate EOS
+    # a row of pads only: score it as an immediate EOS
+    c_ids = [c if c else [tok.eos_token_id] for c in c_ids]
     no_eos = torch.tensor([c[-1] != tok.eos_token_id for c in c_ids], dtype=torch.float32)
     t1 = time.perf_counter()
     ids, attn, jd = pack_rollout(p_ids, c_ids, tok.pad_token_id)
     logp_old, logp_ref = self._logprobs(ids, attn, jd)
     kl = kl_estimate(logp_old, logp_ref, jd)
-    return dict(cvs=cvs, texts=texts, ids=ids, attn=attn, jd=jd, logp_old=logp_old, logp_ref=logp_ref, kl=kl, no_eos=no_eos, missing=missing_parts(texts),
+    return dict(cvs=cvs, texts=texts, ids=ids, attn=attn, jd=jd, logp_old=logp_old, logp_ref=logp_ref, kl=kl,
+                no_eos=no_eos, missing=missing_parts(texts),
                 jd_len=jd.sum(-1).float(), t_gen=t1 - t0, t_ref=time.perf_counter() - t1)
 
 # %% ../nbs/04_rlrf.ipynb #6b3d6262
@@ -379,27 +444,39 @@ def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
 def _score(self:RLRF, cvs:list[str], texts:list[str]):
     "U(C, J) of every JD; empty JDs get the lowest score minus `empty_penalty`"
     ok = [i for i, t in enumerate(texts) if t.strip()]
-    if not ok: raise ValueError(f"iteration {self.iteration}: all {len(texts)} generated JDs are empty; the actor has collapsed "
+    if not ok:
+        raise ValueError(f"iteration {self.iteration}: all {len(texts)} generated JDs are empty; the actor "
+                         f"has collapsed "
                                 "(lower actor_lr, raise kl_coef, or resume from an earlier checkpoint)")
-    u_ok = torch.as_tensor(self.scorer([cvs[i] for i in ok], [texts[i] for i in ok]), dtype=torch.float32).flatten().cpu()
-    if not torch.isfinite(u_ok).all(): raise FloatingPointError(f"iteration {self.iteration}: the reward model gave non-finite rewards {u_ok.tolist()}")
-    u = torch.full((len(texts),), float(u_ok.min()) - self.rc.empty_penalty); u[ok] = u_ok
+    u_ok = torch.as_tensor(self.scorer([cvs[i] for i in ok], [texts[i] for i in ok]),
+                           dtype=torch.float32).flatten().cpu()
+    if not torch.isfinite(u_ok).all():
+        raise FloatingPointError(f"iteration {self.iteration}: the reward model gave non-finite rewards "
+                                 f"{u_ok.tolist()}")
+    u = torch.full((len(texts),), float(u_ok.min()) - self.rc.empty_penalty)
+    u[ok] = u_ok
     return u
 
+# %% ../nbs/04_rlrf.ipynb #a58c3721
 @patch
 def rewards(self:RLRF, ro:dict) -> dict:
     "Add U, the normalised U, r (Eq. 4, minus the no-EOS and structure penalties), critic values and advantages (Eq. 5) to a rollout"
     t0, rc = time.perf_counter(), self.rc
     u = self._score(ro["cvs"], ro["texts"])
     un = u
-    if rc.reward_norm: self.moments.update(self._gather(u).numpy()); un = torch.as_tensor(self.moments.normalise(u.numpy()), dtype=torch.float32)
+    if rc.reward_norm:
+        self.moments.update(self._gather(u).numpy())
+        un = torch.as_tensor(self.moments.normalise(u.numpy()), dtype=torch.float32)
     r = penalised_reward(un, ro["kl"], self.kl_ctl.value) - rc.no_eos_penalty * ro["no_eos"]
     if rc.format_coef: r = r - rc.format_coef * ro["missing"]
-    cv_in = self.acc.unwrap_model(self.critic).encode(ro["cvs"]); self.critic.eval()
-    with torch.no_grad(), self.acc.autocast(): v = self.critic(**{k: x.to(self.acc.device) for k, x in cv_in.items()}).float().cpu()
+    cv_in = self.acc.unwrap_model(self.critic).encode(ro["cvs"])
+    self.critic.eval()
+    with torch.no_grad(), self.acc.autocast():
+        v = self.critic(**{k: x.to(self.acc.device) for k, x in cv_in.items()}).float().cpu()
     a = advantage(r, v)
     if rc.whiten_advantages: a = whiten(a, self._gather(a))  # the moments of the whole iteration
-    if not (torch.isfinite(r).all() and torch.isfinite(a).all()): raise FloatingPointError(f"iteration {self.iteration}: non-finite rewards or advantages")
+    if not (torch.isfinite(r).all() and torch.isfinite(a).all()):
+        raise FloatingPointError(f"iteration {self.iteration}: non-finite rewards or advantages")
     return ro | dict(u=u, r=r, v=v, adv=a, cv_in=cv_in, t_score=time.perf_counter() - t0)
 
 # %% ../nbs/04_rlrf.ipynb #554c472b
@@ -415,11 +492,14 @@ def _trim(*xs, left_of):
     s = int(nz[0]) if len(nz) else 0
     return [x[:, s:] for x in xs]
 
+# %% ../nbs/04_rlrf.ipynb #d9b88ed4
 @patch
 def _step(self:RLRF, loss, model, opt):
     "One optimizer step on `loss` (backward through accelerate, clipped gradient norm)"
-    opt.zero_grad(); self.acc.backward(loss)
-    if self.rc.grad_clip: self.acc.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], self.rc.grad_clip)
+    opt.zero_grad()
+    self.acc.backward(loss)
+    if self.rc.grad_clip:
+        self.acc.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], self.rc.grad_clip)
     opt.step()
 
 # %% ../nbs/04_rlrf.ipynb #eec96456
@@ -428,20 +508,28 @@ def update(self:RLRF, ro:dict) -> dict:
     "PPO epochs × minibatches on one scored rollout; mean losses, clip fraction and entropy"
     t0, rc, dev, st = time.perf_counter(), self.rc, self.acc.device, dict(pl=[], vl=[], cf=[], ent=[])
     g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.iteration)
-    self.actor.eval(); self.critic.eval()  # no dropout: the ratio starts at exactly 1, and a resumed run repeats an unbroken one
+    self.actor.eval()
+    self.critic.eval()  # no dropout: the ratio starts at exactly 1, and a resumed run repeats an unbroken one
     for _ in range(rc.ppo_epochs):
         for mb in torch.randperm(len(ro["ids"]), generator=g).split(rc.minibatch):
             ids, attn = _trim(ro["ids"][mb], ro["attn"][mb], left_of=ro["attn"][mb])
             jd, lp_old = _trim(ro["jd"][mb], ro["logp_old"][mb], left_of=ro["jd"][mb])
             with self.acc.autocast():
-                logp, ent = token_logprobs(self.actor, ids.to(dev), attn.to(dev), jd.shape[1], rc.rollout.temperature, with_entropy=True)
+                logp, ent = token_logprobs(self.actor, ids.to(dev), attn.to(dev), jd.shape[1],
+                                           rc.rollout.temperature, with_entropy=True)
                 pl, cf = policy_loss(logp, lp_old.to(dev), ro["adv"][mb].to(dev), jd.to(dev), rc.clip_eps)
-                vl = value_loss(ro["r"][mb].to(dev), self.critic(**{k: x[mb].to(dev) for k, x in ro["cv_in"].items()}))
+                vl = value_loss(ro["r"][mb].to(dev),
+                                self.critic(**{k: x[mb].to(dev) for k, x in ro["cv_in"].items()}))
             if not (torch.isfinite(pl) and torch.isfinite(vl)):
-                raise FloatingPointError(f"iteration {self.iteration}: policy loss {float(pl)} / value loss {float(vl)} is not finite")
-            self._step(pl, self.actor, self.opt_a); self._step(vl, self.critic, self.opt_c)
+                raise FloatingPointError(f"iteration {self.iteration}: policy loss {float(pl)} / value loss "
+                                         f"{float(vl)} is not finite")
+            self._step(pl, self.actor, self.opt_a)
+            self._step(vl, self.critic, self.opt_c)
             m = jd.to(dev).float()
-            st["pl"].append(pl.item()); st["vl"].append(vl.item()); st["cf"].append(cf.item()); st["ent"].append(((ent * m).sum() / m.sum()).item())
+            st["pl"].append(pl.item())
+            st["vl"].append(vl.item())
+            st["cf"].append(cf.item())
+            st["ent"].append(((ent * m).sum() / m.sum()).item())
     return {k: float(np.mean(v)) for k, v in st.items()} | dict(t_train=time.perf_counter() - t0)
 
 # %% ../nbs/04_rlrf.ipynb #e64a2e48
@@ -451,14 +539,17 @@ def evaluate(self:RLRF) -> dict|None:
     if not self.eval_cvs: return None
     ro = self.rollout(self.eval_cvs, seed=self.seed + 7)  # the same seed every time: only the actor changes
     u = self._score(ro["cvs"], ro["texts"])
-    row = dict(iteration=self.iteration, kl=float(ro["kl"].mean()), kl_seq=float((ro["kl"] * ro["jd_len"]).mean()),  # Eq. 3 per token; summed over the JD
+    row = dict(iteration=self.iteration, kl=float(ro["kl"].mean()),
+               kl_seq=float((ro["kl"] * ro["jd_len"]).mean()),  # Eq. 3 per token; summed over the JD
                rm_reward=float(u.mean()), jd_len=float(ro["jd_len"].mean()),
                no_eos_rate=float(ro["no_eos"].mean()), format_rate=float((ro["missing"] == 0).float().mean()))
     if self.gold is not None: row["gold"] = float(np.mean(self.gold.score_many(self.eval_ids, ro["texts"])))
     if self.rc.eval_greedy:  # the judge decodes greedily: loops that sampling hides show here
         from girl_nb.generate import generate_jds
-        greedy = dataclasses.replace(self.rc.rollout, temperature=0.0, repetition_penalty=self.rc.greedy_repetition_penalty)
-        with self.acc.autocast(): gt = generate_jds(self._sampler(), self.tok, ro["cvs"], greedy, language=self.language)
+        greedy = dataclasses.replace(self.rc.rollout, temperature=0.0,
+                                     repetition_penalty=self.rc.greedy_repetition_penalty)
+        with self.acc.autocast():
+            gt = generate_jds(self._sampler(), self.tok, ro["cvs"], greedy, language=self.language)
         row["format_rate_greedy"] = float((missing_parts(gt) == 0).float().mean())
         if self.gold is not None: row["gold_greedy"] = float(np.mean(self.gold.score_many(self.eval_ids, gt)))
     self.last_eval_texts = ro["texts"]
@@ -471,19 +562,28 @@ def step(self:RLRF) -> dict:
     rc, t0 = self.rc, time.perf_counter()
     idx = iteration_indices(self.iteration, rc.cvs_per_iter, len(self.cvs), self.seed)
     idx = idx[self.acc.process_index::self.acc.num_processes]  # each process its share
-    seed = self.seed * 7919 + self.iteration + 104_729 * self.acc.process_index  # each process its own sampling stream
+    # each process its own sampling stream
+    seed = self.seed * 7919 + self.iteration + 104_729 * self.acc.process_index
     ro = self.rewards(self.rollout([self.cvs[i] for i in idx], seed=seed))
     lam = self.kl_ctl.value
     tr = self.update(ro)
-    g = {k: self._gather(ro[k]) for k in ("u", "r", "kl", "v", "jd_len", "no_eos", "missing")}  # the whole iteration: every process's share
-    loss = self._gather(torch.tensor([tr[k] for k in ("pl", "vl", "cf", "ent")], dtype=torch.float64)).view(-1, 4).mean(0).tolist()
-    kl = float(g["kl"].mean()); self.kl_ctl.update(kl, len(g["kl"]))
-    row = dict(iteration=self.iteration + 1, rm_reward=float(g["u"].mean()), reward=float(g["r"].mean()), kl=kl, kl_seq=float((g["kl"] * g["jd_len"]).mean()), kl_coef=lam,
-               value=float(g["v"].mean()), policy_loss=loss[0], value_loss=loss[1], clip_frac=loss[2], entropy=loss[3],
-               jd_len=float(g["jd_len"].mean()), no_eos_rate=float(g["no_eos"].mean()), format_rate=float((g["missing"] == 0).float().mean()),
-               t_gen=ro["t_gen"], t_ref=ro["t_ref"], t_score=ro["t_score"], t_train=tr["t_train"], t_total=time.perf_counter() - t0)
+    g = {k: self._gather(ro[k]) for k in ("u", "r", "kl", "v", "jd_len", "no_eos",
+                                          "missing")}  # the whole iteration: every process's share
+    loss = self._gather(torch.tensor([tr[k] for k in ("pl", "vl", "cf", "ent")],
+                                     dtype=torch.float64)).view(-1, 4).mean(0).tolist()
+    kl = float(g["kl"].mean())
+    self.kl_ctl.update(kl, len(g["kl"]))
+    row = dict(iteration=self.iteration + 1, rm_reward=float(g["u"].mean()), reward=float(g["r"].mean()),
+               kl=kl, kl_seq=float((g["kl"] * g["jd_len"]).mean()), kl_coef=lam,
+               value=float(g["v"].mean()), policy_loss=loss[0], value_loss=loss[1], clip_frac=loss[2],
+               entropy=loss[3],
+               jd_len=float(g["jd_len"].mean()), no_eos_rate=float(g["no_eos"].mean()),
+               format_rate=float((g["missing"] == 0).float().mean()),
+               t_gen=ro["t_gen"], t_ref=ro["t_ref"], t_score=ro["t_score"], t_train=tr["t_train"],
+               t_total=time.perf_counter() - t0)
     if self.gold is not None:
-        gs = torch.as_tensor(np.asarray(self.gold.score_many([self.ids[i] for i in idx], ro["texts"]), dtype=np.float64))
+        gs = torch.as_tensor(np.asarray(self.gold.score_many([self.ids[i] for i in idx], ro["texts"]),
+                                        dtype=np.float64))
         row["gold"] = float(np.mean(self._gather(gs).numpy()))
     self.iteration += 1
     return row
@@ -493,12 +593,17 @@ def step(self:RLRF) -> dict:
 def fit(self:RLRF, callbacks:list|None=None) -> list[dict]:
     "Run iterations until `rc.iterations`, with evaluation, logs and checkpoints; returns the log"
     rc = self.rc
-    if self.eval_cvs and not self.eval_log: self._record_eval(self.evaluate())  # iteration 0: the SFT model itself
+    if self.eval_cvs and not self.eval_log:
+        self._record_eval(self.evaluate())  # iteration 0: the SFT model itself
     while self.iteration < rc.iterations:
-        row = self.step(); self.log.append(row); self._write_row(row)
-        self.logger.info(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items() if not k.startswith("t_")))
+        row = self.step()
+        self.log.append(row)
+        self._write_row(row)
+        self.logger.info(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k,
+                                  v in row.items() if not k.startswith("t_")))
         last = self.iteration == rc.iterations
-        if self.eval_cvs and (last or (rc.eval_every and self.iteration % rc.eval_every == 0)): self._record_eval(self.evaluate())
+        if self.eval_cvs and (last or (rc.eval_every and self.iteration % rc.eval_every == 0)):
+            self._record_eval(self.evaluate())
         for cb in callbacks or []: cb(self, row)
         if self.folder is not None and (last or self.iteration % rc.save_every == 0): self.save_checkpoint()
     return self.log
@@ -508,8 +613,11 @@ def _write_csv(path:Path, rows:list[dict]):
     "Write `rows` to a CSV (columns: the union of keys, in first-seen order)"
     cols = list(dict.fromkeys(k for r in rows for k in r))
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, cols); w.writeheader(); w.writerows(rows)
+        w = csv.DictWriter(f, cols)
+        w.writeheader()
+        w.writerows(rows)
 
+# %% ../nbs/04_rlrf.ipynb #f6b4f94c
 @patch
 def _tensorboard(self:RLRF):
     "A SummaryWriter on OUT/rlrf/tb, or None when tensorboard is off or not installed"
@@ -531,11 +639,13 @@ def _write_row(self:RLRF, row:dict):
             if k != "iteration": tb.add_scalar(f"train/{k}", v, row["iteration"])
         tb.flush()
 
+# %% ../nbs/04_rlrf.ipynb #aea0f568
 @patch
 def _record_eval(self:RLRF, row:dict|None):
     "Keep an evaluation row; rewrite eval.csv and the over-optimisation plot"
     if row is None: return
-    self.eval_log.append(row); self.logger.info("eval " + " ".join(f"{k}={v:.4g}" for k, v in row.items()))
+    self.eval_log.append(row)
+    self.logger.info("eval " + " ".join(f"{k}={v:.4g}" for k, v in row.items()))
     if self.folder is None or not self.acc.is_main_process: return
     _write_csv(self.folder/"eval.csv", self.eval_log)
     if tb := self._tensorboard():
@@ -552,8 +662,10 @@ def _rng_state() -> dict:
     "Python's, numpy's and torch's RNG states, in types `to_safe` can store"
     py = random.getstate()
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
-    return dict(python=(py[0], list(py[1]), py[2]), numpy=(kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
-                torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+    return dict(python=(py[0], list(py[1]), py[2]),
+                numpy=(kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
+                torch=torch.get_rng_state(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
 
 # %% ../nbs/04_rlrf.ipynb #bfa98ca2
 def _set_rng_state(d:dict):
@@ -575,13 +687,16 @@ def save_checkpoint(self:RLRF) -> Path|None:
     ck.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=ck, prefix=".tmp-"))
     actor, critic = self.acc.unwrap_model(self.actor), self.acc.unwrap_model(self.critic)
-    write_state(tmp, dict(actor=_trainable_state(actor), critic=critic.state_dict(), opt_a=self.opt_a.state_dict(),
-                          opt_c=self.opt_c.state_dict(), kl_ctl=self.kl_ctl.state_dict(), moments=self.moments.state_dict(),
+    write_state(tmp,
+                dict(actor=_trainable_state(actor), critic=critic.state_dict(), opt_a=self.opt_a.state_dict(),
+                          opt_c=self.opt_c.state_dict(), kl_ctl=self.kl_ctl.state_dict(),
+                     moments=self.moments.state_dict(),
                           rng=_rng_state(), iteration=self.iteration, log=self.log, eval_log=self.eval_log))
     dest = ck/f"iter-{self.iteration}"
     if dest.exists(): shutil.rmtree(dest)
     os.replace(tmp, dest)
-    for old in sorted(ck.glob("iter-*"), key=lambda p: int(p.name[5:]))[:-self.rc.save_total_limit]: shutil.rmtree(old)
+    for old in sorted(ck.glob("iter-*"), key=lambda p: int(p.name[5:]))[:-self.rc.save_total_limit]:
+        shutil.rmtree(old)
     return dest
 
 # %% ../nbs/04_rlrf.ipynb #35f07c99
@@ -598,7 +713,8 @@ def load_checkpoint(self:RLRF, path:str|Path):
     actor, critic = self.acc.unwrap_model(self.actor), self.acc.unwrap_model(self.critic)
     missing = set(d["actor"]) - {k for k, _ in actor.named_parameters()}
     if missing:
-        raise ValueError(f"{path}: the checkpoint's actor weights do not fit this actor (e.g. {sorted(missing)[:2]}); "
+        raise ValueError(f"{path}: the checkpoint's actor weights do not fit this actor (e.g. "
+                         f"{sorted(missing)[:2]}); "
                          "same LoRA settings?")
     actor.load_state_dict(d["actor"], strict=False)
     critic.load_state_dict(d["critic"])
@@ -618,5 +734,6 @@ def make_actor(model, rc:RLRFConfig):
     "The actor: LoRA adapters (trainable) on `model`, or `model` itself when `full_finetune`"
     if rc.full_finetune: return model.train().requires_grad_(True)
     from peft import LoraConfig, get_peft_model
-    return get_peft_model(model, LoraConfig(r=rc.lora_r, lora_alpha=rc.lora_alpha, lora_dropout=rc.lora_dropout,
+    return get_peft_model(model,
+                          LoraConfig(r=rc.lora_r, lora_alpha=rc.lora_alpha, lora_dropout=rc.lora_dropout,
                                             target_modules=rc.lora_target_modules, task_type="CAUSAL_LM"))

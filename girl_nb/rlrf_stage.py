@@ -7,7 +7,8 @@ from __future__ import annotations
 import copy, json, os
 from pathlib import Path
 import numpy as np, torch
-from .core import (config_dict, get_device, get_dtype, mixed_precision, plt_agg, seed_everything, stage_dir,
+from .core import (config_dict, get_device, get_dtype, mixed_precision, plt_agg, seed_everything,
+                          stage_dir,
                           write_json, write_metrics)
 from .models import load_generator, load_tokenizer, model_card
 from .rlrf import (RLRF, RLRFConfig, last_checkpoint, load_critic, make_actor, reward_model_scorer,
@@ -24,17 +25,22 @@ def _concat_lora(sft_dir:Path, actor, folder:Path) -> bool:
     from peft import get_peft_model_state_dict
     from safetensors.torch import load_file, save_file
     sc, ac = json.loads((sft_dir/"adapter_config.json").read_text()), actor.peft_config["default"]
-    if any(sc.get(k) for k in ("use_rslora", "rank_pattern", "alpha_pattern", "modules_to_save", "use_dora")) or ac.use_rslora or ac.use_dora or ac.modules_to_save:
+    if any(sc.get(k) for k in ("use_rslora", "rank_pattern", "alpha_pattern", "modules_to_save",
+                               "use_dora")) or ac.use_rslora or ac.use_dora or ac.modules_to_save:
         return False
     sd1 = load_file(str(sft_dir/"adapter_model.safetensors"))                             # on the CPU
-    sd2 = {k: v.detach().cpu() for k, v in get_peft_model_state_dict(actor).items()}      # the actor may sit on a GPU
+    sd2 = {k: v.detach().cpu() for k,
+           v in get_peft_model_state_dict(actor).items()}      # the actor may sit on a GPU
     if set(sd1) != set(sd2) or any(".lora_" not in k for k in sd1): return False
     s1, s2, out = sc["lora_alpha"] / sc["r"], ac.lora_alpha / ac.r, {}
     for k in sd1:
-        if ".lora_A." in k: out[k] = torch.cat([sd1[k], sd2[k].to(sd1[k].dtype)], 0).contiguous()  # (r1+r2, in)
+        if ".lora_A." in k:
+            out[k] = torch.cat([sd1[k], sd2[k].to(sd1[k].dtype)], 0).contiguous()  # (r1+r2, in)
         else: out[k] = torch.cat([sd1[k] * s1, sd2[k].to(sd1[k].dtype) * s2], 1).contiguous()  # (out, r1+r2)
-    folder.mkdir(parents=True, exist_ok=True); save_file(out, str(folder/"adapter_model.safetensors"))
-    write_json(folder/"adapter_config.json", sc | dict(r=sc["r"] + ac.r, lora_alpha=sc["r"] + ac.r, lora_dropout=0.0))
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(out, str(folder/"adapter_model.safetensors"))
+    write_json(folder/"adapter_config.json",
+               sc | dict(r=sc["r"] + ac.r, lora_alpha=sc["r"] + ac.r, lora_dropout=0.0))
     return True
 
 # %% ../nbs/04a_rlrf_stage.ipynb #41ce06c4
@@ -42,38 +48,57 @@ def save_actor(actor, tokenizer, folder:str|Path,
                sft_dir:str|Path, # the SFT folder the actor started from
                dtype=None) -> str:
     "Save the actor so `load_generator(folder)` rebuilds it; returns how (`adapter`, `adapter-concat` or `full`)"
-    folder, sft_dir = Path(folder), Path(sft_dir); folder.mkdir(parents=True, exist_ok=True)
-    for f in ("adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors"): (folder/f).unlink(missing_ok=True)
+    folder, sft_dir = Path(folder), Path(sft_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in ("adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors"):
+        (folder/f).unlink(missing_ok=True)
     how = "full"
     if hasattr(actor, "peft_config") and (sft_dir/"adapter_config.json").is_file():
         how = "adapter-concat" if _concat_lora(sft_dir, actor, folder) else "full"
     elif hasattr(actor, "peft_config"):
-        actor.save_pretrained(folder, safe_serialization=True); how = "adapter"
-        ac = json.loads((folder/"adapter_config.json").read_text()); write_json(folder/"adapter_config.json", ac | dict(base_model_name_or_path=str(sft_dir.resolve())))
+        actor.save_pretrained(folder, safe_serialization=True)
+        how = "adapter"
+        ac = json.loads((folder/"adapter_config.json").read_text())
+        write_json(folder/"adapter_config.json", ac | dict(base_model_name_or_path=str(sft_dir.resolve())))
     if how == "full":
-        rollout_model(actor, dtype).save_pretrained(folder, safe_serialization=True)  # merged copy; the actor is untouched
+        rollout_model(actor, dtype).save_pretrained(folder,
+                                                    safe_serialization=True)  # merged copy; the actor is untouched
     tokenizer.save_pretrained(folder)
     return how
 
 # %% ../nbs/04a_rlrf_stage.ipynb #6f7ca7db
 def plot_training(log:list[dict], path:str|Path) -> Path:
     "Six panels over the iterations: reward-model reward, KL, λ, policy loss, value loss, clip fraction"
-    plt = plt_agg(); it = [r["iteration"] for r in log]
+    plt = plt_agg()
+    it = [r["iteration"] for r in log]
     fig, axs = plt.subplots(2, 3, figsize=(10, 5))
     for ax, k in zip(axs.flat, ["rm_reward", "kl", "kl_coef", "policy_loss", "value_loss", "clip_frac"]):
-        ax.plot(it, [r[k] for r in log], marker="."); ax.set_title(k); ax.set_xlabel("iteration")
-    fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+        ax.plot(it, [r[k] for r in log], marker=".")
+        ax.set_title(k)
+        ax.set_xlabel("iteration")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
     return Path(path)
 
+# %% ../nbs/04a_rlrf_stage.ipynb #70f788db
 def plot_overoptimisation(eval_log:list[dict], path:str|Path) -> Path:
     "Proxy (reward-model) reward and gold score of the held-out CVs against their KL to the SFT model"
-    plt = plt_agg(); kl = [e["kl"] for e in eval_log]
-    fig, ax = plt.subplots(figsize=(5, 3.5)); ax.plot(kl, [e["rm_reward"] for e in eval_log], "o-", color="C0", label="proxy U(C,J)")
-    ax.set_xlabel("KL to SFT (Eq. 3, nats/token)"); ax.set_ylabel("reward-model reward", color="C0")
+    plt = plt_agg()
+    kl = [e["kl"] for e in eval_log]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(kl, [e["rm_reward"] for e in eval_log], "o-", color="C0", label="proxy U(C,J)")
+    ax.set_xlabel("KL to SFT (Eq. 3, nats/token)")
+    ax.set_ylabel("reward-model reward", color="C0")
     for e in eval_log: ax.annotate(str(e["iteration"]), (e["kl"], e["rm_reward"]), fontsize=7)
     if all("gold" in e for e in eval_log):
-        ax2 = ax.twinx(); ax2.plot(kl, [e["gold"] for e in eval_log], "s--", color="C3"); ax2.set_ylabel("gold score", color="C3")
-    ax.set_title("over-optimisation check (held-out CVs)"); fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+        ax2 = ax.twinx()
+        ax2.plot(kl, [e["gold"] for e in eval_log], "s--", color="C3")
+        ax2.set_ylabel("gold score", color="C3")
+    ax.set_title("over-optimisation check (held-out CVs)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
     return Path(path)
 
 # %% ../nbs/04a_rlrf_stage.ipynb #e9086265
@@ -83,9 +108,12 @@ def _rl_rows(splits, out:Path) -> list[dict]:
     rows = []
     for i, r in enumerate(run_split(splits, out, "rl")):
         cv = r.get("cv")
-        if not isinstance(cv, str) or not cv.strip(): raise ValueError(f"rl split row {i} (seeker_id {r.get('seeker_id')!r}): cv: empty or not text")
+        if not isinstance(cv, str) or not cv.strip():
+            raise ValueError(f"rl split row {i} (seeker_id {r.get('seeker_id')!r}): cv: empty or not text")
         rows.append(dict(seeker_id=str(r.get("seeker_id", i)), cv=cv))
-    if not rows: raise ValueError("rl split: no CVs (the split is empty); raise data.rl_cvs or check data.windows['rl']")
+    if not rows:
+        raise ValueError("rl split: no CVs (the split is empty); raise data.rl_cvs or check "
+                         "data.windows['rl']")
     return rows
 
 # %% ../nbs/04a_rlrf_stage.ipynb #40968bfa
@@ -93,6 +121,7 @@ def _check_stage(p:Path, what:str, cmd:str):
     if not ((p/"config.json").is_file() or (p/"adapter_config.json").is_file()):
         raise FileNotFoundError(f"{p}: no {what} (config.json or adapter_config.json); run `{cmd}` first")
 
+# %% ../nbs/04a_rlrf_stage.ipynb #5484de72
 def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, language)
                out:str|Path, # run folder holding OUT/sft, OUT/reward and OUT/data
                rc:RLRFConfig|None=None, # the stage's settings; `cfg.rlrf` when None
@@ -103,25 +132,37 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
               ) -> RLRF:
     "The `RLRF` trainer of run `out`: actor (+ reference) from OUT/sft, scorer and critic from OUT/reward, the RL split's CVs"
     from girl_nb.simulator import load_gold
-    out = Path(out); rc = rc or cfg.rlrf
+    out = Path(out)
+    rc = rc or cfg.rlrf
     rows, gold = _rl_rows(splits, out), load_gold(gold, out)
     sft_dir, reward_dir = out/"sft", out/"reward"
-    _check_stage(sft_dir, "SFT generator", f"girl sft --out {out}"); _check_stage(reward_dir, "reward model", f"girl reward --out {out}")
-    device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); seed_everything(cfg.seed)
+    _check_stage(sft_dir, "SFT generator", f"girl sft --out {out}")
+    _check_stage(reward_dir, "reward model", f"girl reward --out {out}")
+    device = get_device(cfg.device)
+    dtype = get_dtype(cfg.dtype, device)
+    seed_everything(cfg.seed)
     tok = load_tokenizer(sft_dir, trust_remote_code=cfg.models.trust_remote_code)
-    base = load_generator(sft_dir, dtype=torch.float32, trust_remote_code=cfg.models.trust_remote_code, merge=True)  # the SFT model, dense
-    ref = copy.deepcopy(base) if rc.full_finetune else None  # LoRA: the reference is the actor with adapters off
-    actor, critic = make_actor(base, rc), load_critic(reward_dir, rc.critic_max_length, cfg.models.trust_remote_code)
+    base = load_generator(sft_dir, dtype=torch.float32, trust_remote_code=cfg.models.trust_remote_code,
+                          merge=True)  # the SFT model, dense
+    # LoRA: the reference is the actor with adapters off
+    ref = copy.deepcopy(base) if rc.full_finetune else None
+    actor, critic = make_actor(base, rc), load_critic(reward_dir, rc.critic_max_length,
+                                                      cfg.models.trust_remote_code)
     if scorer is None:
         from girl_nb.reward import load_reward_model
-        rdev = f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if device == "cuda" else device  # before the Accelerator: each process its GPU
+        # before the Accelerator: each process its GPU
+        rdev = f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if device == "cuda" else device
         rm, rtok = load_reward_model(reward_dir, rdev, trust_remote_code=cfg.models.trust_remote_code)
         scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
-    order = np.random.default_rng(cfg.seed).permutation(len(rows)); n_ev = min(rc.n_eval_cvs, len(rows) - 1)
+    order = np.random.default_rng(cfg.seed).permutation(len(rows))
+    n_ev = min(rc.n_eval_cvs, len(rows) - 1)
     ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
-    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn], seeker_ids=[r["seeker_id"] for r in trn],
-                eval_cvs=[r["cv"] for r in ev], eval_ids=[r["seeker_id"] for r in ev], gold=gold, folder=folder, seed=cfg.seed,
-                language=cfg.data.language, mixed_precision=mixed_precision(dtype), cpu=device == "cpu", ref_model=ref)
+    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn],
+                seeker_ids=[r["seeker_id"] for r in trn],
+                eval_cvs=[r["cv"] for r in ev], eval_ids=[r["seeker_id"] for r in ev], gold=gold,
+                folder=folder, seed=cfg.seed,
+                language=cfg.data.language, mixed_precision=mixed_precision(dtype), cpu=device == "cpu",
+                ref_model=ref)
 
 # %% ../nbs/04a_rlrf_stage.ipynb #35df69be
 def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and `rlrf`
@@ -135,14 +176,22 @@ def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dty
             ) -> dict:
     "Run the RLRF stage (Alg. 1): PPO from the reward model; save the generator, logs, plots and metrics to OUT/rlrf"
     rc = cfg.rlrf
-    out = Path(out); sdir = stage_dir(out, "rlrf"); last = last_checkpoint(sdir)
-    if last and not resume: raise FileExistsError(f"{sdir/'checkpoints'} holds checkpoints of an earlier run: pass resume=True (--resume) to continue, or delete the folder")
+    out = Path(out)
+    sdir = stage_dir(out, "rlrf")
+    last = last_checkpoint(sdir)
+    if last and not resume:
+        raise FileExistsError(f"{sdir/'checkpoints'} holds checkpoints of an earlier run: pass resume=True "
+                              f"(--resume) to continue, or delete the folder")
     tr = build_rlrf(cfg, out, rc, splits, gold, scorer, sdir)
-    if last: tr.load_checkpoint(last); tr.logger.info(f"resumed from {last} (iteration {tr.iteration})")
+    if last:
+        tr.load_checkpoint(last)
+        tr.logger.info(f"resumed from {last} (iteration {tr.iteration})")
     tr.fit(callbacks)
     tr.acc.wait_for_everyone()
-    if not tr.acc.is_main_process: return {}  # the other processes trained their shares; the main one saves and reports
-    how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft", get_dtype(cfg.dtype, get_device(cfg.device)))
+    if not tr.acc.is_main_process:
+        return {}  # the other processes trained their shares; the main one saves and reports
+    how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft",
+                     get_dtype(cfg.dtype, get_device(cfg.device)))
     return _finish(cfg, rc, tr, sdir, how)
 
 # %% ../nbs/04a_rlrf_stage.ipynb #7f3a1eaa
@@ -150,26 +199,39 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
     "metrics.json, plots, held-out samples and the model card"
     log, ev = tr.log, tr.eval_log
     m = dict(iterations=tr.iteration, n_train_cvs=len(tr.cvs), n_eval_cvs=len(tr.eval_cvs), saved_as=how,
-             rm_reward_first_iter=log[0]["rm_reward"], rm_reward_last_iter=log[-1]["rm_reward"], kl_coef_last=tr.kl_ctl.value,
-             s_per_iter=float(np.mean([r["t_total"] for r in log])), **{f"s_{k[2:]}_per_iter": float(np.mean([r[k] for r in log])) for k in ("t_gen", "t_ref", "t_score", "t_train")})
+             rm_reward_first_iter=log[0]["rm_reward"], rm_reward_last_iter=log[-1]["rm_reward"],
+             kl_coef_last=tr.kl_ctl.value,
+             s_per_iter=float(np.mean([r["t_total"] for r in log])),
+             **{f"s_{k[2:]}_per_iter": float(np.mean([r[k] for r in log])) for k in ("t_gen", "t_ref",
+                                                                                     "t_score", "t_train")})
     if ev:
-        m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"], kl_girl_seq=ev[-1].get("kl_seq"), jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
-        if "format_rate" in ev[-1]: m |= dict(format_rate_sft=ev[0]["format_rate"], format_rate_girl=ev[-1]["format_rate"])
-        if "format_rate_greedy" in ev[-1]: m |= dict(format_rate_greedy_sft=ev[0]["format_rate_greedy"], format_rate_greedy_girl=ev[-1]["format_rate_greedy"])
-        if "gold_greedy" in ev[-1]: m |= dict(gold_greedy_sft=ev[0]["gold_greedy"], gold_greedy_girl=ev[-1]["gold_greedy"])
+        m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"],
+                  kl_girl_seq=ev[-1].get("kl_seq"), jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
+        if "format_rate" in ev[-1]:
+            m |= dict(format_rate_sft=ev[0]["format_rate"], format_rate_girl=ev[-1]["format_rate"])
+        if "format_rate_greedy" in ev[-1]:
+            m |= dict(format_rate_greedy_sft=ev[0]["format_rate_greedy"],
+                      format_rate_greedy_girl=ev[-1]["format_rate_greedy"])
+        if "gold_greedy" in ev[-1]:
+            m |= dict(gold_greedy_sft=ev[0]["gold_greedy"], gold_greedy_girl=ev[-1]["gold_greedy"])
         if "gold" in ev[-1]: m |= dict(gold_sft=ev[0]["gold"], gold_girl=ev[-1]["gold"])
         plot_overoptimisation(ev, sdir/"overoptimisation.png")
-        if not hasattr(tr, "last_eval_texts"): tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
+        if not hasattr(tr, "last_eval_texts"):
+            tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
         with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
-            for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, tr.last_eval_texts): f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_girl=jd), ensure_ascii=False) + "\n")
+            for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, tr.last_eval_texts):
+                f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_girl=jd), ensure_ascii=False) + "\n")
     plot_training(log, sdir/"training.png")
-    conf = config_dict(cfg) | dict(rlrf=config_dict(rc)); write_metrics(sdir, m, cfg)
+    conf = config_dict(cfg) | dict(rlrf=config_dict(rc))
+    write_metrics(sdir, m, cfg)
     write_json(sdir/"rlrf_config.json", conf)
-    summary = ("The SFT generator aligned with the reward model (recruiter feedback) by PPO as in the GIRL paper "
+    summary = ("The SFT generator aligned with the reward model (recruiter feedback) by PPO as in the GIRL "
+               "paper "
                f"(§IV-C, Eq. 3–8, Alg. 1), {tr.iteration} iterations of {rc.cvs_per_iter} CVs. "
                f"`girl generate --model {sdir} --cv CV.txt` prints JDs.")
     use = f"from girl_nb.models import load_generator, load_tokenizer\nm, t = load_generator('{sdir}'), load_tokenizer('{sdir}')"
-    card = model_card(f"{cfg.name}: GIRL generator after RLRF", summary, m, use, conf, base=str(sdir.parent/"sft"),
+    card = model_card(f"{cfg.name}: GIRL generator after RLRF", summary, m, use, conf,
+                      base=str(sdir.parent/"sft"),
                       adapter=how.startswith("adapter"), tags=("rlrf", "ppo", "job-recommendation"))
     (sdir/"README.md").write_text(card, encoding="utf-8")
     return m

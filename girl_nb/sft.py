@@ -28,38 +28,60 @@ class SFTConfig:
     max_steps: int = cfg_field(-1, "Optimizer steps to run; -1 lets `epochs` decide")
     batch_size: int = cfg_field(8, "Pairs per device batch")
     grad_accum: int = cfg_field(1, "Batches accumulated per optimizer step")
-    lr_scheduler: str = cfg_field("linear", "Learning-rate schedule", choices=["linear", "cosine", "constant", "constant_with_warmup"])
+    lr_scheduler: str = cfg_field("linear", "Learning-rate schedule",
+                                  choices=["linear", "cosine", "constant", "constant_with_warmup"])
     warmup: float = cfg_field(0.0, "Warm-up: a share of the steps when < 1, else a number of steps")
     weight_decay: float = cfg_field(0.0, "AdamW weight decay")
-    gradient_checkpointing: bool = cfg_field(False, "Recompute activations in the backward pass (saves memory; 1.33x slower on CPU)")
+    gradient_checkpointing: bool = cfg_field(False,
+                                             "Recompute activations in the backward pass (saves memory; "
+                                             "1.33x slower on CPU)")
     # Sequence budget
-    max_length: int = cfg_field(512, "Tokens of prompt + JD + EOS; the CV is cut first, the JD only when it alone does not fit")
-    max_cv_tokens: int = cfg_field(256, "Token budget of the CV inside the prompt; longer CVs lose their end (counted in n_truncated)")
+    max_length: int = cfg_field(512,
+                                "Tokens of prompt + JD + EOS; the CV is cut first, the JD only when it alone "
+                                "does not fit")
+    max_cv_tokens: int = cfg_field(256,
+                                   "Token budget of the CV inside the prompt; longer CVs lose their end "
+                                   "(counted in n_truncated)")
     # LoRA (PEFT) or full fine-tuning
     full_finetune: bool = cfg_field(False, "Train every weight instead of LoRA adapters")
     lora_r: int = cfg_field(16, "LoRA rank")
     lora_alpha: int = cfg_field(32, "LoRA scaling numerator (scale = alpha / r)")
     lora_dropout: float = cfg_field(0.05, "Dropout on the LoRA branch")
-    lora_target_modules: str | list = cfg_field("all-linear", "Modules that get adapters: `all-linear` or a list such as [q_proj, v_proj]")
-    merge_lora: bool = cfg_field(False, "Save the LoRA model merged into a full model instead of an adapter folder")
+    lora_target_modules: str | list = cfg_field("all-linear",
+                                                "Modules that get adapters: `all-linear` or a list such as "
+                                                "[q_proj, v_proj]")
+    merge_lora: bool = cfg_field(False,
+                                 "Save the LoRA model merged into a full model instead of an adapter folder")
     # Checkpoints, logging, evaluation
-    save_steps: int = cfg_field(50, "Write a resumable checkpoint (weights, optimizer, scheduler, RNG) every N optimizer steps")
+    save_steps: int = cfg_field(50,
+                                "Write a resumable checkpoint (weights, optimizer, scheduler, RNG) every N "
+                                "optimizer steps")
     save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
     logging_steps: int = cfg_field(5, "Log the training loss every N steps (the first step is always logged)")
-    eval_share: float = cfg_field(0.05, "Share of SFT seekers held out: their pairs give eval_loss, their CVs the generation metrics")
-    n_eval_cvs: int = cfg_field(64, "Held-out CVs for format_rate_* and gold_* (the issue asks for >= 50; 0 skips generation)")
+    eval_share: float = cfg_field(0.05,
+                                  "Share of SFT seekers held out: their pairs give eval_loss, their CVs the "
+                                  "generation metrics")
+    n_eval_cvs: int = cfg_field(64,
+                                "Held-out CVs for format_rate_* and gold_* (the issue asks for >= 50; 0 "
+                                "skips generation)")
     gen: GenConfig = cfg_field(GenConfig(batch_size=16),
                                "Generation of the held-out JDs (`generate_jds`: backend `hf` only)")
 
     def __post_init__(self):
         need = functools.partial(require, "sft", self)
-        need(self.lr > 0, "lr", "must be > 0"); need(self.batch_size >= 1, "batch_size", "must be >= 1")
-        need(self.grad_accum >= 1, "grad_accum", "must be >= 1"); need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
+        need(self.lr > 0, "lr", "must be > 0")
+        need(self.batch_size >= 1, "batch_size", "must be >= 1")
+        need(self.grad_accum >= 1, "grad_accum", "must be >= 1")
+        need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
         need(self.max_cv_tokens >= 1, "max_cv_tokens", "must be >= 1")
-        need(self.max_length > self.max_cv_tokens, "max_length", f"must exceed max_cv_tokens ({self.max_cv_tokens})")
-        need(self.lora_r >= 1, "lora_r", "must be >= 1"); need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
-        need(self.save_steps >= 1, "save_steps", "must be >= 1"); need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
-        need(0 <= self.eval_share < 1, "eval_share", "must be in [0, 1)"); need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
+        need(self.max_length > self.max_cv_tokens, "max_length",
+             f"must exceed max_cv_tokens ({self.max_cv_tokens})")
+        need(self.lora_r >= 1, "lora_r", "must be >= 1")
+        need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
+        need(self.save_steps >= 1, "save_steps", "must be >= 1")
+        need(self.logging_steps >= 1, "logging_steps", "must be >= 1")
+        need(0 <= self.eval_share < 1, "eval_share", "must be in [0, 1)")
+        need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
         require("sft.gen", self.gen, self.gen.backend == "hf", "backend",
               "must be 'hf' (the evaluation times `generate_jds`)")
 
@@ -78,9 +100,11 @@ def toy_sft_rows(n:int=40, # number of matched pairs
     for i in range(n):
         title, major, skills, pay = _TOY_JOBS[rng.randrange(len(_TOY_JOBS))]
         cv = f"Basic information: {rng.randint(22, 45)} years old, bachelor's degree in {major}. Skills: {skills}."
-        jd = (f"Job title: {title}\nSalary range: {pay}\nResponsibilities:\n1. Deliver {title.lower()} work using {skills}.\n"
+        jd = (f"Job title: {title}\nSalary range: {pay}\nResponsibilities:\n1. Deliver {title.lower()} work "
+              f"using {skills}.\n"
               f"Qualifications:\n1. Degree in {major}.\n2. Experience with {skills}.")
-        rows.append(dict(seeker_id=f"s{i}", job_id=f"j{i % 7}", cv=cv, jd=jd, label=1, timestamp="2023-04-02"))
+        rows.append(dict(seeker_id=f"s{i}", job_id=f"j{i % 7}", cv=cv, jd=jd, label=1,
+                         timestamp="2023-04-02"))
     return rows
 
 # %% ../nbs/02_sft.ipynb #f9e4a71b
@@ -93,6 +117,7 @@ def jd_parts(text:str) -> dict[str, bool]:
     "Which parts of a JD (title, responsibilities, qualifications, salary) `text` contains"
     return {k: bool(re.search(p, text or "", re.IGNORECASE)) for k, p in JD_PARTS.items()}
 
+# %% ../nbs/02_sft.ipynb #30141a64
 def jd_format_ok(text:str) -> bool:
     "Does `text` contain a title, responsibilities, qualifications and a salary?"
     return all(jd_parts(text).values())
@@ -106,35 +131,48 @@ def _head(tok, s:str, k:int) -> str:
 # %% ../nbs/02_sft.ipynb #54c951f4
 def fit_pair(cv:str, jd:str, tokenizer, max_cv_tokens:int=256, max_length:int=512, language:str="en") -> dict:
     "Cut `cv` (from its end) and, if it must, `jd` so that prompt + JD + EOS fit `max_length`"
-    overhead = len(prompt_ids(tokenizer, build_prompt("x", tokenizer, language))) - 1 + 1  # template around the CV, plus EOS
+    overhead = len(prompt_ids(tokenizer,
+                              build_prompt("x", tokenizer,
+                                           language))) - 1 + 1  # template around the CV, plus EOS
     n_cv, n_jd = len(prompt_ids(tokenizer, cv)), len(prompt_ids(tokenizer, jd))
     cv_budget = min(max_cv_tokens, max_length - overhead - n_jd)
     jd_budget, min_cv = n_jd, min(16, max_cv_tokens, n_cv)
     if cv_budget < min_cv: cv_budget, jd_budget = min_cv, max_length - overhead - min_cv
-    if jd_budget < 1: raise ValueError(f"max_length={max_length} leaves no room for a JD after the prompt ({overhead} tokens)")
+    if jd_budget < 1:
+        raise ValueError(f"max_length={max_length} leaves no room for a JD after the prompt ({overhead} "
+                         f"tokens)")
     cv_cut, jd_cut = n_cv > cv_budget, n_jd > jd_budget
-    return dict(cv=_head(tokenizer, cv, cv_budget) if cv_cut else cv, jd=_head(tokenizer, jd, jd_budget) if jd_cut else jd,
+    return dict(cv=_head(tokenizer, cv, cv_budget) if cv_cut else cv,
+                jd=_head(tokenizer, jd, jd_budget) if jd_cut else jd,
                 cv_cut=cv_cut, jd_cut=jd_cut)
 
 # %% ../nbs/02_sft.ipynb #6029772d
 def sft_rows(split, # SFT split: a `datasets.Dataset` or a list of dicts with seeker_id, cv, jd, label
-             tokenizer, max_cv_tokens:int=256, max_length:int=512, language:str="en") -> tuple[list[dict], dict]:
+             tokenizer, max_cv_tokens:int=256, max_length:int=512,
+             language:str="en") -> tuple[list[dict], dict]:
     "TRL prompt–completion rows from the matched pairs of `split`, and counts of what was skipped or cut"
     rows, st = [], dict(n_pairs=0, n_unmatched=0, n_truncated=0, n_jd_truncated=0)
     for i, r in enumerate(split):
         st["n_pairs"] += 1
-        if int(r.get("label", 1)) != 1: st["n_unmatched"] += 1; continue
+        if int(r.get("label", 1)) != 1:
+            st["n_unmatched"] += 1
+            continue
         where = f"sft split row {i} (seeker_id {r.get('seeker_id')!r})"
-        f = fit_pair(check_text(r.get("cv"), f"{where}: cv"), check_text(r.get("jd"), f"{where}: jd"), tokenizer, max_cv_tokens, max_length, language)
-        st["n_truncated"] += f["cv_cut"]; st["n_jd_truncated"] += f["jd_cut"]
-        rows.append(dict(seeker_id=str(r.get("seeker_id", i)), cv=f["cv"], prompt=build_prompt(f["cv"], tokenizer, language), completion=f["jd"]))
-    if not rows: raise ValueError("sft split: no matched pairs (label 1) to train on" + (" (the split is empty)" if not st["n_pairs"] else ""))
+        f = fit_pair(check_text(r.get("cv"), f"{where}: cv"), check_text(r.get("jd"), f"{where}: jd"),
+                     tokenizer, max_cv_tokens, max_length, language)
+        st["n_truncated"] += f["cv_cut"]
+        st["n_jd_truncated"] += f["jd_cut"]
+        rows.append(dict(seeker_id=str(r.get("seeker_id", i)), cv=f["cv"],
+                         prompt=build_prompt(f["cv"], tokenizer, language), completion=f["jd"]))
+    if not rows:
+        raise ValueError("sft split: no matched pairs (label 1) to train on" + (" (the split is empty)" if not st["n_pairs"] else ""))
     return rows, st
 
 # %% ../nbs/02_sft.ipynb #50986a7f
 def split_by_seeker(rows:list[dict], eval_share:float=0.05, seed:int=0) -> tuple[list[dict], list[dict]]:
     "Hold out the pairs of a seeded `eval_share` of the seekers"
-    seekers = sorted({r["seeker_id"] for r in rows}); random.Random(seed).shuffle(seekers)
+    seekers = sorted({r["seeker_id"] for r in rows})
+    random.Random(seed).shuffle(seekers)
     n = min(len(seekers) - 1, math.ceil(eval_share * len(seekers))) if eval_share > 0 else 0
     held = set(seekers[:n])
     return [r for r in rows if r["seeker_id"] not in held], [r for r in rows if r["seeker_id"] in held]
@@ -149,24 +187,35 @@ def _log_last_step():
     return LogLastStep()
 
 # %% ../nbs/02_sft.ipynb #7ca60371
-def make_trainer(model, tokenizer, train_rows:list[dict], eval_rows:list[dict], sft_cfg:SFTConfig, output_dir:str|Path,
+def make_trainer(model, tokenizer, train_rows:list[dict], eval_rows:list[dict], sft_cfg:SFTConfig,
+                 output_dir:str|Path,
                  seed:int=0, bf16:bool=False, device:str="cpu", callbacks:list|None=None):
     "A TRL `SFTTrainer` for prompt–completion rows: loss on the JD and its EOS only, LoRA unless `full_finetune`"
     from datasets import Dataset
     from trl import SFTTrainer, SFTConfig as TRLConfig
-    c, ds = sft_cfg, lambda rs: Dataset.from_list([dict(prompt=r["prompt"], completion=r["completion"]) for r in rs])
-    args = TRLConfig(output_dir=str(output_dir), learning_rate=c.lr, num_train_epochs=c.epochs, max_steps=c.max_steps,
-        per_device_train_batch_size=c.batch_size, per_device_eval_batch_size=c.batch_size, gradient_accumulation_steps=c.grad_accum,
-        lr_scheduler_type=c.lr_scheduler, warmup_steps=c.warmup, weight_decay=c.weight_decay, activation_checkpointing=c.gradient_checkpointing,
-        logging_steps=c.logging_steps, logging_first_step=True, save_strategy="steps", save_steps=c.save_steps, save_total_limit=c.save_total_limit,
-        eval_strategy="no", report_to="none", seed=seed, data_seed=seed, bf16=bf16, use_cpu=device == "cpu", disable_tqdm=True,
-        max_length=None, completion_only_loss=True, packing=False, dataloader_pin_memory=False)  # lengths fitted by `fit_pair`
+    c, ds = sft_cfg, lambda rs: Dataset.from_list([dict(prompt=r["prompt"],
+                                                        completion=r["completion"]) for r in rs])
+    args = TRLConfig(output_dir=str(output_dir), learning_rate=c.lr, num_train_epochs=c.epochs,
+                     max_steps=c.max_steps,
+        per_device_train_batch_size=c.batch_size, per_device_eval_batch_size=c.batch_size,
+                     gradient_accumulation_steps=c.grad_accum,
+        lr_scheduler_type=c.lr_scheduler, warmup_steps=c.warmup, weight_decay=c.weight_decay,
+                     activation_checkpointing=c.gradient_checkpointing,
+        logging_steps=c.logging_steps, logging_first_step=True, save_strategy="steps",
+                     save_steps=c.save_steps, save_total_limit=c.save_total_limit,
+        eval_strategy="no", report_to="none", seed=seed, data_seed=seed, bf16=bf16, use_cpu=device == "cpu",
+                     disable_tqdm=True,
+        max_length=None, completion_only_loss=True, packing=False,
+                     dataloader_pin_memory=False)  # lengths fitted by `fit_pair`
     peft = None
     if not c.full_finetune:
         from peft import LoraConfig
-        peft = LoraConfig(r=c.lora_r, lora_alpha=c.lora_alpha, lora_dropout=c.lora_dropout, target_modules=c.lora_target_modules, task_type="CAUSAL_LM")
-    return SFTTrainer(model=model, args=args, train_dataset=ds(train_rows), eval_dataset=ds(eval_rows) if eval_rows else None,
-                      processing_class=tokenizer, peft_config=peft, callbacks=[_log_last_step(), *(callbacks or [])])
+        peft = LoraConfig(r=c.lora_r, lora_alpha=c.lora_alpha, lora_dropout=c.lora_dropout,
+                          target_modules=c.lora_target_modules, task_type="CAUSAL_LM")
+    return SFTTrainer(model=model, args=args, train_dataset=ds(train_rows),
+                      eval_dataset=ds(eval_rows) if eval_rows else None,
+                      processing_class=tokenizer, peft_config=peft,
+                      callbacks=[_log_last_step(), *(callbacks or [])])
 
 # %% ../nbs/02_sft.ipynb #e60ce9f3
 def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str],
@@ -176,23 +225,29 @@ def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str],
     t0 = time.perf_counter()
     texts, _, comp = generate_jds(model, tokenizer, cvs, gen, seed=seed, language=language, return_ids=True)
     secs, ntok = time.perf_counter() - t0, sum(map(len, comp))
-    res = dict(format_rate=sum(map(jd_format_ok, texts)) / max(len(texts), 1), tokens_per_s=ntok / max(secs, 1e-9),
+    res = dict(format_rate=sum(map(jd_format_ok, texts)) / max(len(texts), 1),
+               tokens_per_s=ntok / max(secs, 1e-9),
                mean_tokens=ntok / max(len(texts), 1), texts=texts)
     if gold is not None:
-        sc = gold.score_many(seeker_ids, texts) if hasattr(gold, "score_many") else [gold.score(s, t) for s, t in zip(seeker_ids, texts)]
+        sc = gold.score_many(seeker_ids, texts) if hasattr(gold,
+                                                           "score_many") else [gold.score(s,
+                                                                                          t) for s, t in zip(seeker_ids, texts)]
         res["gold"] = sum(map(float, sc)) / max(len(texts), 1)
     return res
 
 # %% ../nbs/02_sft.ipynb #a412552a
 def save_generator(model, tokenizer, folder:str|Path, base:str, merge:bool=False, dtype=None) -> Path:
     "Save an adapter (or merged/full model) and tokenizer to `folder`; an adapter's base is recorded as `base`"
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     is_peft = hasattr(model, "peft_config")
     if is_peft and merge: model, is_peft = model.merge_and_unload(), False
     if not is_peft and dtype is not None: model = model.to(dtype)
-    model.save_pretrained(folder, safe_serialization=True); tokenizer.save_pretrained(folder)
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
     if is_peft:
-        ac = json.loads((folder/"adapter_config.json").read_text()); ac["base_model_name_or_path"] = str(base)
+        ac = json.loads((folder/"adapter_config.json").read_text())
+        ac["base_model_name_or_path"] = str(base)
         write_json(folder/"adapter_config.json", ac)
     return folder
 
@@ -205,9 +260,12 @@ print(generate_jds(m, t, ['Basic information: ...'])[0])"""
 def sft_card(name:str, base:str, metrics:dict, config:dict, adapter:bool) -> str:
     "The model card of the SFT generator (`models.model_card` with the stage's summary and usage)"
     how = "as a LoRA adapter" if adapter else "as a full model"
-    summary = ("Writes a job description (title, salary, responsibilities, qualifications) that suits a CV. Fine-tuned "
-               f"from `{base}` on matched CV-JD pairs with the SFT loss of the GIRL paper (§IV-A, Eq. 1), {how}.")
-    return model_card(f"{name}: GIRL SFT generator", summary, metrics, _SFT_USE, config, base=base, adapter=adapter,
+    summary = ("Writes a job description (title, salary, responsibilities, qualifications) that suits a CV. "
+               "Fine-tuned "
+               f"from `{base}` on matched CV-JD pairs with the SFT loss of the GIRL paper (§IV-A, Eq. 1), "
+               f"{how}.")
+    return model_card(f"{name}: GIRL SFT generator", summary, metrics, _SFT_USE, config, base=base,
+                      adapter=adapter,
                       tags=("sft", "job-recommendation"))
 
 # %% ../nbs/02_sft.ipynb #c6ad8960
@@ -216,14 +274,23 @@ def _losses(log_history:list[dict]) -> tuple[list[int], list[float]]:
     h = [(e["step"], e["loss"]) for e in log_history if "loss" in e]
     return [s for s, _ in h], [l for _, l in h]
 
+# %% ../nbs/02_sft.ipynb #a9be2bb9
 def plot_losses(log_history:list[dict], path:str|Path, eval_loss:float|None=None) -> Path:
     "Save the training-loss curve (and the final eval loss) as a PNG"
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     steps, losses = _losses(log_history)
-    fig, ax = plt.subplots(figsize=(5, 3)); ax.plot(steps, losses, marker=".", label="train")
-    if eval_loss is not None and steps: ax.scatter([steps[-1]], [eval_loss], color="C3", zorder=3, label="eval (held-out pairs)")
-    ax.set_xlabel("optimizer step"); ax.set_ylabel("SFT loss (Eq. 1)"); ax.legend(); fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot(steps, losses, marker=".", label="train")
+    if eval_loss is not None and steps:
+        ax.scatter([steps[-1]], [eval_loss], color="C3", zorder=3, label="eval (held-out pairs)")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("SFT loss (Eq. 1)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
     return Path(path)
 
 # %% ../nbs/02_sft.ipynb #e719e1d1
@@ -235,7 +302,8 @@ def _load_split(splits, out:Path):
 # %% ../nbs/02_sft.ipynb #e3b26359
 def _prepare(cfg:RunConfig, sft_cfg:SFTConfig, splits, out:Path):
     "Tokenizer, fitted train/eval rows, counts and the held-out evaluation CVs"
-    tok = load_tokenizer(cfg.models.generator, trust_remote_code=cfg.models.trust_remote_code); check_pad(tok)
+    tok = load_tokenizer(cfg.models.generator, trust_remote_code=cfg.models.trust_remote_code)
+    check_pad(tok)
     lang = cfg.data.language
     rows, st = sft_rows(_load_split(splits, out), tok, sft_cfg.max_cv_tokens, sft_cfg.max_length, lang)
     train, held = split_by_seeker(rows, sft_cfg.eval_share, cfg.seed)
@@ -248,11 +316,16 @@ def _prepare(cfg:RunConfig, sft_cfg:SFTConfig, splits, out:Path):
 def _eval_cached(path:Path, name:str, tok, ev, sft_cfg, gold, cfg, device, dtype, reuse:bool=True) -> dict:
     "Evaluate generator `name` on the held-out CVs; with `reuse`, take `path` when it holds the same CVs and settings"
     g = sft_cfg.gen
-    key = dict(model=str(name), cvs=[c for _, c in ev], gen=[g.max_new_tokens, g.temperature, g.top_p], gold=gold is not None)
-    if g.repetition_penalty != 1.0: key["repetition_penalty"] = g.repetition_penalty  # 1 = off keeps earlier keys
-    if reuse and path.exists() and (old := json.loads(path.read_text())).get("key") == key: return old["result"]
-    model = load_generator(name, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code, merge=True)  # merged: faster
-    res = eval_generator(model, tok, [s for s, _ in ev], [c for _, c in ev], g, gold, cfg.seed, cfg.data.language)
+    key = dict(model=str(name), cvs=[c for _, c in ev], gen=[g.max_new_tokens, g.temperature, g.top_p],
+               gold=gold is not None)
+    if g.repetition_penalty != 1.0:
+        key["repetition_penalty"] = g.repetition_penalty  # 1 = off keeps earlier keys
+    if reuse and path.exists() and (old := json.loads(path.read_text())).get("key") == key:
+        return old["result"]
+    model = load_generator(name, dtype=dtype, device=device, trust_remote_code=cfg.models.trust_remote_code,
+                           merge=True)  # merged: faster
+    res = eval_generator(model, tok, [s for s, _ in ev], [c for _, c in ev], g, gold, cfg.seed,
+                         cfg.data.language)
     write_json(path, dict(key=key, result=res))
     return res
 
@@ -261,18 +334,25 @@ def _train(cfg, sft_cfg, tok, train, held, sdir:Path, resume:bool, device, dtype
     "Train (or resume) and return the trainer and its eval loss"
     import torch
     from girl_nb.core import last_trainer_checkpoint
-    ck = sdir/"checkpoints"; last = last_trainer_checkpoint(ck)
-    if last and not resume: raise FileExistsError(f"{ck} holds checkpoints of an earlier run: pass resume=True (--resume) to continue, or delete the folder")
+    ck = sdir/"checkpoints"
+    last = last_trainer_checkpoint(ck)
+    if last and not resume:
+        raise FileExistsError(f"{ck} holds checkpoints of an earlier run: pass resume=True (--resume) to "
+                              f"continue, or delete the folder")
     seed_everything(cfg.seed)  # before loading, so LoRA's initialisation is seeded too
-    model = load_generator(cfg.models.generator, dtype=torch.float32, device=device, trust_remote_code=cfg.models.trust_remote_code)
-    tr = make_trainer(model, tok, train, held, sft_cfg, ck, cfg.seed, bf16=dtype == torch.bfloat16, device=device, callbacks=callbacks)
-    if len(tr.train_dataset) != len(train): raise RuntimeError(f"TRL dropped {len(train) - len(tr.train_dataset)} SFT rows")
+    model = load_generator(cfg.models.generator, dtype=torch.float32, device=device,
+                           trust_remote_code=cfg.models.trust_remote_code)
+    tr = make_trainer(model, tok, train, held, sft_cfg, ck, cfg.seed, bf16=dtype == torch.bfloat16,
+                      device=device, callbacks=callbacks)
+    if len(tr.train_dataset) != len(train):
+        raise RuntimeError(f"TRL dropped {len(train) - len(tr.train_dataset)} SFT rows")
     if last: get_logger("girl_nb.sft").info(f"resuming from {last}")
     tr.train(resume_from_checkpoint=last)
     return tr, (tr.evaluate()["eval_loss"] if held else None)
 
 # %% ../nbs/02_sft.ipynb #29b9ab80
-def run_sft(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and the `sft` section
+# the run's configuration: models, seed, device, dtype, language and the `sft` section
+def run_sft(cfg:RunConfig,
             out:str|Path, # run folder; the stage writes OUT/sft
             *,
             resume:bool=False, # continue from the last checkpoint in OUT/sft/checkpoints
@@ -282,33 +362,51 @@ def run_sft(cfg:RunConfig, # the run's configuration: models, seed, device, dtyp
            ) -> dict:
     "Run the SFT stage: train on matched pairs, save an HF folder to OUT/sft, write and return its metrics"
     sft_cfg = cfg.sft
-    out = Path(out); sdir = stage_dir(out, "sft"); log = get_logger("girl_nb.sft")
+    out = Path(out)
+    sdir = stage_dir(out, "sft")
+    log = get_logger("girl_nb.sft")
     from girl_nb.simulator import load_gold
-    device = get_device(cfg.device); dtype = get_dtype(cfg.dtype, device); gold = load_gold(gold, out)
+    device = get_device(cfg.device)
+    dtype = get_dtype(cfg.dtype, device)
+    gold = load_gold(gold, out)
     tok, train, held, st, ev = _prepare(cfg, sft_cfg, splits, out)
-    log.info(f"{len(train)} train pairs, {len(held)} held-out pairs, {len(ev)} evaluation CVs, {st['n_truncated']} CVs truncated")
+    log.info(f"{len(train)} train pairs, {len(held)} held-out pairs, {len(ev)} evaluation CVs, "
+             f"{st['n_truncated']} CVs truncated")
     tr, eval_loss = _train(cfg, sft_cfg, tok, train, held, sdir, resume, device, dtype, callbacks)
-    if not tr.is_world_process_zero(): return {}  # under `accelerate launch`: the main process alone saves, evaluates and writes
-    save_generator(tr.model, tok, sdir, cfg.models.generator, merge=sft_cfg.merge_lora or sft_cfg.full_finetune, dtype=dtype)
-    state = tr.state; del tr; free_memory()  # the trainer's model, optimizer state and buffers leave before generation starts
-    base = _eval_cached(sdir/"eval_base.json", cfg.models.generator, tok, ev, sft_cfg, gold, cfg, device, dtype) if ev else None
-    sft = _eval_cached(sdir/"eval_sft.json", sdir, tok, ev, sft_cfg, gold, cfg, device, dtype, reuse=False) if ev else None
+    if not tr.is_world_process_zero():
+        return {}  # under `accelerate launch`: the main process alone saves, evaluates and writes
+    save_generator(tr.model, tok, sdir, cfg.models.generator,
+                   merge=sft_cfg.merge_lora or sft_cfg.full_finetune, dtype=dtype)
+    state = tr.state
+    del tr
+    free_memory()  # the trainer's model, optimizer state and buffers leave before generation starts
+    base = _eval_cached(sdir/"eval_base.json", cfg.models.generator, tok, ev, sft_cfg, gold, cfg, device,
+                        dtype) if ev else None
+    sft = _eval_cached(sdir/"eval_sft.json", sdir, tok, ev, sft_cfg, gold, cfg, device, dtype,
+                       reuse=False) if ev else None
     return _finish(cfg, sft_cfg, state, sdir, st, train, held, ev, base, sft, eval_loss)
 
 # %% ../nbs/02_sft.ipynb #fdd1454c
 def _finish(cfg, sft_cfg, state, sdir:Path, st, train, held, ev, base, sft, eval_loss) -> dict:
     "Write metrics.json, loss.png, samples.jsonl and the model card from the trainer's final `state`; return the metrics"
     steps, losses = _losses(state.log_history)
-    m = dict(train_loss_first=losses[0] if losses else None, train_loss_last=losses[-1] if losses else None, eval_loss=eval_loss,
-             train_steps=state.global_step, n_train_pairs=len(train), n_eval_pairs=len(held), n_eval_cvs=len(ev), **st)
-    if base: m |= dict(format_rate_base=base["format_rate"], format_rate_sft=sft["format_rate"], gen_tokens_per_s=sft["tokens_per_s"],
+    m = dict(train_loss_first=losses[0] if losses else None, train_loss_last=losses[-1] if losses else None,
+             eval_loss=eval_loss,
+             train_steps=state.global_step, n_train_pairs=len(train), n_eval_pairs=len(held),
+             n_eval_cvs=len(ev), **st)
+    if base:
+        m |= dict(format_rate_base=base["format_rate"], format_rate_sft=sft["format_rate"],
+                  gen_tokens_per_s=sft["tokens_per_s"],
                        gen_mean_tokens_sft=sft["mean_tokens"])
     if base and "gold" in base: m |= dict(gold_base=base["gold"], gold_sft=sft["gold"])
-    write_metrics(sdir, m, cfg); plot_losses(state.log_history, sdir/"loss.png", eval_loss)
+    write_metrics(sdir, m, cfg)
+    plot_losses(state.log_history, sdir/"loss.png", eval_loss)
     if base:
         with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
-            for (s, cv), b, t in zip(ev, base["texts"], sft["texts"]): f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_base=b, jd_sft=t), ensure_ascii=False) + "\n")
+            for (s, cv), b, t in zip(ev, base["texts"], sft["texts"]):
+                f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_base=b, jd_sft=t), ensure_ascii=False) + "\n")
     conf = config_dict(cfg) | dict(sft=config_dict(sft_cfg))
     adapter = (sdir/"adapter_config.json").exists()
-    (sdir/"README.md").write_text(sft_card(cfg.name, cfg.models.generator, m, conf, adapter), encoding="utf-8")
+    (sdir/"README.md").write_text(sft_card(cfg.name, cfg.models.generator, m, conf, adapter),
+                                  encoding="utf-8")
     return m

@@ -22,16 +22,19 @@ __all__ = ['SMAX', 'TMAX', 'UTILITY_WEIGHTS', 'THETA', 'POPULATIONS', 'wage_at',
 # %% ../nbs/01c_simulator.ipynb #40362c61
 def wage_at(wages:np.ndarray, q:np.ndarray) -> np.ndarray:
     "Wage at percentile `q` (0-100) of each row of `wages` (10/25/50/75/90th), linear in between, flat outside"
-    P = np.array([10., 25, 50, 75, 90]); q = np.clip(np.asarray(q, float), 10, 90)
+    P = np.array([10., 25, 50, 75, 90])
+    q = np.clip(np.asarray(q, float), 10, 90)
     k = np.clip(np.searchsorted(P, q, side='right') - 1, 0, 3)
     f = (q - P[k]) / (P[k+1] - P[k])
-    w = np.atleast_2d(wages); rows = np.arange(len(w)) if len(w) == len(np.atleast_1d(q)) else np.zeros(len(np.atleast_1d(q)), int)
+    w = np.atleast_2d(wages)
+    rows = np.arange(len(w)) if len(w) == len(np.atleast_1d(q)) else np.zeros(len(np.atleast_1d(q)), int)
     return w[rows, k] * (1 - f) + w[rows, k+1] * f
 
 # %% ../nbs/01c_simulator.ipynb #d16db181
 def _related_top(snap:Snapshot, k:int=10, allowed:np.ndarray=None) -> np.ndarray:
     "(O, k) the k occupations most related to each occupation (excluding itself; optionally only `allowed` ones)"
-    R = snap.rel.copy(); np.fill_diagonal(R, -1)
+    R = snap.rel.copy()
+    np.fill_diagonal(R, -1)
     if allowed is not None: R[:, ~allowed] = -2
     return np.argsort(-R, axis=1, kind='stable')[:, :k]
 
@@ -57,15 +60,21 @@ def _pad(rows:list, width:int, fill:int=-1) -> np.ndarray:
     return out
 
 # %% ../nbs/01c_simulator.ipynb #3256bf77
-def _draw_seekers(snap:Snapshot, n:int, rng:np.random.Generator, rnd:random.Random, job_occ:np.ndarray=None) -> dict:
+def _draw_seekers(snap:Snapshot, n:int, rng:np.random.Generator, rnd:random.Random,
+                  job_occ:np.ndarray=None) -> dict:
     "Hidden state of `n` seekers as arrays (rules above); `job_occ`: occupations of the posted jobs"
-    O = snap.n_occ; occ = rng.choice(O, n, p=snap.share)
-    if job_occ is not None and len(job_occ): occ = np.where(rng.random(n) < .8, job_occ[rng.integers(0, len(job_occ), n)], occ)
+    O = snap.n_occ
+    occ = rng.choice(O, n, p=snap.share)
+    if job_occ is not None and len(job_occ):
+        occ = np.where(rng.random(n) < .8, job_occ[rng.integers(0, len(job_occ), n)], occ)
     years = np.minimum(np.floor(rng.gamma(2.0, 3.5, n)), 35).astype(np.int32)
     edu = np.clip(snap.edu[occ] + rng.choice([-1, 0, 1], n, p=[.15, .6, .25]), 0, 4).astype(np.int8)
     age = (np.array([18, 20, 22, 24, 27])[edu] + years + rng.integers(0, 3, n)).astype(np.int32)
-    top = _related_top(snap); prev = np.full((n, 2), -1, np.int32); pyears = np.zeros((n, 2), np.int32)
-    p1 = (years >= 4) & (rng.random(n) < .7); p2 = p1 & (years >= 10) & (rng.random(n) < .5)
+    top = _related_top(snap)
+    prev = np.full((n, 2), -1, np.int32)
+    pyears = np.zeros((n, 2), np.int32)
+    p1 = (years >= 4) & (rng.random(n) < .7)
+    p2 = p1 & (years >= 10) & (rng.random(n) < .5)
     prev[p1, 0] = top[occ[p1], rng.integers(0, top.shape[1], p1.sum())]
     prev[p2, 1] = top[occ[p2], rng.integers(0, top.shape[1], p2.sum())]
     pyears[p1, 0] = np.maximum(1, (years[p1] * rng.uniform(.2, .5, p1.sum())).astype(int))
@@ -80,8 +89,10 @@ def _draw_seekers(snap:Snapshot, n:int, rng:np.random.Generator, rnd:random.Rand
             if p >= 0: ts += _pick_tasks(rnd, snap, p, rnd.randint(1, 2))
         tasks.append(ts)
     acts = [_acts_of(snap, ts) for ts in tasks]
-    return dict(occ=occ.astype(np.int32), years=years, edu=edu, age=age, gender=rng.integers(0, 2, n).astype(np.int8),
-                city=rng.choice(len(snap.cities), n, p=snap.city_share).astype(np.int32), prev=prev, prev_years=pyears,
+    return dict(occ=occ.astype(np.int32), years=years, edu=edu, age=age,
+                gender=rng.integers(0, 2, n).astype(np.int8),
+                city=rng.choice(len(snap.cities), n, p=snap.city_share).astype(np.int32), prev=prev,
+                prev_years=pyears,
                 salary=sal, tasks=_pad(tasks, TMAX), acts=_pad(acts, SMAX), major=rng.integers(0, 1 << 30, n))
 
 # %% ../nbs/01c_simulator.ipynb #e75e4877
@@ -91,13 +102,16 @@ def _draw_jobs(snap:Snapshot, n:int, rng:np.random.Generator, rnd:random.Random)
     edu = np.clip(snap.edu[occ] + rng.choice([-1, 0, 1], n, p=[.2, .65, .15]), 0, 4).astype(np.int8)
     lo = rng.choice([0, 1, 2, 3, 5, 8], n, p=[.15, .2, .2, .2, .15, .1]).astype(np.int32)
     hi = (lo + rng.choice([2, 3, 5], n)).astype(np.int32)
-    q = np.clip(25 + 6 * lo + rng.normal(0, 8, n), 15, 85); step = 1000 if snap.language == 'en' else 500
+    q = np.clip(25 + 6 * lo + rng.normal(0, 8, n), 15, 85)
+    step = 1000 if snap.language == 'en' else 500
     slo = np.round(wage_at(snap.wages[occ], q - 12) / step) * step
     shi = np.maximum(np.round(wage_at(snap.wages[occ], q + 12) / step) * step, slo + step)
     tasks, extra = [], []
     for i in range(n):
-        ts = _pick_tasks(rnd, snap, occ[i], rnd.randint(3, 5)); tasks.append(ts)
-        own = set(_acts_of(snap, ts)); cand = [a for a in snap.occ_acts[occ[i]] if a not in own]
+        ts = _pick_tasks(rnd, snap, occ[i], rnd.randint(3, 5))
+        tasks.append(ts)
+        own = set(_acts_of(snap, ts))
+        cand = [a for a in snap.occ_acts[occ[i]] if a not in own]
         extra.append(rnd.sample(cand, min(len(cand), rnd.randint(1, 2))))
     acts = [_acts_of(snap, ts) + ex for ts, ex in zip(tasks, extra)]
     return dict(occ=occ.astype(np.int32), edu=edu, exp_lo=lo, exp_hi=hi, sal_lo=slo, sal_hi=shi,
@@ -119,7 +133,8 @@ def edu_fit(have, need):
 def exp_fit(y, lo, hi):
     "Experience fit of `y` years to the band [lo, hi] (bands wider than 10 years decay); lo < 0 (unknown) gives 0"
     y, lo, hi = (np.asarray(a, float) for a in (y, lo, hi))
-    f = np.where(y < lo, np.maximum(0, 1 - (lo - y) / 3), np.where(y > hi + 3, np.maximum(.5, 1 - (y - hi - 3) / 15), 1.))
+    f = np.where(y < lo, np.maximum(0, 1 - (lo - y) / 3),
+                 np.where(y > hi + 3, np.maximum(.5, 1 - (y - hi - 3) / 15), 1.))
     return np.where(lo < 0, 0., f * np.clip(1 - (hi - lo - 10) / 10, 0, 1))
 
 # %% ../nbs/01c_simulator.ipynb #1666b81b
@@ -127,14 +142,16 @@ def sal_fit(expect, lo, hi, p90):
     "Salary fit of an expectation to the band [lo, hi] with a plausibility factor from the market's 90th percentile"
     e, lo, hi, p90 = (np.asarray(a, float) for a in (expect, lo, hi, p90))
     fit = np.where(e <= hi, 1., np.clip(1 - (e - hi) / (.25 * np.maximum(e, 1)), 0, 1))
-    plaus = np.clip(1 - (hi / (1.5 * p90) - 1) * 3, 0, 1) * np.clip(1 - (hi / np.maximum(lo, 1) - 2.5) / 2, 0, 1)
+    plaus = np.clip(1 - (hi / (1.5 * p90) - 1) * 3, 0, 1) * np.clip(1 - (hi / np.maximum(lo, 1) - 2.5) / 2, 0,
+                                                                    1)
     return np.where(hi <= 0, 0., fit * plaus)
 
 # %% ../nbs/01c_simulator.ipynb #2519f8fa
 def loc_fit(c1, c2, regions1, regions2):
     "1 same city, 0.6 same state/province, 0.3 elsewhere, 0.15 unknown (c2 < 0)"
     c1, c2 = np.asarray(c1), np.asarray(c2)
-    return np.where(c2 < 0, .15, np.where(c1 == c2, 1., np.where(np.asarray(regions1) == np.asarray(regions2), .6, .3)))
+    return np.where(c2 < 0, .15,
+                    np.where(c1 == c2, 1., np.where(np.asarray(regions1) == np.asarray(regions2), .6, .3)))
 
 # %% ../nbs/01c_simulator.ipynb #89b91185
 def _jaccard_padded(A:np.ndarray, B:np.ndarray, chunk:int=100_000) -> np.ndarray:
@@ -157,7 +174,8 @@ def _combine(a, o, e, x, s, l) -> np.ndarray:
 def _occ_rel(snap:Snapshot, occ, prev, other) -> np.ndarray:
     "rho: relatedness of occupation `other` to the seeker's current (1x) and previous (0.8x) occupations"
     r = snap.rel[occ, other]
-    for k in range(prev.shape[1]): r = np.maximum(r, np.where(prev[:, k] >= 0, .8 * snap.rel[np.maximum(prev[:, k], 0), other], 0))
+    for k in range(prev.shape[1]):
+        r = np.maximum(r, np.where(prev[:, k] >= 0, .8 * snap.rel[np.maximum(prev[:, k], 0), other], 0))
     return r
 
 # %% ../nbs/01c_simulator.ipynb #638002b2
@@ -166,26 +184,34 @@ def utility(snap:Snapshot, sk:dict, jb:dict, si:np.ndarray, ji:np.ndarray) -> np
     reg = np.array(snap.regions)
     a = _jaccard_padded(sk['acts'][si], jb['acts'][ji])
     o = _occ_rel(snap, sk['occ'][si], sk['prev'][si], jb['occ'][ji])
-    e = edu_fit(sk['edu'][si], jb['edu'][ji]); x = exp_fit(sk['years'][si], jb['exp_lo'][ji], jb['exp_hi'][ji])
+    e = edu_fit(sk['edu'][si], jb['edu'][ji])
+    x = exp_fit(sk['years'][si], jb['exp_lo'][ji], jb['exp_hi'][ji])
     s = sal_fit(sk['salary'][si], jb['sal_lo'][ji], jb['sal_hi'][ji], snap.wages[sk['occ'][si], 4])
     l = loc_fit(sk['city'][si], jb['city'][ji], reg[sk['city'][si]], reg[jb['city'][ji]])
     return _combine(a, o, e, x, s, l)
 
 # %% ../nbs/01c_simulator.ipynb #01a953d9
-_SEEKER_KEYS = ('occ', 'years', 'edu', 'age', 'gender', 'city', 'prev', 'prev_years', 'salary', 'tasks', 'acts', 'major', 'pop', 'cold')
-_JOB_KEYS = ('occ', 'edu', 'exp_lo', 'exp_hi', 'sal_lo', 'sal_hi', 'city', 'tasks', 'extra', 'acts', 'company')
+_SEEKER_KEYS = ('occ', 'years', 'edu', 'age', 'gender', 'city', 'prev', 'prev_years', 'salary', 'tasks',
+                'acts', 'major', 'pop', 'cold')
+_JOB_KEYS = ('occ', 'edu', 'exp_lo', 'exp_hi', 'sal_lo', 'sal_hi', 'city', 'tasks', 'extra', 'acts',
+             'company')
 POPULATIONS = ('sft', 'rm', 'rl', 'rec')
 
 class GoldJudge:
     "Hidden recruiter utility of any JD text for a simulated seeker, plus the seekers' and jobs' hidden state"
-    def __init__(self, language:str, seeker_ids:list, seekers:dict, job_ids:list, jobs:dict, job_titles:list, companies:list, pii:dict):
+    def __init__(self, language:str, seeker_ids:list, seekers:dict, job_ids:list, jobs:dict, job_titles:list,
+                 companies:list, pii:dict):
         self.language, self.snap = language, load_snapshot(language)
         self.seeker_ids, self.sk, self.job_ids, self.jb = list(seeker_ids), seekers, list(job_ids), jobs
         self.job_titles, self.companies, self.pii = list(job_titles), list(companies), dict(pii)
-        self._s = {s: i for i, s in enumerate(self.seeker_ids)}; self._j = {j: i for i, j in enumerate(self.job_ids)}
-        if len(self._s) != len(self.seeker_ids) or len(self._j) != len(self.job_ids): raise ValueError("duplicate seeker or job ids")
-        self._rd = jd_reader(language); self._cache = {}
-    def __repr__(self): return f"GoldJudge({self.language}: {len(self.seeker_ids)} seekers, {len(self.job_ids)} jobs)"
+        self._s = {s: i for i, s in enumerate(self.seeker_ids)}
+        self._j = {j: i for i, j in enumerate(self.job_ids)}
+        if len(self._s) != len(self.seeker_ids) or len(self._j) != len(self.job_ids):
+            raise ValueError("duplicate seeker or job ids")
+        self._rd = jd_reader(language)
+        self._cache = {}
+    def __repr__(self):
+        return f"GoldJudge({self.language}: {len(self.seeker_ids)} seekers, {len(self.job_ids)} jobs)"
     def _si(self, seeker_id):
         if seeker_id not in self._s: raise KeyError(f"unknown seeker_id {seeker_id!r}")
         return self._s[seeker_id]
@@ -194,7 +220,8 @@ class GoldJudge:
 @lru_cache(maxsize=4096)
 def _domain(language:str, occs:tuple) -> frozenset:
     "Activities of occupations `occs` and of the 10 occupations most related to each"
-    snap = load_snapshot(language); top = _top10(language)
+    snap = load_snapshot(language)
+    top = _top10(language)
     return frozenset(int(a) for o in occs for p in (o, *top[o]) for a in snap.occ_acts[p])
 
 # %% ../nbs/01c_simulator.ipynb #646d6c01
@@ -215,21 +242,27 @@ def _parsed(self:GoldJudge, text:str) -> dict:
 @patch
 def score_many(self:GoldJudge, seeker_ids, jd_texts) -> np.ndarray:
     "Hidden recruiter utility in [0,1] of each (seeker, JD text) pair"
-    if len(seeker_ids) != len(jd_texts): raise ValueError(f"{len(seeker_ids)} seeker ids but {len(jd_texts)} texts")
+    if len(seeker_ids) != len(jd_texts):
+        raise ValueError(f"{len(seeker_ids)} seeker ids but {len(jd_texts)} texts")
     if not len(seeker_ids): return np.zeros(0)
-    si = np.array([self._si(s) for s in seeker_ids]); P = [self._parsed(t) for t in jd_texts]; sk, snap = self.sk, self.snap
+    si = np.array([self._si(s) for s in seeker_ids])
+    P = [self._parsed(t) for t in jd_texts]
+    sk, snap = self.sk, self.snap
     a = np.zeros(len(si))
     for k, (i, p) in enumerate(zip(si, P)):
         S = {int(x) for x in sk['acts'][i] if x >= 0}
-        R = p['acts'] & _domain(self.language, (int(sk['occ'][i]), *[int(x) for x in sk['prev'][i] if x >= 0]))
+        R = p['acts'] & _domain(self.language,
+                                (int(sk['occ'][i]), *[int(x) for x in sk['prev'][i] if x >= 0]))
         a[k] = len(S & R) / max(len(S | R), 1)
     g = lambda key: np.array([p[key] for p in P])
     occ, sim = g('occ'), g('title_sim')
-    o = np.where(occ >= 0, _occ_rel(snap, sk['occ'][si], sk['prev'][si], np.maximum(occ, 0)) * np.sqrt(sim), 0.)
+    o = np.where(occ >= 0, _occ_rel(snap, sk['occ'][si], sk['prev'][si], np.maximum(occ, 0)) * np.sqrt(sim),
+                 0.)
     reg = np.array(snap.regions + [''])
     l = loc_fit(sk['city'][si], g('city'), reg[sk['city'][si]], reg[g('city')])
     s = sal_fit(sk['salary'][si], g('sal_lo'), g('sal_hi'), snap.wages[sk['occ'][si], 4])
-    return np.clip(_combine(a, o, edu_fit(sk['edu'][si], g('edu')), exp_fit(sk['years'][si], g('exp_lo'), g('exp_hi')), s, l), 0, 1)
+    return np.clip(_combine(a, o, edu_fit(sk['edu'][si], g('edu')),
+                            exp_fit(sk['years'][si], g('exp_lo'), g('exp_hi')), s, l), 0, 1)
 
 # %% ../nbs/01c_simulator.ipynb #73f133a1
 @patch
@@ -246,18 +279,22 @@ def best_jd(self:GoldJudge, seeker_id:str) -> str:
 # %% ../nbs/01c_simulator.ipynb #cc7098da
 def _job_index(snap:Snapshot, jb:dict) -> tuple:
     "Jobs grouped by occupation (order, count, start) and each occupation's 10 most related occupations that have jobs"
-    order = np.argsort(jb['occ'], kind='stable'); cnt = np.bincount(jb['occ'], minlength=snap.n_occ)
+    order = np.argsort(jb['occ'], kind='stable')
+    cnt = np.bincount(jb['occ'], minlength=snap.n_occ)
     return order, cnt, np.concatenate([[0], np.cumsum(cnt)[:-1]]), _related_top(snap, 10, allowed=cnt > 0)
 
 # %% ../nbs/01c_simulator.ipynb #603ee203
-def _candidates(snap:Snapshot, jb:dict, occ:np.ndarray, rng:np.random.Generator, index:tuple=None, k_same=12, k_rel=8, k_rand=4) -> tuple:
+def _candidates(snap:Snapshot, jb:dict, occ:np.ndarray, rng:np.random.Generator, index:tuple=None, k_same=12,
+                k_rel=8, k_rand=4) -> tuple:
     "(n, k_same + k_rel + k_rand) candidate job ids for seekers of occupations `occ`, and each column's kind (0 same, 1 related, 2 random)"
     order, cnt, start, top = index or _job_index(snap, jb)
     def from_occ(o):   # a random job of each occupation in `o`
         return order[start[o] + (rng.random(o.shape) * cnt[o]).astype(np.int64)]
-    n = len(occ); rel_occ = top[occ[:, None], rng.integers(0, 10, (n, k_rel + k_same))]
+    n = len(occ)
+    rel_occ = top[occ[:, None], rng.integers(0, 10, (n, k_rel + k_same))]
     same_occ = np.where(cnt[occ][:, None] > 0, occ[:, None], rel_occ[:, k_rel:])
-    C = np.concatenate([from_occ(same_occ), from_occ(rel_occ[:, :k_rel]), rng.integers(0, len(jb['occ']), (n, k_rand))], 1)
+    C = np.concatenate([from_occ(same_occ), from_occ(rel_occ[:, :k_rel]),
+                        rng.integers(0, len(jb['occ']), (n, k_rand))], 1)
     return C, np.repeat(np.array([0, 1, 2], np.int8), [k_same, k_rel, k_rand])
 
 # %% ../nbs/01c_simulator.ipynb #7b3fa9d4
@@ -266,45 +303,65 @@ def _rank_pick(key:np.ndarray, k:int) -> np.ndarray:
     return np.argsort(-key, axis=1, kind='stable')[:, :k]
 
 # %% ../nbs/01c_simulator.ipynb #9b8e25af
-def _pick(U:np.ndarray, C:np.ndarray, kind:np.ndarray, n_pos:np.ndarray, n_neg:np.ndarray, rng:np.random.Generator,
+def _pick(U:np.ndarray, C:np.ndarray, kind:np.ndarray, n_pos:np.ndarray, n_neg:np.ndarray,
+          rng:np.random.Generator,
           hard_negative_rate:float, label_noise:float) -> tuple:
     "Pick matched and mismatched candidates per row (rules above); returns (rows, job ids, labels, utilities)"
-    n, K = U.shape; dup = np.zeros((n, K), bool)
+    n, K = U.shape
+    dup = np.zeros((n, K), bool)
     for c in range(1, K): dup[:, c] = (C[:, c:c+1] == C[:, :c]).any(1)   # a job drawn twice counts once
-    ok = ~dup; above = (U >= THETA) & ok; below = (U < THETA) & ok; r = rng.random((n, K)); taken = np.zeros((n, K), bool)
+    ok = ~dup
+    above = (U >= THETA) & ok
+    below = (U < THETA) & ok
+    r = rng.random((n, K))
+    taken = np.zeros((n, K), bool)
     kp, kn = max(int(n_pos.max(initial=0)), 1), max(int(n_neg.max(initial=0)), 1)
     mP, mN = np.arange(kp)[None, :] < n_pos[:, None], np.arange(kn)[None, :] < n_neg[:, None]
-    P = _rank_pick(np.where(above, 2 + r, np.where(ok, U, -9)), kp); np.put_along_axis(taken, P, mP, 1)
+    P = _rank_pick(np.where(above, 2 + r, np.where(ok, U, -9)), kp)
+    np.put_along_axis(taken, P, mP, 1)
     pool = np.where(rng.random((n, 1)) < hard_negative_rate, kind[None, :] < 2, kind[None, :] == 2)
     N = _rank_pick(np.where(below & ~taken, np.where(pool, 3 + r, 2 + r), np.where(ok & ~taken, -U, -9)), kn)
-    tN = np.zeros((n, K), bool); np.put_along_axis(tN, N, mN, 1); taken |= tN
-    for picks, m, side in ((P, mP, below), (N, mN, above)):   # label noise: swap for an unpicked candidate across the threshold
+    tN = np.zeros((n, K), bool)
+    np.put_along_axis(tN, N, mN, 1)
+    taken |= tN
+    for picks, m, side in ((P, mP, below),
+                           (N, mN,
+                            above)):   # label noise: swap for an unpicked candidate across the threshold
         alt = _rank_pick(np.where(side & ~taken, 1 + r, -9), picks.shape[1])
         flip = (rng.random(picks.shape) < label_noise) & m & np.take_along_axis(side & ~taken, alt, 1)
         picks[flip] = alt[flip]
     out = []
     for picks, m, lab in ((P, mP, 1), (N, mN, 0)):
-        rr = np.broadcast_to(np.arange(n)[:, None], picks.shape)[m]; cc = picks[m]
+        rr = np.broadcast_to(np.arange(n)[:, None], picks.shape)[m]
+        cc = picks[m]
         out.append((rr, C[rr, cc], np.full(len(rr), lab, np.int8), U[rr, cc]))
     return tuple(np.concatenate(x) for x in zip(*out))
 
 # %% ../nbs/01c_simulator.ipynb #f5744bb4
 def _times(rng:np.random.Generator, window:tuple, n:int) -> np.ndarray:
     "n uniform datetime64[s] inside an inclusive date window"
-    a = np.datetime64(window[0], 's'); span = (np.datetime64(window[1], 's') - a).astype(int) + 86400
+    a = np.datetime64(window[0], 's')
+    span = (np.datetime64(window[1], 's') - a).astype(int) + 86400
     return a + rng.integers(0, span, n).astype('timedelta64[s]')
 
 # %% ../nbs/01c_simulator.ipynb #6673e429
 def _rec_plan(rec_pairs:int, cold_start_rate:float, rng:np.random.Generator,
               density:float=1.0) -> tuple: # k: each seeker gets ~6k train, 2k val, 2k test interactions
     "Per rec seeker: counts of (train, val, test) interactions and cold flags, Table I proportions"
-    n_val = round(.0946 * rec_pairs); n_test = round(.1312 * rec_pairs); n_train = rec_pairs - n_val - n_test
-    W = max(1, round(n_train / (6 * density))); T = max(1, round(n_test / (2 * density))) if n_test else 0
-    C = min(T, round(cold_start_rate * T)); Tw = min(T - C, W)
-    def spread(total, k):   # `total` items over k seekers as evenly as possible, the remainder to random seekers
-        c = np.full(k, total // k if k else 0); c[rng.choice(k, total - c.sum(), replace=False)] += 1
+    n_val = round(.0946 * rec_pairs)
+    n_test = round(.1312 * rec_pairs)
+    n_train = rec_pairs - n_val - n_test
+    W = max(1, round(n_train / (6 * density)))
+    T = max(1, round(n_test / (2 * density))) if n_test else 0
+    C = min(T, round(cold_start_rate * T))
+    Tw = min(T - C, W)
+    def spread(total,
+               k):   # `total` items over k seekers as evenly as possible, the remainder to random seekers
+        c = np.full(k, total // k if k else 0)
+        c[rng.choice(k, total - c.sum(), replace=False)] += 1
         return c
-    cnt = np.zeros((W + C, 3), int); cnt[:W, 0] = spread(n_train, W)
+    cnt = np.zeros((W + C, 3), int)
+    cnt[:W, 0] = spread(n_train, W)
     V = min(W, max(1, round(n_val / (2 * density)))) if n_val else 0
     cnt[rng.choice(W, V, replace=False), 1] = spread(n_val, V)
     test_rows = np.concatenate([rng.choice(W, Tw, replace=False), np.arange(W, W + C)]).astype(int)
@@ -319,18 +376,21 @@ class SimData:
     jobs: list          # {job_id, jd, posted_at}
     interactions: list  # {seeker_id, job_id, label, timestamp}
     gold: GoldJudge
-    def __repr__(self): return f"SimData({len(self.seekers)} seekers, {len(self.jobs)} jobs, {len(self.interactions)} interactions, {self.gold!r})"
+    def __repr__(self):
+        return f"SimData({len(self.seekers)} seekers, {len(self.jobs)} jobs, {len(self.interactions)} interactions, {self.gold!r})"
 
 # %% ../nbs/01c_simulator.ipynb #7016b2b2
 def _feedback(snap, sk, jb, rows, n_pos, n_neg, rng, hard_negative_rate, label_noise):
     "Labelled interactions (seeker row, job, label) for seekers `rows` with per-seeker matched/mismatched counts"
     out, index = [], _job_index(snap, jb)
-    f = max(1, -(-2 * int((n_pos + n_neg).max(initial=0)) // 24))   # 24 candidates a seeker, widened (x f) for dense rec seekers
+    f = max(1,
+            -(-2 * int((n_pos + n_neg).max(initial=0)) // 24))   # 24 candidates a seeker, widened (x f) for dense rec seekers
     for s in range(0, len(rows), 50_000):   # chunks bound the (n, 24f) work arrays
         r = rows[s:s+50_000]
         C, kind = _candidates(snap, jb, sk['occ'][r], rng, index, 12 * f, 8 * f, 4 * f)
         U = utility(snap, sk, jb, np.repeat(r, C.shape[1]), C.ravel()).reshape(C.shape)
-        i, j, l, _ = _pick(U, C, kind, n_pos[s:s+50_000], n_neg[s:s+50_000], rng, hard_negative_rate, label_noise)
+        i, j, l, _ = _pick(U, C, kind, n_pos[s:s+50_000], n_neg[s:s+50_000], rng, hard_negative_rate,
+                           label_noise)
         out.append((r[i], j, l))
     return tuple(np.concatenate(x) for x in zip(*out))
 
@@ -353,47 +413,65 @@ def simulate(sft_pairs:int, # matched pairs in the SFT window (one per SFT seeke
              rec_density=1.0, # k: a rec seeker has k x Table I's interactions (the same rec_pairs on k x fewer seekers)
             ) -> SimData:
     "Simulate a labour market: CVs, JDs, recruiter feedback in dated windows, and the gold judge"
-    for k, v in dict(sft_pairs=sft_pairs, rm_cvs=rm_cvs, rl_cvs=rl_cvs, rec_pairs=rec_pairs, rm_pos_per_cv=rm_pos_per_cv, rm_neg_per_cv=rm_neg_per_cv).items():
-        if not isinstance(v, (int, np.integer)) or v < 0: raise ValueError(f"{k} must be an int >= 0, got {v!r}")
+    for k, v in dict(sft_pairs=sft_pairs, rm_cvs=rm_cvs, rl_cvs=rl_cvs, rec_pairs=rec_pairs,
+                     rm_pos_per_cv=rm_pos_per_cv, rm_neg_per_cv=rm_neg_per_cv).items():
+        if not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"{k} must be an int >= 0, got {v!r}")
     if n_jobs < 20: raise ValueError(f"n_jobs must be >= 20, got {n_jobs!r}")
-    if rm_pos_per_cv + rm_neg_per_cv > 12: raise ValueError("rm_pos_per_cv + rm_neg_per_cv must be <= 12 (24 candidates a seeker)")
-    for k, v in dict(hard_negative_rate=hard_negative_rate, label_noise=label_noise, cold_start_rate=cold_start_rate, pii_rate=pii_rate).items():
+    if rm_pos_per_cv + rm_neg_per_cv > 12:
+        raise ValueError("rm_pos_per_cv + rm_neg_per_cv must be <= 12 (24 candidates a seeker)")
+    for k, v in dict(hard_negative_rate=hard_negative_rate, label_noise=label_noise,
+                     cold_start_rate=cold_start_rate, pii_rate=pii_rate).items():
         if not 0 <= v <= 1: raise ValueError(f"{k} must be in [0, 1], got {v!r}")
     if not 1 <= rec_density <= 10: raise ValueError(f"rec_density must be in [1, 10], got {rec_density!r}")
-    win = parse_windows(windows, need=SPLITS); snap = load_snapshot(language)
+    win = parse_windows(windows, need=SPLITS)
+    snap = load_snapshot(language)
     rng, rnd = np.random.default_rng(seed), random.Random(seed)
-    return _simulate(snap, sft_pairs, rm_cvs, rl_cvs, rec_pairs, n_jobs, rm_pos_per_cv, rm_neg_per_cv, rng, rnd,
+    return _simulate(snap, sft_pairs, rm_cvs, rl_cvs, rec_pairs, n_jobs, rm_pos_per_cv, rm_neg_per_cv, rng,
+                     rnd,
                      hard_negative_rate, label_noise, cold_start_rate, pii_rate, win, rec_density)
 
 # %% ../nbs/01c_simulator.ipynb #6210d44f
-def _simulate(snap, sft_pairs, rm_cvs, rl_cvs, rec_pairs, n_jobs, rm_pos, rm_neg, rng, rnd, hard, noise, cold_rate, pii_rate, win, density=1.0):
+def _simulate(snap, sft_pairs, rm_cvs, rl_cvs, rec_pairs, n_jobs, rm_pos, rm_neg, rng, rnd, hard, noise,
+              cold_rate, pii_rate, win, density=1.0):
     "The body of `simulate` (arguments validated)"
     jb = _draw_jobs(snap, n_jobs, rng, rnd)
-    cnt, cold = _rec_plan(rec_pairs, cold_rate, rng, density) if rec_pairs else (np.zeros((0, 3), int), np.zeros(0, bool))
+    cnt, cold = _rec_plan(rec_pairs, cold_rate, rng, density) if rec_pairs else (np.zeros((0, 3), int),
+                                                                                 np.zeros(0, bool))
     m_rl = rng.integers(1, 4, rl_cvs)
     sizes = [sft_pairs, rm_cvs, rl_cvs, len(cnt)]
     sk = _merge([_draw_seekers(snap, n, rng, rnd, jb['occ']) for n in sizes])
-    sk['pop'] = np.repeat(np.arange(4, dtype=np.int8), sizes); sk['cold'] = np.concatenate([np.zeros(sum(sizes[:3]), bool), cold])
+    sk['pop'] = np.repeat(np.arange(4, dtype=np.int8), sizes)
+    sk['cold'] = np.concatenate([np.zeros(sum(sizes[:3]), bool), cold])
     off = np.cumsum([0] + sizes)
-    m_rec = cnt.sum(1); pos_rec = rng.binomial(m_rec, .3); pos_rl = rng.binomial(m_rl, .4)
+    m_rec = cnt.sum(1)
+    pos_rec = rng.binomial(m_rec, .3)
+    pos_rl = rng.binomial(m_rl, .4)
     n_pos = np.concatenate([np.ones(sft_pairs, int), np.full(rm_cvs, rm_pos), pos_rl, pos_rec])
-    n_neg = np.concatenate([np.zeros(sft_pairs, int), np.full(rm_cvs, rm_neg), m_rl - pos_rl, m_rec - pos_rec])
+    n_neg = np.concatenate([np.zeros(sft_pairs, int), np.full(rm_cvs, rm_neg), m_rl - pos_rl,
+                            m_rec - pos_rec])
     si, ji, lab = _feedback(snap, sk, jb, np.arange(off[-1]), n_pos, n_neg, rng, hard, noise)
     ts = _assign_times(si, off, cnt, win, rng)
     return _package(snap, sk, jb, si, ji, lab, ts, rng, rnd, pii_rate)
 
 # %% ../nbs/01c_simulator.ipynb #f1dca15d
-def _assign_times(si:np.ndarray, off:np.ndarray, cnt:np.ndarray, win:dict, rng:np.random.Generator) -> np.ndarray:
+def _assign_times(si:np.ndarray, off:np.ndarray, cnt:np.ndarray, win:dict,
+                  rng:np.random.Generator) -> np.ndarray:
     "A datetime64[s] per interaction: the population's window; rec seekers' interactions shuffled over their train/val/test counts"
-    ts = np.empty(len(si), 'datetime64[s]'); pop = np.searchsorted(off, si, side='right') - 1
+    ts = np.empty(len(si), 'datetime64[s]')
+    pop = np.searchsorted(off, si, side='right') - 1
     for p, w in enumerate(('sft', 'rm', 'rl')):
-        m = pop == p; ts[m] = _times(rng, win[w], int(m.sum()))
+        m = pop == p
+        ts[m] = _times(rng, win[w], int(m.sum()))
     m = np.flatnonzero(pop == 3)
     if len(m):
-        m = m[rng.permutation(len(m))]; m = m[np.argsort(si[m], kind='stable')]   # shuffled within each seeker
-        split = np.concatenate([np.repeat([0, 1, 2], c) for c in cnt])   # per seeker: train, then val, then test slots
+        m = m[rng.permutation(len(m))]
+        m = m[np.argsort(si[m], kind='stable')]   # shuffled within each seeker
+        split = np.concatenate([np.repeat([0, 1, 2],
+                                          c) for c in cnt])   # per seeker: train, then val, then test slots
         for k, w in enumerate(('rec_train', 'rec_val', 'rec_test')):
-            mm = m[split == k]; ts[mm] = _times(rng, win[w], len(mm))
+            mm = m[split == k]
+            ts[mm] = _times(rng, win[w], len(mm))
     return ts
 
 # %% ../nbs/01c_simulator.ipynb #c027ce66
@@ -401,19 +479,27 @@ def _package(snap, sk, jb, si, ji, lab, ts, rng, rnd, pii_rate) -> SimData:
     "Texts, ids, dates and the judge"
     n_s, n_j = len(sk['occ']), len(jb['occ'])
     w_s, w_j = len(str(max(n_s - 1, 0))), len(str(max(n_j - 1, 0)))
-    sids = [f"s{i:0{w_s}d}" for i in range(n_s)]; jids = [f"j{i:0{w_j}d}" for i in range(n_j)]
+    sids = [f"s{i:0{w_s}d}" for i in range(n_s)]
+    jids = [f"j{i:0{w_j}d}" for i in range(n_j)]
     titles, comps, jds = job_texts(rnd, snap, jb)
     cvs, pii = cv_texts(rnd, snap, sk, pii_rate)
-    first_s = np.full(n_s, np.datetime64('2023-12-31T00:00:00'), 'datetime64[s]'); np.minimum.at(first_s, si, ts)
-    first_j = np.full(n_j, np.datetime64('2023-12-31T00:00:00'), 'datetime64[s]'); np.minimum.at(first_j, ji, ts)
-    first_j[first_j == np.datetime64('2023-12-31T00:00:00')] = np.datetime64('2023-05-15T00:00:00')   # never-seen jobs
-    created = np.datetime_as_string((first_s.astype('datetime64[D]') - rng.integers(0, 121, n_s).astype('timedelta64[D]')), unit='D')
-    posted = np.datetime_as_string((first_j.astype('datetime64[D]') - rng.integers(0, 31, n_j).astype('timedelta64[D]')), unit='D')
-    order = np.lexsort((ji, si, ts)); tstr = np.datetime_as_string(ts, unit='s')
+    first_s = np.full(n_s, np.datetime64('2023-12-31T00:00:00'), 'datetime64[s]')
+    np.minimum.at(first_s, si, ts)
+    first_j = np.full(n_j, np.datetime64('2023-12-31T00:00:00'), 'datetime64[s]')
+    np.minimum.at(first_j, ji, ts)
+    # never-seen jobs
+    first_j[first_j == np.datetime64('2023-12-31T00:00:00')] = np.datetime64('2023-05-15T00:00:00')
+    created = np.datetime_as_string((first_s.astype('datetime64[D]') - rng.integers(0, 121,
+                                                                                    n_s).astype('timedelta64[D]')), unit='D')
+    posted = np.datetime_as_string((first_j.astype('datetime64[D]') - rng.integers(0, 31,
+                                                                                   n_j).astype('timedelta64[D]')), unit='D')
+    order = np.lexsort((ji, si, ts))
+    tstr = np.datetime_as_string(ts, unit='s')
     seekers = [dict(seeker_id=sids[i], cv=cvs[i], created_at=str(created[i])) for i in range(n_s)]
     jobs = [dict(job_id=jids[i], jd=jds[i], posted_at=str(posted[i])) for i in range(n_j)]
     inter = [dict(seeker_id=sids[a], job_id=jids[b], label=int(c), timestamp=str(t))
-             for a, b, c, t in zip(si[order].tolist(), ji[order].tolist(), lab[order].tolist(), tstr[order].tolist())]
+             for a, b, c,
+             t in zip(si[order].tolist(), ji[order].tolist(), lab[order].tolist(), tstr[order].tolist())]
     gold = GoldJudge(snap.language, sids, sk, jids, jb, titles, comps, {sids[i]: p for i, p in pii.items()})
     return SimData(seekers, jobs, inter, gold)
 
@@ -421,34 +507,51 @@ def _package(snap, sk, jb, si, ji, lab, ts, rng, rnd, pii_rate) -> SimData:
 @patch
 def seeker_info(self:GoldJudge, seeker_id:str) -> dict:
     "Hidden state of a seeker"
-    i = self._si(seeker_id); sk, snap = self.sk, self.snap; o = int(sk['occ'][i])
-    prev = [dict(code=snap.codes[p], title=snap.titles[p], years=int(y)) for p, y in zip(sk['prev'][i], sk['prev_years'][i]) if p >= 0]
-    return dict(seeker_id=seeker_id, population=POPULATIONS[int(sk['pop'][i])], cold_start=bool(sk['cold'][i]),
+    i = self._si(seeker_id)
+    sk, snap = self.sk, self.snap
+    o = int(sk['occ'][i])
+    prev = [dict(code=snap.codes[p], title=snap.titles[p], years=int(y)) for p,
+            y in zip(sk['prev'][i], sk['prev_years'][i]) if p >= 0]
+    return dict(seeker_id=seeker_id, population=POPULATIONS[int(sk['pop'][i])],
+                cold_start=bool(sk['cold'][i]),
                 occupation=snap.codes[o], title=snap.titles[o], previous=prev, years=int(sk['years'][i]),
-                education=int(sk['edu'][i]), education_name=EDU_NAMES[self.language][int(sk['edu'][i])], age=int(sk['age'][i]),
-                gender='male' if sk['gender'][i] else 'female', city=snap.cities[sk['city'][i]], region=snap.regions[sk['city'][i]],
-                salary_expectation=float(sk['salary'][i]), salary_unit='USD/year' if self.language == 'en' else 'CNY/month',
-                activities=[snap.act_titles[a] for a in sk['acts'][i] if a >= 0], pii=dict(self.pii.get(seeker_id, {})))
+                education=int(sk['edu'][i]), education_name=EDU_NAMES[self.language][int(sk['edu'][i])],
+                age=int(sk['age'][i]),
+                gender='male' if sk['gender'][i] else 'female', city=snap.cities[sk['city'][i]],
+                region=snap.regions[sk['city'][i]],
+                salary_expectation=float(sk['salary'][i]),
+                salary_unit='USD/year' if self.language == 'en' else 'CNY/month',
+                activities=[snap.act_titles[a] for a in sk['acts'][i] if a >= 0],
+                pii=dict(self.pii.get(seeker_id, {})))
 
 # %% ../nbs/01c_simulator.ipynb #05c481c7
 @patch
 def job_info(self:GoldJudge, job_id:str) -> dict:
     "Hidden state of a job"
     if job_id not in self._j: raise KeyError(f"unknown job_id {job_id!r}")
-    i = self._j[job_id]; jb, snap = self.jb, self.snap; o = int(jb['occ'][i])
-    return dict(job_id=job_id, occupation=snap.codes[o], occupation_title=snap.titles[o], title=self.job_titles[i], company=self.companies[i],
-                city=snap.cities[jb['city'][i]], education=int(jb['edu'][i]), experience=(int(jb['exp_lo'][i]), int(jb['exp_hi'][i])),
-                salary=(float(jb['sal_lo'][i]), float(jb['sal_hi'][i])), activities=[snap.act_titles[a] for a in jb['acts'][i] if a >= 0])
+    i = self._j[job_id]
+    jb, snap = self.jb, self.snap
+    o = int(jb['occ'][i])
+    return dict(job_id=job_id, occupation=snap.codes[o], occupation_title=snap.titles[o],
+                title=self.job_titles[i], company=self.companies[i],
+                city=snap.cities[jb['city'][i]], education=int(jb['edu'][i]),
+                experience=(int(jb['exp_lo'][i]), int(jb['exp_hi'][i])),
+                salary=(float(jb['sal_lo'][i]), float(jb['sal_hi'][i])),
+                activities=[snap.act_titles[a] for a in jb['acts'][i] if a >= 0])
 
 # %% ../nbs/01c_simulator.ipynb #22577a2b
 @patch
 def save(self:GoldJudge, path) -> Path:
     "Write the judge to folder `path` (JSON + npz)"
-    p = Path(path); p.mkdir(parents=True, exist_ok=True)
-    (p / 'meta.json').write_text(json.dumps(dict(format='girl_nb.gold/1', language=self.language, weights=UTILITY_WEIGHTS, theta=THETA), indent=1))
-    (p / 'ids.json').write_text(json.dumps(dict(seeker_ids=self.seeker_ids, job_ids=self.job_ids, job_titles=self.job_titles,
+    p = Path(path)
+    p.mkdir(parents=True, exist_ok=True)
+    (p / 'meta.json').write_text(json.dumps(dict(format='girl_nb.gold/1', language=self.language,
+                                                 weights=UTILITY_WEIGHTS, theta=THETA), indent=1))
+    (p / 'ids.json').write_text(json.dumps(dict(seeker_ids=self.seeker_ids, job_ids=self.job_ids,
+                                                job_titles=self.job_titles,
                                                companies=self.companies, pii=self.pii), ensure_ascii=False))
-    np.savez_compressed(p / 'state.npz', **{f"s_{k}": v for k, v in self.sk.items()}, **{f"j_{k}": v for k, v in self.jb.items()})
+    np.savez_compressed(p / 'state.npz', **{f"s_{k}": v for k, v in self.sk.items()},
+                        **{f"j_{k}": v for k, v in self.jb.items()})
     return p
 
 # %% ../nbs/01c_simulator.ipynb #2900defd
@@ -459,17 +562,22 @@ def load(cls:GoldJudge, path) -> GoldJudge:
     for f in ('meta.json', 'ids.json', 'state.npz'):
         if not (p / f).exists(): raise FileNotFoundError(f"{p / f}: missing (not a GoldJudge folder)")
     meta, ids = json.loads((p / 'meta.json').read_text()), json.loads((p / 'ids.json').read_text(encoding='utf-8'))
-    if meta.get('format') != 'girl_nb.gold/1': raise ValueError(f"{p / 'meta.json'}: field 'format' is {meta.get('format')!r}, expected 'girl_nb.gold/1'")
+    if meta.get('format') != 'girl_nb.gold/1':
+        raise ValueError(f"{p / 'meta.json'}: field 'format' is {meta.get('format')!r}, expected "
+                         f"'girl_nb.gold/1'")
     with np.load(p / 'state.npz', allow_pickle=False) as z:
-        sk = {k: z[f"s_{k}"] for k in _SEEKER_KEYS}; jb = {k: z[f"j_{k}"] for k in _JOB_KEYS}
-    return cls(meta['language'], ids['seeker_ids'], sk, ids['job_ids'], jb, ids['job_titles'], ids['companies'], ids['pii'])
+        sk = {k: z[f"s_{k}"] for k in _SEEKER_KEYS}
+        jb = {k: z[f"j_{k}"] for k in _JOB_KEYS}
+    return cls(meta['language'], ids['seeker_ids'], sk, ids['job_ids'], jb, ids['job_titles'],
+               ids['companies'], ids['pii'])
 
 # %% ../nbs/01c_simulator.ipynb #2be70472
 @patch
 def rekey(self:GoldJudge, seeker_map:dict, job_map:dict) -> GoldJudge:
     "A judge with ids renamed by the maps (ids missing from a map keep their name)"
     s = [seeker_map.get(x, x) for x in self.seeker_ids]
-    return GoldJudge(self.language, s, self.sk, [job_map.get(x, x) for x in self.job_ids], self.jb, self.job_titles, self.companies,
+    return GoldJudge(self.language, s, self.sk, [job_map.get(x, x) for x in self.job_ids], self.jb,
+                     self.job_titles, self.companies,
                      {seeker_map.get(k, k): v for k, v in self.pii.items()})
 
 # %% ../nbs/01c_simulator.ipynb #23455bd0

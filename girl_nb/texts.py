@@ -16,9 +16,12 @@ __all__ = ['cv_texts', 'job_texts', 'ideal_jd', 'parse_education', 'parse_experi
 # %% ../nbs/01b_texts.ipynb #6936072c
 def _singular(title:str) -> str:
     "A job title from an O*NET occupation title: first comma part, plural words made singular"
-    keep = {'sales','services','operations','systems','goods','arts','sciences','materials','products','communications','mathematics',
-            'physics','economics','athletics','logistics','graphics','electronics','statistics','relations','affairs','resources',
-            'works','parts','grounds','records','claims','programs','benefits','news','gas','glass','press','business','class'}
+    keep = {'sales','services','operations','systems','goods','arts','sciences','materials','products',
+            'communications','mathematics',
+            'physics','economics','athletics','logistics','graphics','electronics','statistics','relations',
+            'affairs','resources',
+            'works','parts','grounds','records','claims','programs','benefits','news','gas','glass','press',
+            'business','class'}
     out = []
     for w in title.split(',')[0].split():
         lw = w.lower()
@@ -39,17 +42,27 @@ def _cn_id(rnd:random.Random, age:int) -> str:
 # %% ../nbs/01b_texts.ipynb #e79bd674
 def _pii(rnd:random.Random, snap:Snapshot, gender:int, age:int) -> dict:
     "Contact details for one CV (1-4 kinds): name always, then e-mail, phone, URL, ID number"
-    nm = snap.names; first = rnd.choice(nm['first_male'] if gender else nm['first_female']); last = rnd.choice(nm['last'])
+    nm = snap.names
+    first = rnd.choice(nm['first_male'] if gender else nm['first_female'])
+    last = rnd.choice(nm['last'])
     if snap.language == 'en':
         handle = f"{first}.{last}{rnd.randint(1, 99)}".lower()
-        d = dict(name=f"{first} {last}", email=f"{handle}@{rnd.choice(['example.com','example.org','mail.example.net'])}",
-                 phone=rnd.choice(["({a}) 555-01{b:02d}", "{a}-555-01{b:02d}", "+1 {a} 555 01{b:02d}"]).format(a=rnd.randint(201, 989), b=rnd.randint(0, 99)),
-                 url=rnd.choice(["https://www.linkedin.com/in/{h}", "https://github.com/{h}", "www.{h}.example.com"]).format(h=handle.replace('.', '-')),
+        d = dict(name=f"{first} {last}",
+                 email=f"{handle}@{rnd.choice(['example.com','example.org','mail.example.net'])}",
+                 phone=rnd.choice(["({a}) 555-01{b:02d}", "{a}-555-01{b:02d}",
+                                   "+1 {a} 555 01{b:02d}"]).format(a=rnd.randint(201, 989),
+                                                                   b=rnd.randint(0, 99)),
+                 url=rnd.choice(["https://www.linkedin.com/in/{h}", "https://github.com/{h}",
+                                 "www.{h}.example.com"]).format(h=handle.replace('.', '-')),
                  id_number=f"9{rnd.randint(0,99):02d}-{rnd.randint(10,99)}-{rnd.randint(1000,9999)}")
     else:
-        py = f"{last}{first}"; handle = f"user{rnd.randint(1000, 99999)}"
+        py = f"{last}{first}"
+        handle = f"user{rnd.randint(1000, 99999)}"
         d = dict(name=py, email=f"{handle}@{rnd.choice(['example.com','example.cn','mail.example.org'])}",
-                 phone=rnd.choice(["1{a}{b:04d}{c:04d}", "1{a}-{b:04d}-{c:04d}", "+86 1{a} {b:04d} {c:04d}"]).format(a=rnd.choice([38,39,58,86,88]), b=rnd.randint(0,9999), c=rnd.randint(0,9999)),
+                 phone=rnd.choice(["1{a}{b:04d}{c:04d}", "1{a}-{b:04d}-{c:04d}",
+                                   "+86 1{a} {b:04d} {c:04d}"]).format(a=rnd.choice([38,39,58,86,88]),
+                                                                       b=rnd.randint(0,9999),
+                                                                       c=rnd.randint(0,9999)),
                  url=f"https://github.com/{handle}", id_number=_cn_id(rnd, age))
     keep = ['name'] + rnd.sample(['email', 'phone', 'url', 'id_number'], rnd.randint(1, 3))
     return {k: d[k] for k in keep}
@@ -60,59 +73,84 @@ def _lower1(t:str) -> str: return t[:1].lower() + t[1:] if t[1:2].islower() or l
 # %% ../nbs/01b_texts.ipynb #e0e5c583
 def _strip_dot(t:str) -> str: return t.rstrip(' .。；;')
 
-_CV_INTRO_EN = ["Basic information: The candidate is a {age}-year-old {gender} with a {degree}{major_of}, living in {city}.",
+_CV_INTRO_EN = ["Basic information: The candidate is a {age}-year-old {gender} with a {degree}{major_of}, "
+                "living in {city}.",
     "Basic information: {Gender}, {age} years old, {degree}{major_paren}, based in {city}.",
     "Candidate: {age}-year-old {gender}; education: {degree}{major_in}; location: {city}.",
     "Basic information: age {age}; gender: {gender}; highest degree: {degree}{major_semi}; city: {city}."]
 _CV_HEAD_EN = ["Personal profile:", "Profile:", "Work experience:", "Summary of experience:"]
-_CV_TASK_EN = ["{t}", "{t}", "Responsible to {tl}", "Was tasked to {tl}", "Day-to-day work: {tl}", "Regularly had to {tl}", "Key duty: {tl}"]
+_CV_TASK_EN = ["{t}", "{t}", "Responsible to {tl}", "Was tasked to {tl}", "Day-to-day work: {tl}",
+               "Regularly had to {tl}", "Key duty: {tl}"]
 _CV_SKILL_EN = ["Skills: {s}.", "Core skills include: {s}.", "Good at: {s}.", "Strengths: {s}."]
 
 # %% ../nbs/01b_texts.ipynb #21073c87
 def _cv_en(rnd:random.Random, snap:Snapshot, sk:dict, i:int, pii:dict|None) -> str:
     "English CV text of seeker `i`"
-    e = int(sk['edu'][i]); o = int(sk['occ'][i]); y = int(sk['years'][i]); g = int(sk['gender'][i])
-    majors = snap.majors[o]; major = majors[int(sk['major'][i]) % len(majors)] if e >= 1 else ''
-    sub = dict(age=int(sk['age'][i]), gender='male' if g else 'female', Gender='Male' if g else 'Female', degree=EDU_NAMES['en'][e],
-               city=snap.cities[sk['city'][i]], major_of=f", majoring in {major}" if major else '', major_paren=f" ({major})" if major else '',
+    e = int(sk['edu'][i])
+    o = int(sk['occ'][i])
+    y = int(sk['years'][i])
+    g = int(sk['gender'][i])
+    majors = snap.majors[o]
+    major = majors[int(sk['major'][i]) % len(majors)] if e >= 1 else ''
+    sub = dict(age=int(sk['age'][i]), gender='male' if g else 'female', Gender='Male' if g else 'Female',
+               degree=EDU_NAMES['en'][e],
+               city=snap.cities[sk['city'][i]], major_of=f", majoring in {major}" if major else '',
+               major_paren=f" ({major})" if major else '',
                major_in=f" in {major}" if major else '', major_semi=f"; major: {major}" if major else '')
-    he = 'He' if g else 'She'; title = _singular(snap.titles[o]); bullets = []
+    he = 'He' if g else 'She'
+    title = _singular(snap.titles[o])
+    bullets = []
     bullets.append(f"{he} has {y} years of work experience, currently as a {title}." if y else f"{he} is a recent graduate seeking a first role as a {title}.")
     for p, py in zip(sk['prev'][i], sk['prev_years'][i]):
-        if p >= 0: bullets.append(rnd.choice([f"Previously worked as a {_singular(snap.titles[p])} for {py} years.", f"Earlier: {py} years as a {_singular(snap.titles[p])}."]))
+        if p >= 0:
+            bullets.append(rnd.choice([f"Previously worked as a {_singular(snap.titles[p])} for {py} years.",
+                                       f"Earlier: {py} years as a {_singular(snap.titles[p])}."]))
     for t in sk['tasks'][i]:
         if t < 0: break
-        tt = _strip_dot(snap.task_text[t]); bullets.append(rnd.choice(_CV_TASK_EN).format(t=tt, tl=_lower1(tt)) + '.')
+        tt = _strip_dot(snap.task_text[t])
+        bullets.append(rnd.choice(_CV_TASK_EN).format(t=tt, tl=_lower1(tt)) + '.')
     acts = [_lower1(_strip_dot(snap.act_titles[a])) for a in sk['acts'][i][:3] if a >= 0]
     bullets.append(rnd.choice(_CV_SKILL_EN).format(s='; '.join(acts)))
-    mark = rnd.choice(['- ', '• ', '* ']); lines = [rnd.choice(_CV_INTRO_EN).format(**sub)]
-    if pii: lines.insert(rnd.randint(0, 1), ' | '.join(f"{k.replace('_', ' ').title()}: {v}" for k, v in pii.items()))
+    mark = rnd.choice(['- ', '• ', '* '])
+    lines = [rnd.choice(_CV_INTRO_EN).format(**sub)]
+    if pii:
+        lines.insert(rnd.randint(0, 1),
+                     ' | '.join(f"{k.replace('_', ' ').title()}: {v}" for k, v in pii.items()))
     return '\n'.join(lines + [rnd.choice(_CV_HEAD_EN)] + [mark + b for b in bullets])
 
 # %% ../nbs/01b_texts.ipynb #23685786
-_CV_INTRO_ZH = ["基本信息：候选人为{age}岁{gender}性，{degree}学历，{major}专业，现居{city}。", "基本信息：{gender}，{age}岁，{degree}，{major}专业，所在城市：{city}。",
+_CV_INTRO_ZH = ["基本信息：候选人为{age}岁{gender}性，{degree}学历，{major}专业，现居{city}。",
+                "基本信息：{gender}，{age}岁，{degree}，{major}专业，所在城市：{city}。",
                 "求职者：{age}岁，{gender}，学历{degree}（{major}），期望工作地点{city}。"]
 _CV_HEAD_ZH = ["个人简介：", "工作经历：", "个人概况："]
 _CV_TASK_ZH = ["{t}", "负责{t}", "主要工作：{t}", "日常{t}", "曾{t}"]
 
 def _cv_zh(rnd:random.Random, snap:Snapshot, sk:dict, i:int, pii:dict|None) -> str:
     "Chinese CV text of seeker `i`"
-    e = int(sk['edu'][i]); o = int(sk['occ'][i]); y = int(sk['years'][i]); g = int(sk['gender'][i])
-    sub = dict(age=int(sk['age'][i]), gender='男' if g else '女', degree=EDU_NAMES['zh'][e], major=snap.majors[o][0], city=snap.cities[sk['city'][i]])
+    e = int(sk['edu'][i])
+    o = int(sk['occ'][i])
+    y = int(sk['years'][i])
+    g = int(sk['gender'][i])
+    sub = dict(age=int(sk['age'][i]), gender='男' if g else '女', degree=EDU_NAMES['zh'][e],
+               major=snap.majors[o][0], city=snap.cities[sk['city'][i]])
     bullets = [f"拥有{y}年工作经验，目前从事{snap.titles[o]}工作。" if y else f"应届毕业生，希望从事{snap.titles[o]}工作。"]
     for p, py in zip(sk['prev'][i], sk['prev_years'][i]):
         if p >= 0: bullets.append(rnd.choice([f"曾任{snap.titles[p]}{py}年。", f"此前从事{snap.titles[p]}工作{py}年。"]))
     for t in sk['tasks'][i]:
         if t < 0: break
         bullets.append(rnd.choice(_CV_TASK_ZH).format(t=_strip_dot(snap.task_text[t])) + '。')
-    mark = rnd.choice(['- ', '• ', '']); lines = [rnd.choice(_CV_INTRO_ZH).format(**sub)]
-    if pii: lines.insert(rnd.randint(0, 1), '，'.join(f"{dict(name='姓名', email='邮箱', phone='电话', url='主页', id_number='身份证号')[k]}：{v}" for k, v in pii.items()))
+    mark = rnd.choice(['- ', '• ', ''])
+    lines = [rnd.choice(_CV_INTRO_ZH).format(**sub)]
+    if pii:
+        lines.insert(rnd.randint(0, 1),
+                     '，'.join(f"{dict(name='姓名', email='邮箱', phone='电话', url='主页', id_number='身份证号')[k]}：{v}" for k, v in pii.items()))
     return '\n'.join(lines + [rnd.choice(_CV_HEAD_ZH)] + [mark + b for b in bullets])
 
 # %% ../nbs/01b_texts.ipynb #53c4b333
 def cv_texts(rnd:random.Random, snap:Snapshot, sk:dict, pii_rate:float) -> tuple:
     "CV texts and injected PII (seeker row -> contact details) of all seekers in `sk`"
-    fn = _cv_en if snap.language == 'en' else _cv_zh; cvs, pii = [], {}
+    fn = _cv_en if snap.language == 'en' else _cv_zh
+    cvs, pii = [], {}
     for i in range(len(sk['occ'])):
         p = _pii(rnd, snap, int(sk['gender'][i]), int(sk['age'][i])) if rnd.random() < pii_rate else None
         if p: pii[i] = p
@@ -123,16 +161,23 @@ def cv_texts(rnd:random.Random, snap:Snapshot, sk:dict, pii_rate:float) -> tuple
 _JD_RESP_EN = ["Responsibilities:", "Job responsibilities:", "What you will do:", "Duties:"]
 _JD_QUAL_EN = ["Qualifications:", "Requirements:", "What we are looking for:", "Job requirements:"]
 _JD_EDU_EN = ["{D} or higher.", "{A} {d} is required.", "Education: {d} or above.", "At least {a} {d}."]
-_JD_EXP_EN = ["{lo}-{hi} years of experience as a {title} or in a related role.", "{lo} to {hi} years of relevant work experience.",
+_JD_EXP_EN = ["{lo}-{hi} years of experience as a {title} or in a related role.",
+              "{lo} to {hi} years of relevant work experience.",
               "Between {lo} and {hi} years of professional experience."]
-_JD_ACT_EN = ["Ability to {a}.", "Proven ability to {a}.", "Must be able to {a}.", "Hands-on experience: {a}."]
-_JD_SOFT_EN = ["Good communication and teamwork skills.", "Strong sense of responsibility and attention to detail.",
-               "Able to work under pressure and learn quickly.", "Good problem-solving and organizational skills."]
-_JD_SAL_EN = ["Salary range: ${lo:,.0f} - ${hi:,.0f} per year", "Salary range: {lok}k-{hik}k USD/year", "Salary: ${lo:,.0f} to ${hi:,.0f} annually",
+_JD_ACT_EN = ["Ability to {a}.", "Proven ability to {a}.", "Must be able to {a}.",
+              "Hands-on experience: {a}."]
+_JD_SOFT_EN = ["Good communication and teamwork skills.",
+               "Strong sense of responsibility and attention to detail.",
+               "Able to work under pressure and learn quickly.",
+               "Good problem-solving and organizational skills."]
+_JD_SAL_EN = ["Salary range: ${lo:,.0f} - ${hi:,.0f} per year", "Salary range: {lok}k-{hik}k USD/year",
+              "Salary: ${lo:,.0f} to ${hi:,.0f} annually",
               "Compensation: {lok}k-{hik}k USD per year"]
-_SENIOR_EN = {0: ["Junior ", "Entry-Level ", ""], 1: [""], 2: [""], 3: ["", "Senior "], 5: ["Senior "], 8: ["Lead ", "Principal ", "Senior "]}
+_SENIOR_EN = {0: ["Junior ", "Entry-Level ", ""], 1: [""], 2: [""], 3: ["", "Senior "], 5: ["Senior "],
+              8: ["Lead ", "Principal ", "Senior "]}
 _COMPANY_EN = ["{a} {s}", "{a} & {b} {s}", "{a}-{b} {s}"]
-_SUFFIX_EN = ["Inc.", "LLC", "Group", "Partners", "Holdings", "Solutions", "Services", "Industries", "Systems", "Co."]
+_SUFFIX_EN = ["Inc.", "LLC", "Group", "Partners", "Holdings", "Solutions", "Services", "Industries",
+              "Systems", "Co."]
 
 # %% ../nbs/01b_texts.ipynb #42151b98
 def _bullets(rnd:random.Random, items:list) -> list:
@@ -141,18 +186,22 @@ def _bullets(rnd:random.Random, items:list) -> list:
     return [f"{k}. {t}" if style == 'num' else f"- {t}" for k, t in enumerate(items, 1)]
 
 # %% ../nbs/01b_texts.ipynb #884e32ba
-def _jd_en(rnd:random.Random, snap:Snapshot, title:str, company:str, city:str, edu:int, lo:int, hi:int, slo:float, shi:float,
+def _jd_en(rnd:random.Random, snap:Snapshot, title:str, company:str, city:str, edu:int, lo:int, hi:int,
+           slo:float, shi:float,
            tasks, acts, soft:int=1) -> str:
     "An English JD from its parts (title already chosen)"
     d = EDU_NAMES['en'][edu]
-    head = [rnd.choice(_JD_SAL_EN).format(lo=slo, hi=shi, lok=int(slo // 1000), hik=int(shi // 1000)), f"Location: {city}", f"Company: {company}"]
+    head = [rnd.choice(_JD_SAL_EN).format(lo=slo, hi=shi, lok=int(slo // 1000), hik=int(shi // 1000)),
+            f"Location: {city}", f"Company: {company}"]
     rnd.shuffle(head)
     resp = [_strip_dot(snap.task_text[t]) + '.' for t in tasks if t >= 0]
     a = 'an' if d[0] in 'aeiou' else 'a'
-    qual = [rnd.choice(_JD_EDU_EN).format(d=d, D=d[0].upper() + d[1:], a=a, A=a.title()), rnd.choice(_JD_EXP_EN).format(lo=lo, hi=hi, title=_singular(title))]
+    qual = [rnd.choice(_JD_EDU_EN).format(d=d, D=d[0].upper() + d[1:], a=a, A=a.title()),
+            rnd.choice(_JD_EXP_EN).format(lo=lo, hi=hi, title=_singular(title))]
     qual += [rnd.choice(_JD_ACT_EN).format(a=_lower1(_strip_dot(snap.act_titles[a]))) for a in acts if a >= 0]
     qual += rnd.sample(_JD_SOFT_EN, soft)
-    return '\n'.join([f"Job title: {title}"] + head + [rnd.choice(_JD_RESP_EN)] + _bullets(rnd, resp) + [rnd.choice(_JD_QUAL_EN)] + _bullets(rnd, qual))
+    return '\n'.join([f"Job title: {title}"] + head + [rnd.choice(_JD_RESP_EN)] + _bullets(rnd,
+                                                                                           resp) + [rnd.choice(_JD_QUAL_EN)] + _bullets(rnd, qual))
 
 # %% ../nbs/01b_texts.ipynb #ab2d64f1
 _JD_SAL_ZH = ["薪资范围：{lok}k-{hik}k·{m}薪", "薪资范围：{lok}-{hik}K/月", "月薪：{lo:.0f}-{hi:.0f}元", "薪资：{lok}k-{hik}k"]
@@ -163,16 +212,19 @@ _SENIOR_ZH = {0: ["初级", ""], 1: [""], 2: [""], 3: ["", "高级"], 5: ["高�
 _COMPANY_ZH = ["华信", "恒泰", "博远", "瑞丰", "正和", "天成", "中科", "鼎盛", "汇通", "启明", "海纳", "众合"]
 _INDUSTRY_ZH = ["科技", "信息技术", "贸易", "制造", "咨询", "医疗", "教育", "物流", "建设"]
 
-def _jd_zh(rnd:random.Random, snap:Snapshot, title:str, company:str, city:str, edu:int, lo:int, hi:int, slo:float, shi:float,
+def _jd_zh(rnd:random.Random, snap:Snapshot, title:str, company:str, city:str, edu:int, lo:int, hi:int,
+           slo:float, shi:float,
            tasks, acts, soft:int=1) -> str:
     "A Chinese JD from its parts"
     fk = lambda v: f"{v/1000:g}"
-    head = [rnd.choice(_JD_SAL_ZH).format(lo=slo, hi=shi, lok=fk(slo), hik=fk(shi), m=rnd.choice([12, 13, 14])), f"工作地点：{city}", f"公司：{company}"]
+    head = [rnd.choice(_JD_SAL_ZH).format(lo=slo, hi=shi, lok=fk(slo), hik=fk(shi),
+                                          m=rnd.choice([12, 13, 14])), f"工作地点：{city}", f"公司：{company}"]
     rnd.shuffle(head)
     resp = [_strip_dot(snap.task_text[t]) + '。' for t in tasks if t >= 0]
     qual = [f"{EDU_NAMES['zh'][edu]}及以上学历", rnd.choice(_JD_EXP_ZH).format(lo=lo, hi=hi)]
     qual += [rnd.choice(_JD_ACT_ZH).format(a=_strip_dot(snap.act_titles[a])) for a in acts if a >= 0] + rnd.sample(_JD_SOFT_ZH, soft)
-    return '\n'.join([f"职位名称：{title}"] + head + [rnd.choice(['岗位职责：', '工作职责：', '职位描述：'])] + _bullets(rnd, resp)
+    return '\n'.join([f"职位名称：{title}"] + head + [rnd.choice(['岗位职责：', '工作职责：', '职位描述：'])] + _bullets(rnd,
+                                                                                                     resp)
                      + [rnd.choice(['任职要求：', '岗位要求：', '任职资格：'])] + _bullets(rnd, [q + '。' for q in qual]))
 
 # %% ../nbs/01b_texts.ipynb #d6ad9e38
@@ -185,19 +237,25 @@ def _job_title(rnd:random.Random, snap:Snapshot, o:int, lo:int) -> str:
 def _company(rnd:random.Random, snap:Snapshot, city:int) -> str:
     "A company name from a template"
     if snap.language == 'en':
-        return rnd.choice(_COMPANY_EN).format(a=rnd.choice(snap.names['last']), b=rnd.choice(snap.names['last']), s=rnd.choice(_SUFFIX_EN))
+        return rnd.choice(_COMPANY_EN).format(a=rnd.choice(snap.names['last']),
+                                              b=rnd.choice(snap.names['last']), s=rnd.choice(_SUFFIX_EN))
     return f"{snap.cities[city].rstrip('市')}{rnd.choice(_COMPANY_ZH)}{rnd.choice(_INDUSTRY_ZH)}有限公司"
 
 # %% ../nbs/01b_texts.ipynb #020507d8
 def job_texts(rnd:random.Random, snap:Snapshot, jb:dict) -> tuple:
     "Titles, companies and JD texts of all jobs in `jb`"
-    fn = _jd_en if snap.language == 'en' else _jd_zh; titles, comps, texts = [], [], []
+    fn = _jd_en if snap.language == 'en' else _jd_zh
+    titles, comps, texts = [], [], []
     for i in range(len(jb['occ'])):
         o, c = int(jb['occ'][i]), int(jb['city'][i])
-        t = _job_title(rnd, snap, o, int(jb['exp_lo'][i])); co = _company(rnd, snap, c)
-        titles.append(t); comps.append(co)
-        texts.append(fn(rnd, snap, t, co, snap.cities[c], int(jb['edu'][i]), int(jb['exp_lo'][i]), int(jb['exp_hi'][i]),
-                        float(jb['sal_lo'][i]), float(jb['sal_hi'][i]), jb['tasks'][i], jb['extra'][i], soft=rnd.randint(0, 2)))
+        t = _job_title(rnd, snap, o, int(jb['exp_lo'][i]))
+        co = _company(rnd, snap, c)
+        titles.append(t)
+        comps.append(co)
+        texts.append(fn(rnd, snap, t, co, snap.cities[c], int(jb['edu'][i]), int(jb['exp_lo'][i]),
+                        int(jb['exp_hi'][i]),
+                        float(jb['sal_lo'][i]), float(jb['sal_hi'][i]), jb['tasks'][i], jb['extra'][i],
+                        soft=rnd.randint(0, 2)))
     return titles, comps, texts
 
 # %% ../nbs/01b_texts.ipynb #4b7a5397
@@ -212,7 +270,8 @@ def ideal_jd(snap:Snapshot, sk:dict, i:int) -> str:
     own = {x for t in sk['tasks'][i] if t >= 0 for x in snap.task_acts[t]}
     acts = [a for a in sk['acts'][i] if a >= 0 and a not in own]
     city = int(sk['city'][i])
-    return fn(rnd, snap, title, _company(rnd, snap, city), snap.cities[city], int(sk['edu'][i]), max(0, y - 2), y + 1,
+    return fn(rnd, snap, title, _company(rnd, snap, city), snap.cities[city], int(sk['edu'][i]),
+              max(0, y - 2), y + 1,
               e, max(hi_sal, e + step), sk['tasks'][i], acts, soft=0)
 
 # %% ../nbs/01b_texts.ipynb #90a0b182
@@ -226,12 +285,14 @@ class _PhraseIndex:
         self.size = np.array([max(len(ts), 1) for ts in token_sets], dtype=np.float32)
     def hits(self, toks) -> np.ndarray:
         ps = [self.post[t] for t in toks if t in self.post]
-        return np.bincount(np.concatenate(ps), minlength=len(self.size)) if ps else np.zeros(len(self.size), np.int64)
+        return np.bincount(np.concatenate(ps), minlength=len(self.size)) if ps else np.zeros(len(self.size),
+                                                                                             np.int64)
     def coverage(self, toks) -> np.ndarray: return self.hits(toks) / self.size
 
 # %% ../nbs/01b_texts.ipynb #4fa3c56c
 _EDU_RE_EN = [(0, r"high[- ]school|\bged\b|secondary school"), (1, r"associate'?s? degree|associate of"),
-              (2, r"bachelor|\bb\.s\.|\bb\.a\.|\bbsc\b|college degree|university degree|undergraduate degree"),
+              (2,
+               r"bachelor|\bb\.s\.|\bb\.a\.|\bbsc\b|college degree|university degree|undergraduate degree"),
               (3, r"master'?s|\bm\.sc?\.|\bmsc\b|\bmba\b"), (4, r"doctora|doctor of|ph\.?\s?d\b")]
 _EDU_RE_ZH = [(0, r"高中|中专|中技|不限学历|学历不限"), (1, r"大专|专科"), (2, r"本科|学士"), (3, r"硕士|研究生"), (4, r"博士")]
 _EDU_RE = {l: [(k, re.compile(p, re.I)) for k, p in v] for l, v in dict(en=_EDU_RE_EN, zh=_EDU_RE_ZH).items()}
@@ -244,20 +305,26 @@ def parse_education(text:str, language:str='en') -> int:
 # %% ../nbs/01b_texts.ipynb #8cd2bb36
 _EXP_RE_EN = [re.compile(r"(\d{1,2})\s*(?:-|–|to|and)\s*(\d{1,2})\+?\s*(?:years?|yrs?)", re.I),
               re.compile(r"between\s+(\d{1,2})\s+and\s+(\d{1,2})\s+years?", re.I)]
-_EXP_MIN_EN = re.compile(r"(?:at least|minimum of|min\.?|over|more than)\s*(\d{1,2})\s*(?:years?|yrs?)|(\d{1,2})\s*\+\s*(?:years?|yrs?)", re.I)
-_EXP_NONE_EN = re.compile(r"no experience (?:is )?required|entry[- ]level position|new graduates welcome", re.I)
+_EXP_MIN_EN = re.compile(r"(?:at least|minimum of|min\.?|over|more "
+                         r"than)\s*(\d{1,2})\s*(?:years?|yrs?)|(\d{1,2})\s*\+\s*(?:years?|yrs?)", re.I)
+_EXP_NONE_EN = re.compile(r"no experience (?:is )?required|entry[- ]level position|new graduates welcome",
+                          re.I)
 _EXP_RE_ZH = [re.compile(r"(\d{1,2})\s*(?:-|~|–|至|到)\s*(\d{1,2})\s*年")]
 _EXP_MIN_ZH = re.compile(r"(\d{1,2})\s*年以上|(\d{1,2})\s*年及以上")
 _EXP_NONE_ZH = re.compile(r"经验不限|不限经验|应届")
 
 def parse_experience(text:str, language:str='en') -> tuple:
     "Experience band (lo, hi) in years a text asks for, (-1, -1) if none"
-    rs, rmin, rnone = (_EXP_RE_EN, _EXP_MIN_EN, _EXP_NONE_EN) if language == 'en' else (_EXP_RE_ZH, _EXP_MIN_ZH, _EXP_NONE_ZH)
+    rs, rmin, rnone = (_EXP_RE_EN, _EXP_MIN_EN, _EXP_NONE_EN) if language == 'en' else (_EXP_RE_ZH,
+                                                                                        _EXP_MIN_ZH,
+                                                                                        _EXP_NONE_ZH)
     for r in rs:
         m = r.search(text)
         if m and int(m[1]) <= int(m[2]): return int(m[1]), int(m[2])
     m = rmin.search(text)
-    if m: lo = int(m[1] or m[2]); return lo, lo + 5
+    if m:
+        lo = int(m[1] or m[2])
+        return lo, lo + 5
     return (0, 2) if rnone.search(text) else (-1, -1)
 
 # %% ../nbs/01b_texts.ipynb #63a256ee
@@ -300,14 +367,16 @@ class JDReader:
             self.phr = _PhraseIndex([tokens(a) for a in snap.act_titles] + [tokens(t) for t in snap.task_text])
             self.phr_acts = [(a,) for a in range(len(snap.act_titles))] + list(snap.task_acts)
         else:
-            self.phr = _PhraseIndex([tokens(t, 'zh') for t in snap.task_text]); self.phr_acts = list(snap.task_acts)
+            self.phr = _PhraseIndex([tokens(t, 'zh') for t in snap.task_text])
+            self.phr_acts = list(snap.task_acts)
         self.min_cov = .75 if self.lang == 'en' else .7
         self.city_ix = {}
         for i, c in enumerate(snap.cities):   # heaviest city first wins a shared short name
             for k in ([c, c.split(',')[0]] if self.lang == 'en' else [c, c.rstrip('市')]):
                 if len(k) >= 2: self.city_ix.setdefault(k, i)
     def _seniority(self):
-        return set(tokens("senior junior lead principal entry level sr jr trainee staff", 'en')) if self.lang == 'en' else {'高级', '资深', '初级'}
+        return set(tokens("senior junior lead principal entry level sr jr trainee staff",
+                          'en')) if self.lang == 'en' else {'高级', '资深', '初级'}
 
 # %% ../nbs/01b_texts.ipynb #c7ff80de
 _TITLE_RE = re.compile(r"^\s*(?:job\s*title|position|title|role|职位名称|职位|岗位名称|岗位)\s*[:：]\s*(.+)$", re.I | re.M)
