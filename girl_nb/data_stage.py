@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 from .core import (cfg_field, config_dict, config_hash, get_logger, read_metrics, require, seed_everything,
                           stage_dir, write_json, write_metrics)
-from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table, hash_ids, load_splits, load_tables,
-                          read_records, save_splits, scrub_pii, scrub_pii_count, split_by_time, validate_interactions,
+from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table, load_splits,
+                          load_tables, read_records, save_splits, split_by_time, validate_interactions,
                           validate_jobs, validate_seekers)
+from .pii import hash_ids, scrub_pii, scrub_pii_count
 from .simulator import GoldJudge, simulate
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module

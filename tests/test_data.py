@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from girl_nb.data import (Problem, ValidationReport, Splits, read_records, validate_seekers, validate_jobs,
-                          validate_interactions, load_tables, scrub_pii, scrub_pii_count, hash_ids, delink_tables,
-                          split_by_time, check_leaks, save_splits, load_splits, pii_strategies, run_split, run_splits,
-                          check_table, QUARANTINE_NOTE)
+                          validate_interactions, load_tables, split_by_time, check_leaks, save_splits, load_splits,
+                          run_split, run_splits, check_table, QUARANTINE_NOTE)
+from girl_nb.pii import scrub_pii, scrub_pii_count, hash_ids, delink_tables, pii_strategies
 
 FIX = Path(__file__).parent/'fixtures'
 S, J = {'s1', 's2'}, {'j1', 'j2'}
