@@ -27,6 +27,9 @@ __all__ = ['make_parser', 'main']
 def make_parser() -> argparse.ArgumentParser:
     "The `girl` argument parser with all subcommands"
     p = argparse.ArgumentParser(prog="girl", description="GIRL: generative job recommendation (SFT, reward model, PPO from recruiter feedback)")
+    from girl_nb import __version__
+    p.add_argument("--version", action="version", version=f"girl {__version__}",
+                   help="print the package version and exit")
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND", required=True)
     d = sub.add_parser("data", help="generate, validate and summarise the data stage").add_subparsers(dest="data_cmd", metavar="ACTION", required=True)
     g = d.add_parser("generate", help="simulate (or load) seekers, jobs and interactions; validate, scrub, split; write OUT/data")
@@ -35,10 +38,14 @@ def make_parser() -> argparse.ArgumentParser:
     v = d.add_parser("validate", help="check a data folder or file against the schema; exit 1 when rows were quarantined")
     v.add_argument("path", help="folder with seekers.*, jobs.*, interactions.* or one such file")
     v.add_argument("--quarantine", help="folder to write the quarantined rows to (one JSONL per table)")
-    v.add_argument("--max-cv-chars", type=int, default=20_000)
+    v.add_argument("--max-cv-chars", type=int, default=20_000,
+                   help="CVs longer than this many characters are quarantined, as data.max_cv_chars (default 20000)")
     s = d.add_parser("summary", help="print the data stage's dataset card from OUT/data/metrics.json")
     s.add_argument("out", help="run folder")
-    m = sub.add_parser("models", help="prepare and list the bundled models").add_subparsers(dest="models_cmd", metavar="ACTION", required=True)
+    about = ("prepare and list the bundled models: `prepare` converts the bundled generator once into the cache "
+             "($GIRL_HOME) and prints where each model (generator, encoder, ...) lives")
+    m = sub.add_parser("models", help="prepare and list the bundled models", description=about)
+    m = m.add_subparsers(dest="models_cmd", metavar="ACTION", required=True)
     m.add_parser("prepare", help="convert the bundled generator once into the cache and print the model folders")
     c = sub.add_parser("config", help="print the resolved configuration as YAML"); add_config_args(c)
     add_sft_cli(sub)  # `girl sft`, `girl generate` (02_sft, 02a_generate)
@@ -70,6 +77,33 @@ def _cmd_config(a):
     import yaml
     print(yaml.safe_dump(config_dict(load_config(a.config, a.overrides)), sort_keys=False)); return 0
 
+# %% ../nbs/90_cli.ipynb #87ae3ffe
+_DEVICE_HELP = "cpu, cuda, mps or auto: cuda when present, then mps, else cpu (default auto)"
+
+# %% ../nbs/90_cli.ipynb #72b76427
+def _add_cv_budget(p):
+    "Add `--max-cv-tokens` to the parser `p` of a command that puts a CV in a prompt"
+    p.add_argument("--max-cv-tokens", type=int, help="CV tokens kept in the prompt; a longer CV loses its end, said on "
+                                                     "stderr (default: the SFT stage's sft.max_cv_tokens)")
+
+# %% ../nbs/90_cli.ipynb #9847eb61
+def _cv_budget(args, cfg=None) -> int:
+    "`--max-cv-tokens`, else the SFT stage's `sft.max_cv_tokens` (of `cfg` when given)"
+    from girl_nb.sft import SFTConfig
+    k = args.max_cv_tokens if args.max_cv_tokens is not None else (cfg.sft if cfg else SFTConfig()).max_cv_tokens
+    if k < 1: raise ValueError(f"--max-cv-tokens: must be >= 1, got {k}")
+    return k
+
+# %% ../nbs/90_cli.ipynb #6888dbde
+def _gen_config(**kw) -> GenConfig:
+    "A `GenConfig` from command-line options; a bad value is a `ConfigError` naming the option (`--top-p: ...`)"
+    opts = dict(temperature="--temperature", top_p="--top-p", max_new_tokens="--max-new-tokens",
+                repetition_penalty="--repetition-penalty", backend="--backend")
+    try: return GenConfig(**kw)
+    except ConfigError as e:
+        key, rest = str(e).split(":", 1)
+        raise ConfigError(opts.get(key.removeprefix("gen."), key) + ":" + rest) from None
+
 # %% ../nbs/90_cli.ipynb #4c731ace
 def add_generate_cli(subparsers):
     "Add the `generate` subcommand to the `girl` parser's `subparsers`"
@@ -81,11 +115,12 @@ def add_generate_cli(subparsers):
     g.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass (default 0.9)")
     g.add_argument("--repetition-penalty", type=float, default=1.0,
                    help="CTRL repetition penalty θ (HF/vLLM semantics); 1 = off (default)")
-    g.add_argument("--max-new-tokens", type=int, default=200)
+    g.add_argument("--max-new-tokens", type=int, default=200, help="most tokens of each JD (default 200)")
+    _add_cv_budget(g)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--language", choices=list(INSTRUCTIONS), default="en", help="instruction language of the prompt")
     g.add_argument("--dtype", choices=["auto", "bf16", "fp32"], default="auto")
-    g.add_argument("--device", default="auto")
+    g.add_argument("--device", default="auto", help=_DEVICE_HELP)
     g.add_argument("--backend", choices=list(GEN_BACKENDS), default="hf",
                    help="generation backend: hf, or vllm (a CUDA GPU; pip install girl_nb[vllm])")
     g.set_defaults(func=generate_cli)
@@ -94,13 +129,15 @@ def add_generate_cli(subparsers):
 # %% ../nbs/90_cli.ipynb #b69d84b8
 def generate_cli(args) -> int:
     "`girl generate`: print `-n` JDs for the CV in `--cv` (a file, or - for stdin)"
+    from girl_nb.generate import fit_cv
     if args.n < 1: raise ValueError(f"-n: must be >= 1, got {args.n}")
-    if args.repetition_penalty <= 0: raise ValueError(f"--repetition-penalty: must be > 0 (1 = off), got {args.repetition_penalty}")
+    gen = _gen_config(temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens,
+                      repetition_penalty=args.repetition_penalty, backend=args.backend)
+    budget = _cv_budget(args)
     cv = check_text(read_text_arg(args.cv, "--cv"), f"--cv {args.cv}")
     device = get_device(args.device)
-    gen = GenConfig(temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens,
-                    repetition_penalty=args.repetition_penalty, backend=args.backend)
     backend = load_backend(gen, args.model, dtype=get_dtype(args.dtype, device), device=device, seed=args.seed)
+    cv = fit_cv(backend.tokenizer, cv, budget, f"--cv {args.cv}")
     jds = backend.generate([cv], gen, n=args.n, seed=args.seed, language=args.language)[0]
     for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
     return 0
@@ -136,7 +173,7 @@ def add_reward_cli(subparsers):
     s.add_argument("--model", required=True, help="reward-model folder, e.g. runs/demo/reward")
     s.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
     s.add_argument("--jd", required=True, nargs="+", help="file(s) holding JDs; each is scored against the CV")
-    s.add_argument("--device", default="cpu")
+    s.add_argument("--device", default="auto", help=_DEVICE_HELP)
     s.set_defaults(func=score_cli)
     return subparsers
 
@@ -185,7 +222,9 @@ def add_rec_cli(subparsers):
     r.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
     r.add_argument("--jobs", required=True, help="jobs file (.jsonl/.json/.csv/.parquet) or folder with job_id and jd")
     r.add_argument("-k", type=int, default=10, help="jobs to return"); r.add_argument("--encoder", default="all-minilm-l6-v2")
-    r.add_argument("--max-new-tokens", type=int, default=320); r.add_argument("--device", default="cpu")
+    r.add_argument("--max-new-tokens", type=int, default=320, help="most tokens of the generated JD (default 320)")
+    r.add_argument("--device", default="auto", help=_DEVICE_HELP)
+    _add_cv_budget(r)
     r.add_argument("--repetition-penalty", type=float, default=1.0, help="CTRL repetition penalty θ of the generated JD; 1 = off (default)")
     r.set_defaults(func=recommend_cli)
 
@@ -202,10 +241,13 @@ def rec_cli(args) -> int:
 def recommend_cli(args) -> int:
     "`girl recommend`: the generated JD and the k nearest jobs"
     if args.k < 1: raise ValueError(f"-k must be >= 1, got {args.k}")
+    _gen_config(max_new_tokens=args.max_new_tokens, repetition_penalty=args.repetition_penalty)  # checks the options
+    budget = _cv_budget(args)
     jobs, probs = validate_jobs(read_records(args.jobs), str(args.jobs))
     if probs: get_logger().warning(f"{len(probs)} job rows skipped: " + "; ".join(map(str, probs[:3])))
-    r = recommend(read_text_arg(args.cv, "CV", check=True), jobs, args.model, args.encoder, args.k, args.max_new_tokens, args.device,
-                  repetition_penalty=args.repetition_penalty)
+    cv = read_text_arg(args.cv, "--cv", check=True)
+    r = recommend(cv, jobs, args.model, args.encoder, args.k, args.max_new_tokens, get_device(args.device),
+                  repetition_penalty=args.repetition_penalty, max_cv_tokens=budget)
     print("=== generated JD ===\n" + r["generated_jd"] + f"\n\n=== {len(r['jobs'])} nearest jobs ===")
     for i, j in enumerate(r["jobs"], 1): print(f"{i:2d}. {j['score']:.3f}  {j['job_id']}  {j['jd'].splitlines()[0][:100]}")
     return 0
@@ -233,8 +275,10 @@ def judge_cli(args) -> int:
 def compare_cli(args) -> int:
     "`girl compare`: one CV through several generators"
     cfg = load_config(args.config, args.overrides)
+    if args.max_new_tokens is not None: _gen_config(max_new_tokens=args.max_new_tokens)  # checks the option
+    budget = _cv_budget(args, cfg)
     cv = read_text_arg(args.cv, "--cv")
-    jds = compare(cv, args.models, args.out, cfg, args.max_new_tokens, cfg.seed)
+    jds = compare(cv, args.models, args.out, cfg, args.max_new_tokens, cfg.seed, max_cv_tokens=budget)
     for m, jd in jds.items(): print(f"=== {m} ===\n{jd}\n")
     if args.save:
         Path(args.save).write_text(case_study_markdown(cv, jds), encoding="utf-8")
@@ -257,6 +301,7 @@ def add_judge_cli(subparsers):
                    help="comma-separated generators: base, sft, rlrf (stage folders of --out), model folders, tiny")
     c.add_argument("--out", help="run folder resolving `sft` and `rlrf`")
     c.add_argument("--max-new-tokens", type=int, help="most JD tokens (default eval.gen.max_new_tokens)")
+    _add_cv_budget(c)
     c.add_argument("--save", help="also write the side-by-side table to this Markdown file")
     c.set_defaults(func=compare_cli)
     return subparsers
@@ -294,14 +339,23 @@ def pipeline_cli(args) -> int:
     split = lambda s: [x.strip() for x in s.split(",") if x.strip()] if s else []
     run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force)); return 0
 
+# %% ../nbs/90_cli.ipynb #23b6cc12
+def _error_text(e:Exception) -> str:
+    "The one line `main` prints for an error the user can fix: an OS error names its path and its cause"
+    if not isinstance(e, OSError) or e.filename is None or not e.strerror: return str(e)
+    cause = e.strerror
+    if isinstance(e, FileExistsError) and Path(e.filename).is_file(): cause = "a file, where a folder is needed"
+    return f"{e.filename}: {cause}" + (f" (and {e.filename2})" if e.filename2 else "")
+
 # %% ../nbs/90_cli.ipynb #d2b452b2
 def main(argv:list[str]|None=None) -> int:
     "Entry point of the `girl` console script"
     a = make_parser().parse_args(argv)
     run = getattr(a, "func", None) or dict(data=_cmd_data, models=_cmd_models, config=_cmd_config)[a.cmd]
     try: return run(a) or 0
-    except (ConfigError, FileNotFoundError, FileExistsError, ValueError, ConnectionError) as e:  # ConnectionError: a judge endpoint that failed for good
-        print(f"girl: error: {e}", file=sys.stderr); return 2
+    except (ConfigError, ValueError, OSError) as e:  # OSError: a path (or a judge endpoint) that cannot be used
+        print(f"girl: error: {_error_text(e)}", file=sys.stderr)
+        return 2
 
 # %% ../nbs/90_cli.ipynb #fc6f1370
 if __name__ == "__main__" and Path(sys.argv[0]).name == "cli.py": sys.exit(main())

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #7e16546d
 from __future__ import annotations
-import copy, dataclasses, difflib, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys, tempfile, types, typing
+import copy, dataclasses, difflib, errno, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys
+import tempfile, types, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 import numpy as np, yaml
@@ -21,9 +22,10 @@ class ConfigError(ValueError):
     "A configuration value or key is invalid; the message names file, line and key."
 
 # %% ../nbs/00_core.ipynb #ce9e75e9
-def cfg_field(default, help:str, choices=None):
+def cfg_field(default, help:str, choices=None,
+              finite:bool=True): # a float field refuses inf and nan unless this is False
     "A dataclass field with a `help` text and optional closed `choices`"
-    md = dict(help=help) | (dict(choices=tuple(choices)) if choices else {})
+    md = dict(help=help) | (dict(choices=tuple(choices)) if choices else {}) | ({} if finite else dict(finite=False))
     if isinstance(default, (dict, list)): return field(default_factory=lambda: json.loads(json.dumps(default)), metadata=md)
     if is_dataclass(default): return field(default_factory=functools.partial(copy.deepcopy, default), metadata=md)
     return field(default=default, metadata=md)
@@ -51,7 +53,11 @@ def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="
               renamed:dict|None=None): # dotted old key -> its new spelling: an old key is an error naming the new one
     "Build dataclass `cls` from `d`, rejecting unknown or renamed keys, wrong types and values outside `choices`"
     lines = lines or {}
-    def where(k): return f"--set {k}" if lines.get(k) == "--set" else f"{file}" + (f":{lines[k]}" if k in lines else "")
+    def where(k):
+        at = lines.get(k)
+        if at == "--set": return f"--set {k}"
+        if isinstance(at, str): return at  # `--set a.b.c` also marks `a` and `a.b` as set by it
+        return file + (f":{at}" if at is not None else "")
     if not isinstance(d, dict): raise ConfigError(f"{where(prefix.rstrip('.'))}: {prefix.rstrip('.') or 'config'}: expected a mapping, got {type(d).__name__}")
     hints, fs = typing.get_type_hints(cls), {f.name: f for f in fields(cls)}
     for k in d:
@@ -68,10 +74,16 @@ def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="
             default = f.default_factory() if f.default_factory is not dataclasses.MISSING else kw.get(k)
             kw[k] = from_dict(tp, v, file, lines, key + ".", default if base is None else getattr(base, k), renamed)
             continue
+        if isinstance(v, dict) and lines.get(key) not in (None, "--set") and isinstance(lines[key], str):
+            f = fs[k]
+            old = kw[k] if k in kw else f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
+            if isinstance(old, dict): v = old | v  # `--set data.windows.sft=...` changes one entry of the mapping
         if isinstance(v, int) and not isinstance(v, bool) and tp is float: v = float(v)
         if tp is float and isinstance(v, str) and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", v.strip()): v = float(v)  # YAML 1.1 reads 3e-4 as a string
         if not _type_ok(v, tp):
             raise ConfigError(f"{where(key)}: {key}: expected {getattr(tp, '__name__', tp)}, got {type(v).__name__} {v!r}")
+        if isinstance(v, float) and not math.isfinite(v) and fs[k].metadata.get("finite", True):
+            raise ConfigError(f"{where(key)}: {key}: must be a finite number, got {v!r}")
         ch = fs[k].metadata.get("choices")
         if ch and v not in ch: raise ConfigError(f"{where(key)}: {key}: {v!r} is not one of {list(ch)}")
         kw[k] = v
@@ -81,7 +93,6 @@ def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="
         if prefix and not msg.startswith(prefix) and "." in msg.split(":")[0]:
             msg = prefix + msg.split(".", 1)[1]  # a nested section's own key: gen.top_p -> sft.gen.top_p
         raise ConfigError(f"{where(msg.split(':')[0])}: {msg}") from None
-
 
 # %% ../nbs/00_core.ipynb #841dd0ca
 def _yaml_lines(text:str) -> dict:
@@ -95,12 +106,23 @@ def _yaml_lines(text:str) -> dict:
     except yaml.YAMLError: pass
     return out
 
+# %% ../nbs/00_core.ipynb #c8534ec3
+class _TextDates(yaml.SafeLoader):
+    "PyYAML's safe loader that leaves dates such as `2023-04-01` as text (JSON and the config hash need text)"
+    yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+                               for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
 # %% ../nbs/00_core.ipynb #a6488f88
 def parse_override(s:str) -> tuple[str, object]:
-    "Split a `section.key=value` override; the value is read as YAML (`3` is an int, `true` a bool)"
+    "Split a `section.key=value` override; the value is read as YAML (`3` is an int, `true` a bool, a date stays text)"
     if "=" not in s: raise ConfigError(f"override {s!r}: expected section.key=value")
     k, v = s.split("=", 1)
-    return k.strip(), yaml.safe_load(v) if v.strip() else ""
+    if not all(k.strip().split(".")):
+        raise ConfigError(f"--set {s}: expected section.key=value, got the key {k.strip()!r}")
+    try: return k.strip(), yaml.load(v, Loader=_TextDates) if v.strip() else ""
+    except yaml.YAMLError as e:
+        raise ConfigError(f"--set {s}: the value is not valid YAML ({getattr(e, 'problem', None) or 'unreadable'}); "
+                          "quote it to pass text") from None
 
 # %% ../nbs/00_core.ipynb #066cba8c
 def add_config_args(p, example:str="data.sft_pairs=500"):
@@ -110,15 +132,21 @@ def add_config_args(p, example:str="data.sft_pairs=500"):
                    help=f"override a config value, e.g. --set {example} (repeatable)")
     return p
 
+# %% ../nbs/00_core.ipynb #7d6dea6a
+def _not_utf8(e:UnicodeDecodeError) -> str:
+    "What a decoding error says about the file: the byte offset and its value"
+    return f"not UTF-8 text: byte {e.start} is 0x{e.object[e.start]:02x} (save the file as UTF-8)"
+
 # %% ../nbs/00_core.ipynb #9c53d933
 def read_text_arg(path:str, # a file, or `-` for stdin
                   what:str="--cv", # the option (or thing) named in errors
                   check:bool=False, # strip the text; an empty or whitespace-only text is a `ValueError`
                   ) -> str:
-    "Text of the file `path`, or of stdin for `-`; a missing file is a `FileNotFoundError` naming `what`"
-    if path == "-": s, where = sys.stdin.read(), f"{what} - (stdin)"
-    elif not Path(path).is_file(): raise FileNotFoundError(f"{what} {path}: no such file")
-    else: s, where = Path(path).read_text(encoding="utf-8"), f"{what} {path}"
+    "Text of the file `path`, or of stdin for `-`; a missing file is a `FileNotFoundError`, non-UTF-8 a `ValueError`"
+    where = f"{what} - (stdin)" if path == "-" else f"{what} {path}"
+    if path != "-" and not Path(path).is_file(): raise FileNotFoundError(f"{where}: no such file")
+    try: s = sys.stdin.buffer.read().decode("utf-8") if path == "-" else Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e: raise ValueError(f"{where}: {_not_utf8(e)}") from None
     if not check: return s
     if not s.strip(): raise ValueError(f"{where}: empty or only whitespace")
     return s.strip()
@@ -133,13 +161,20 @@ def read_config(cls, # the dataclass to build (e.g. `girl_nb.pipeline.RunConfig`
     if path is not None:
         p = Path(path); file = str(p)
         if not p.is_file(): raise ConfigError(f"{p}: config file not found (presets live in configs/: tiny.yaml, demo.yaml)")
-        text = p.read_text(encoding="utf-8")
-        try: d = yaml.safe_load(text) or {}
+        try: text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e: raise ConfigError(f"{p}: {_not_utf8(e)}") from None
+        try: d = yaml.load(text, Loader=_TextDates) or {}
         except yaml.YAMLError as e: raise ConfigError(f"{p}: not valid YAML: {e}") from None
+        if not isinstance(d, dict):
+            raise ConfigError(f"{p}: expected a mapping of keys at the top, got {type(d).__name__}")
         lines = _yaml_lines(text)
     for o in overrides:
         k, v = parse_override(o); node = d; parts = k.split(".")
-        for part in parts[:-1]: node = node.setdefault(part, {})
+        for i, part in enumerate(parts[:-1], 1):
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {k}: {'.'.join(parts[:i])} is a value ({node!r}), not a section with keys")
+            lines.setdefault(".".join(parts[:i]), f"--set {k}")  # an unknown section is blamed on this override
         node[parts[-1]] = v; lines[k] = "--set"
     return from_dict(cls, d, file, lines, renamed=renamed)
 
@@ -157,7 +192,10 @@ def config_hash(cfg, section:str|None=None) -> str:
 def girl_home() -> Path:
     "The cache folder: `$GIRL_HOME`, else `$XDG_CACHE_HOME/girl_nb`, else `~/.cache/girl_nb`"
     p = os.environ.get("GIRL_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home()/".cache")/"girl_nb"
-    p = Path(p).expanduser(); p.mkdir(parents=True, exist_ok=True)
+    p = Path(p).expanduser()
+    if p.exists() and not p.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "the cache folder ($GIRL_HOME) is a file, not a folder", str(p))
+    p.mkdir(parents=True, exist_ok=True)
     return p
 
 # %% ../nbs/00_core.ipynb #535905e3
@@ -228,6 +266,8 @@ STAGES = ("data", "sft", "reward", "rlrf", "rec", "eval", "report")  # a run's s
 # %% ../nbs/00_core.ipynb #850d50bb
 def stage_dir(out:str|Path, stage:str) -> Path:
     "The folder `OUT/<stage>`, created if needed"
+    if Path(out).exists() and not Path(out).is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "the run folder (--out) is a file, not a folder", str(out))
     p = Path(out)/stage; p.mkdir(parents=True, exist_ok=True)
     return p
 

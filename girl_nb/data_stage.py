@@ -50,10 +50,25 @@ class DataConfig:
 
     def __post_init__(self):
         need = functools.partial(require, "data", self)
+        need(bool(self.source.strip()), "source",
+             "must be `simulator` or a folder (an empty path would read the current one)")
+        if self.source.startswith("~"): self.source = str(Path(self.source).expanduser())
+        missing = [k for k in DEFAULT_WINDOWS if k not in self.windows]
+        need(not missing, "windows", f"needs a window for each split, missing {', '.join(missing)}")
         for k in ("n_jobs", "rm_pos_per_cv", "max_cv_chars"): need(getattr(self, k) >= 1, k, "must be >= 1")
         for k in ("sft_pairs", "rm_cvs", "rm_neg_per_cv", "rl_cvs", "rec_pairs"): need(getattr(self, k) >= 0, k, "must be >= 0 (0: an empty split)")
         need(1 <= self.rec_density <= 10, "rec_density", "must be in [1, 10]")
         for k in ("hard_negative_rate", "label_noise", "cold_start_rate", "pii_rate"): need(0 <= getattr(self, k) <= 1, k, "must be in [0, 1]")
+
+# %% ../nbs/01d_data_stage.ipynb #3775007b
+def _check_source(source:str) -> Path:
+    "The folder `data.source` names, or a one-line error saying why it cannot be read"
+    p = Path(source)
+    if not p.exists(): raise FileNotFoundError(f"data.source {p}: no such folder")
+    if not p.is_dir():
+        raise NotADirectoryError(f"data.source {p}: a file, not a folder "
+                                 "(give the folder holding seekers.*, jobs.*, interactions.*)")
+    return p
 
 # %% ../nbs/01d_data_stage.ipynb #61d12ff9
 def simulate_tables(cfg:RunConfig):
@@ -162,6 +177,7 @@ def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives
             ) -> Path:
     "Make `OUT/data`: rows → validate → scrub/de-link → split → leak check → save → card"
     log, d, T = get_logger("girl_nb.data"), cfg.data, {}
+    if d.source != "simulator": _check_source(d.source)
     folder = stage_dir(out, "data"); mf = folder/"metrics.json"
     if mf.is_file() and not force and json.loads(mf.read_text()).get("stage_key") == _stage_key(cfg):
         log.info(f"{folder}: up to date (same data config and seed), skipped"); return folder

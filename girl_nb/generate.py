@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['INSTRUCTIONS', 'SYSTEM', 'GEN_BACKENDS', 'GenConfig', 'check_text', 'build_prompt', 'prompt_ids', 'check_pad',
-           'until_eos', 'repetition_penalise', 'left_pad', 'decode_batch', 'generate_jds', 'decode_batch_static',
-           'GenBackend', 'HFBackend', 'VLLMBackend', 'load_backend', 'resolve_generator', 'generation_folder',
-           'fingerprint', 'cached_generate']
+__all__ = ['INSTRUCTIONS', 'SYSTEM', 'GEN_BACKENDS', 'GenConfig', 'check_text', 'build_prompt', 'prompt_ids', 'fit_cv',
+           'check_pad', 'until_eos', 'repetition_penalise', 'left_pad', 'decode_batch', 'generate_jds',
+           'decode_batch_static', 'GenBackend', 'HFBackend', 'VLLMBackend', 'load_backend', 'resolve_generator',
+           'generation_folder', 'fingerprint', 'cached_generate']
 
 # %% ../nbs/02a_generate.ipynb #b3c1a9e2
 @dataclass
@@ -73,6 +73,17 @@ def build_prompt(cv:str, # the candidate's CV (the input C)
 def prompt_ids(tok, s:str) -> list[int]:
     "Token ids of `s` without added special tokens (the chat template holds them)"
     return tok(s, add_special_tokens=False)["input_ids"]
+
+# %% ../nbs/02a_generate.ipynb #2a917f1e
+def fit_cv(tokenizer, cv:str,
+           max_cv_tokens:int, # the CV's token budget in the prompt
+           what:str="cv", # what the warning names, e.g. `--cv cv.txt`
+          ) -> str:
+    "`cv` cut to its first `max_cv_tokens` tokens (as the stages cut it); a cut is logged as a warning on stderr"
+    ids = prompt_ids(tokenizer, cv)
+    if len(ids) <= max_cv_tokens: return cv
+    get_logger().warning(f"{what}: {len(ids)} tokens, cut to its first {max_cv_tokens} (the CV budget of the prompt)")
+    return tokenizer.decode(ids[:max_cv_tokens]).rstrip()
 
 # %% ../nbs/02a_generate.ipynb #3e24bdce
 def check_pad(tokenizer):

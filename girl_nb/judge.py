@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_judge.ipynb #118e2241
 from __future__ import annotations
-import functools, html, json, math, os, re, time
+import functools, html, json, math, os, re, time, urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -258,6 +258,11 @@ def make_judge(ec:EvalConfig, out:str|Path, gold=None, language:str="en", device
         return HFChatJudge(ec.judge_model, ec.judge_max_new_tokens, ec.judge_batch_size, device, dtype, cache,
                            language, trust_remote_code)
     if ec.judge == "openai":
+        host = urllib.parse.urlsplit(ec.base_url).hostname or ""
+        if ec.base_url.startswith("http://") and host not in ("localhost", "::1") and not host.startswith("127."):
+            log = get_logger("girl_nb.judge")
+            log.warning(f"eval.base_url {ec.base_url}: plain http:// to another machine, "
+                        f"the API key (${ec.api_key_env}) would travel unencrypted; use https://")
         return OpenAIChatJudge(ec.base_url, ec.judge_model, ec.api_key_env, ec.timeout, ec.max_retries,
                                ec.concurrency, ec.judge_max_new_tokens, ec.retry_backoff, cache, language)
     raise ConfigError(f"eval.judge: {ec.judge!r} is not one of ['gold', 'hf', 'openai']")
@@ -391,7 +396,8 @@ def compare(cv:str, # the CV
             out:str|Path|None=None, # run folder resolving `sft` and `rlrf`
             cfg:RunConfig|None=None, # models.generator (for `base`), device, dtype, language
             max_new_tokens:int|None=None, # default eval.gen.max_new_tokens
-            seed:int=0) -> dict[str, str]:
+            seed:int=0,
+            max_cv_tokens:int|None=None) -> dict[str, str]: # the CV's token budget (its end is cut, with a warning)
     "The same CV through each model (greedy): model name -> JD"
     if cfg is None: raise ValueError("compare: pass the run's configuration (`cfg`): it names the base generator")
     models = [m.strip() for m in (models.split(",") if isinstance(models, str) else models) if m.strip()]
@@ -410,7 +416,9 @@ def compare(cv:str, # the CV
     for m, g in paths.items():
         model = load_generator(g, dtype=dtype, device=device, trust_remote_code=trc, merge=True)
         tok = load_tokenizer(g, trust_remote_code=trc, padding_side="left")
-        res[m] = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens or cfg.eval.gen.max_new_tokens,
+        from girl_nb.generate import fit_cv
+        c = cv if max_cv_tokens is None else fit_cv(tok, cv, max_cv_tokens, f"cv ({m})")
+        res[m] = generate_jds(model, tok, [c], max_new_tokens=max_new_tokens or cfg.eval.gen.max_new_tokens,
                               seed=seed, language=cfg.data.language,
                               repetition_penalty=cfg.eval.gen.repetition_penalty)[0]
         del model

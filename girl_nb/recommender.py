@@ -619,14 +619,16 @@ def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
               generator:str, encoder:str="all-minilm-l6-v2", k:int=10, max_new_tokens:int=320,
               device:str="cpu",
               cache_dir:str|Path|None=None, language:str="en",
-              repetition_penalty:float=1.0) -> dict: # θ of `repetition_penalise` (1 = off)
+              repetition_penalty:float=1.0, # θ of `repetition_penalise` (1 = off)
+              max_cv_tokens:int|None=None) -> dict: # the CV's token budget (its end is cut, with a warning); None: all
     "The generated JD for `cv` and the `k` jobs of `jobs` nearest to it"
     from girl_nb.core import girl_home
     from girl_nb.models import load_generator, load_tokenizer
-    from girl_nb.generate import generate_jds
+    from girl_nb.generate import fit_cv, generate_jds
     if not jobs: raise ValueError("no jobs to recommend from")
     model, tok = load_generator(generator, device=device, merge=True), load_tokenizer(generator,
                                                                                       padding_side="left")
+    if max_cv_tokens is not None: cv = fit_cv(tok, cv, max_cv_tokens)
     jd = generate_jds(model, tok, [cv], max_new_tokens=max_new_tokens, language=language,
                       repetition_penalty=repetition_penalty)[0]
     cache = EmbeddingCache(cache_dir or girl_home()/"cache"/"embeddings", encoder, device=device)
