@@ -26,8 +26,10 @@ def cfg_field(default, help:str, choices=None,
               finite:bool=True): # a float field refuses inf and nan unless this is False
     "A dataclass field with a `help` text and optional closed `choices`"
     md = dict(help=help) | (dict(choices=tuple(choices)) if choices else {}) | ({} if finite else dict(finite=False))
-    if isinstance(default, (dict, list)): return field(default_factory=lambda: json.loads(json.dumps(default)), metadata=md)
-    if is_dataclass(default): return field(default_factory=functools.partial(copy.deepcopy, default), metadata=md)
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: json.loads(json.dumps(default)), metadata=md)
+    if is_dataclass(default):
+        return field(default_factory=functools.partial(copy.deepcopy, default), metadata=md)
     return field(default=default, metadata=md)
 
 # %% ../nbs/00_core.ipynb #11ab0a47
@@ -58,30 +60,38 @@ def from_dict(cls, d:dict, file:str="<dict>", lines:dict|None=None, prefix:str="
         if at == "--set": return f"--set {k}"
         if isinstance(at, str): return at  # `--set a.b.c` also marks `a` and `a.b` as set by it
         return file + (f":{at}" if at is not None else "")
-    if not isinstance(d, dict): raise ConfigError(f"{where(prefix.rstrip('.'))}: {prefix.rstrip('.') or 'config'}: expected a mapping, got {type(d).__name__}")
+    if not isinstance(d, dict):
+        raise ConfigError(f"{where(prefix.rstrip('.'))}: {prefix.rstrip('.') or 'config'}: expected a "
+                          f"mapping, got {type(d).__name__}")
     hints, fs = typing.get_type_hints(cls), {f.name: f for f in fields(cls)}
     for k in d:
         if prefix + str(k) in (renamed or {}):
             raise ConfigError(f"{where(prefix+str(k))}: '{prefix}{k}' is now {renamed[prefix+str(k)]}")
         if k not in fs:
             near = difflib.get_close_matches(str(k), fs, n=1)
-            raise ConfigError(f"{where(prefix+str(k))}: unknown key '{prefix}{k}'" + (f" (did you mean '{prefix}{near[0]}'?)" if near else f"; known keys: {', '.join(fs)}"))
+            raise ConfigError(f"{where(prefix+str(k))}: unknown key '{prefix}{k}'" + (f" (did you mean "
+                                                                                      f"'{prefix}{near[0]}'?)" if near else f"; known keys: {', '.join(fs)}"))
     kw = {} if base is None else {f.name: getattr(base, f.name) for f in fields(cls) if f.init}
     for k, v in d.items():
         tp, key = hints[k], prefix + k
         if is_dataclass(tp):
             f = fs[k]
             default = f.default_factory() if f.default_factory is not dataclasses.MISSING else kw.get(k)
-            kw[k] = from_dict(tp, v, file, lines, key + ".", default if base is None else getattr(base, k), renamed)
+            kw[k] = from_dict(tp, v, file, lines, key + ".", default if base is None else getattr(base, k),
+                              renamed)
             continue
         if isinstance(v, dict) and lines.get(key) not in (None, "--set") and isinstance(lines[key], str):
             f = fs[k]
             old = kw[k] if k in kw else f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
-            if isinstance(old, dict): v = old | v  # `--set data.windows.sft=...` changes one entry of the mapping
+            if isinstance(old, dict):
+                v = old | v  # `--set data.windows.sft=...` changes one entry of the mapping
         if isinstance(v, int) and not isinstance(v, bool) and tp is float: v = float(v)
-        if tp is float and isinstance(v, str) and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", v.strip()): v = float(v)  # YAML 1.1 reads 3e-4 as a string
+        if tp is float and isinstance(v, str) and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+",
+                                                               v.strip()):
+            v = float(v)  # YAML 1.1 reads 3e-4 as a string
         if not _type_ok(v, tp):
-            raise ConfigError(f"{where(key)}: {key}: expected {getattr(tp, '__name__', tp)}, got {type(v).__name__} {v!r}")
+            raise ConfigError(f"{where(key)}: {key}: expected {getattr(tp, '__name__', tp)}, got "
+                              f"{type(v).__name__} {v!r}")
         if isinstance(v, float) and not math.isfinite(v) and fs[k].metadata.get("finite", True):
             raise ConfigError(f"{where(key)}: {key}: must be a finite number, got {v!r}")
         ch = fs[k].metadata.get("choices")
@@ -101,7 +111,9 @@ def _yaml_lines(text:str) -> dict:
     def walk(node, prefix):
         if not isinstance(node, yaml.MappingNode): return
         for k, v in node.value:
-            key = prefix + str(k.value); out[key] = k.start_mark.line + 1; walk(v, key + ".")
+            key = prefix + str(k.value)
+            out[key] = k.start_mark.line + 1
+            walk(v, key + ".")
     try: walk(yaml.compose(text), "")
     except yaml.YAMLError: pass
     return out
@@ -121,7 +133,8 @@ def parse_override(s:str) -> tuple[str, object]:
         raise ConfigError(f"--set {s}: expected section.key=value, got the key {k.strip()!r}")
     try: return k.strip(), yaml.load(v, Loader=_TextDates) if v.strip() else ""
     except yaml.YAMLError as e:
-        raise ConfigError(f"--set {s}: the value is not valid YAML ({getattr(e, 'problem', None) or 'unreadable'}); "
+        raise ConfigError(f"--set {s}: the value is not valid YAML "
+                          f"({getattr(e, 'problem', None) or 'unreadable'}); "
                           "quote it to pass text") from None
 
 # %% ../nbs/00_core.ipynb #066cba8c
@@ -159,8 +172,10 @@ def read_config(cls, # the dataclass to build (e.g. `girl_nb.pipeline.RunConfig`
     "Load `cls` from a YAML file (or defaults when `path` is None), then apply `section.key=value` overrides"
     d, lines, file = {}, {}, "<defaults>"
     if path is not None:
-        p = Path(path); file = str(p)
-        if not p.is_file(): raise ConfigError(f"{p}: config file not found (presets live in configs/: tiny.yaml, demo.yaml)")
+        p = Path(path)
+        file = str(p)
+        if not p.is_file():
+            raise ConfigError(f"{p}: config file not found (presets live in configs/: tiny.yaml, demo.yaml)")
         try: text = p.read_text(encoding="utf-8")
         except UnicodeDecodeError as e: raise ConfigError(f"{p}: {_not_utf8(e)}") from None
         try: d = yaml.load(text, Loader=_TextDates) or {}
@@ -169,13 +184,18 @@ def read_config(cls, # the dataclass to build (e.g. `girl_nb.pipeline.RunConfig`
             raise ConfigError(f"{p}: expected a mapping of keys at the top, got {type(d).__name__}")
         lines = _yaml_lines(text)
     for o in overrides:
-        k, v = parse_override(o); node = d; parts = k.split(".")
+        k, v = parse_override(o)
+        node = d
+        parts = k.split(".")
         for i, part in enumerate(parts[:-1], 1):
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise ConfigError(f"--set {k}: {'.'.join(parts[:i])} is a value ({node!r}), not a section with keys")
-            lines.setdefault(".".join(parts[:i]), f"--set {k}")  # an unknown section is blamed on this override
-        node[parts[-1]] = v; lines[k] = "--set"
+                raise ConfigError(f"--set {k}: {'.'.join(parts[:i])} is a value ({node!r}), not a section "
+                                  f"with keys")
+            lines.setdefault(".".join(parts[:i]),
+                             f"--set {k}")  # an unknown section is blamed on this override
+        node[parts[-1]] = v
+        lines[k] = "--set"
     return from_dict(cls, d, file, lines, renamed=renamed)
 
 # %% ../nbs/00_core.ipynb #6f33faa2
@@ -183,6 +203,7 @@ def config_dict(cfg) -> dict:
     "The configuration as plain, JSON-ready data"
     return asdict(cfg)
 
+# %% ../nbs/00_core.ipynb #b37e9ee6
 def config_hash(cfg, section:str|None=None) -> str:
     "A short, stable hash of the whole configuration or of one section of it"
     d = config_dict(cfg) if section is None else config_dict(getattr(cfg, section))
@@ -194,7 +215,8 @@ def girl_home() -> Path:
     p = os.environ.get("GIRL_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home()/".cache")/"girl_nb"
     p = Path(p).expanduser()
     if p.exists() and not p.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "the cache folder ($GIRL_HOME) is a file, not a folder", str(p))
+        raise NotADirectoryError(errno.ENOTDIR, "the cache folder ($GIRL_HOME) is a file, not a folder",
+                                 str(p))
     p.mkdir(parents=True, exist_ok=True)
     return p
 
@@ -202,7 +224,9 @@ def girl_home() -> Path:
 def seed_everything(seed:int):
     "Seed python, numpy and torch (all devices)"
     import torch
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
 
 # %% ../nbs/00_core.ipynb #7a6bde6f
@@ -218,10 +242,14 @@ def free_memory():
 def get_device(pref:str="auto") -> str:
     "Resolve `auto` to cuda, then mps, then cpu; an explicit device that is absent is an error"
     import torch
-    avail = dict(cuda=torch.cuda.is_available(), mps=getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(), cpu=True)
+    avail = dict(cuda=torch.cuda.is_available(),
+                 mps=getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+                 cpu=True)
     if pref == "auto": return next(d for d in ("cuda", "mps", "cpu") if avail[d])
     if pref not in avail: raise ConfigError(f"device: {pref!r} is not one of ['auto', 'cpu', 'cuda', 'mps']")
-    if not avail[pref]: raise ConfigError(f"device: {pref!r} was asked for but is not available on this machine (use device=cpu or auto)")
+    if not avail[pref]:
+        raise ConfigError(f"device: {pref!r} was asked for but is not available on this machine (use "
+                          f"device=cpu or auto)")
     return pref
 
 # %% ../nbs/00_core.ipynb #cc1e6967
@@ -231,6 +259,7 @@ def cpu_has_bf16() -> bool:
     except OSError: return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
+# %% ../nbs/00_core.ipynb #1de2278e
 def get_dtype(pref:str="auto", device:str="cpu"):
     "Resolve a dtype name to a torch dtype; `auto` picks bf16 where the device has it natively"
     import torch
@@ -239,11 +268,13 @@ def get_dtype(pref:str="auto", device:str="cpu"):
     if device == "cuda": return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.bfloat16 if device == "cpu" and cpu_has_bf16() else torch.float32
 
+# %% ../nbs/00_core.ipynb #76818a59
 def mixed_precision(dtype) -> str:
     "accelerate's `mixed_precision` name for a compute dtype: `bf16`, `fp16`, else `no` (fp32 or None)"
     import torch
     return {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "no")
 
+# %% ../nbs/00_core.ipynb #90b2844f
 def precision_dtype(mixed_precision:str):
     "The compute dtype of an accelerate `mixed_precision` name (`bf16`, `fp16`); None for `no`"
     import torch
@@ -254,21 +285,26 @@ def get_logger(name:str="girl_nb", level:str|int|None=None) -> logging.Logger:
     "A logger writing `time level name: message` to stderr (level from `$GIRL_LOG_LEVEL`, default INFO)"
     log = logging.getLogger(name)
     if not logging.getLogger("girl_nb").handlers:
-        h = logging.StreamHandler(sys.stderr); h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-        root = logging.getLogger("girl_nb"); root.addHandler(h); root.propagate = False
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        root = logging.getLogger("girl_nb")
+        root.addHandler(h)
+        root.propagate = False
         root.setLevel(os.environ.get("GIRL_LOG_LEVEL", "INFO"))
     if level is not None: log.setLevel(level)
     return log
 
 # %% ../nbs/00_core.ipynb #a4e1c7d2
-STAGES = ("data", "sft", "reward", "rlrf", "rec", "eval", "report")  # a run's stages, in the order the pipeline runs them
+STAGES = ("data", "sft", "reward", "rlrf", "rec", "eval",
+          "report")  # a run's stages, in the order the pipeline runs them
 
 # %% ../nbs/00_core.ipynb #850d50bb
 def stage_dir(out:str|Path, stage:str) -> Path:
     "The folder `OUT/<stage>`, created if needed"
     if Path(out).exists() and not Path(out).is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "the run folder (--out) is a file, not a folder", str(out))
-    p = Path(out)/stage; p.mkdir(parents=True, exist_ok=True)
+    p = Path(out)/stage
+    p.mkdir(parents=True, exist_ok=True)
     return p
 
 # %% ../nbs/00_core.ipynb #8dd35acd
@@ -284,18 +320,21 @@ def _jsonable(o):
 # %% ../nbs/00_core.ipynb #efa35394
 def write_json(path:str|Path, obj) -> Path:
     "Write `obj` as indented JSON atomically (temp file + rename), so a crash never leaves half a file"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f: json.dump(_jsonable(obj), f, indent=2, ensure_ascii=False)
     os.replace(tmp, path)
     return path
 
+# %% ../nbs/00_core.ipynb #3ff85662
 def write_metrics(folder:str|Path, metrics:dict, cfg=None) -> Path:
     "Write `folder/metrics.json` with the stage's figures, and the config and its hash when given"
     d = dict(metrics=metrics)
     if cfg is not None: d |= dict(config=config_dict(cfg), config_hash=config_hash(cfg))
     return write_json(Path(folder)/"metrics.json", d)
 
+# %% ../nbs/00_core.ipynb #82d7967c
 def read_metrics(folder:str|Path) -> dict:
     "The `metrics` of `folder/metrics.json`"
     return json.loads((Path(folder)/"metrics.json").read_text())["metrics"]
@@ -306,17 +345,23 @@ def last_trainer_checkpoint(folder:str|Path) -> str|None:
     folder = Path(folder)
     if not folder.is_dir(): return None
     def ok(d):
-        try: json.loads((d/"trainer_state.json").read_text()); return True
+        try:
+            json.loads((d/"trainer_state.json").read_text())
+            return True
         except (OSError, ValueError): return False
-    cks = sorted((d for d in folder.glob("checkpoint-*") if d.is_dir() and d.name.split("-")[-1].isdigit()), key=lambda d: int(d.name.split("-")[-1]))
+    cks = sorted((d for d in folder.glob("checkpoint-*") if d.is_dir() and d.name.split("-")[-1].isdigit()),
+                 key=lambda d: int(d.name.split("-")[-1]))
     good = [d for d in cks if ok(d)]
-    if len(good) < len(cks): get_logger().warning(f"{folder}: skipping torn checkpoint(s) {[d.name for d in cks if d not in good]} (no complete trainer_state.json)")
+    if len(good) < len(cks):
+        get_logger().warning(f"{folder}: skipping torn checkpoint(s) "
+                             f"{[d.name for d in cks if d not in good]} (no complete trainer_state.json)")
     return str(good[-1]) if good else None
 
 # %% ../nbs/00_core.ipynb #d65495dd
 def plt_agg():
     "`matplotlib.pyplot` on the non-interactive Agg backend (the stages write their plots to files)"
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
 
@@ -330,7 +375,8 @@ def to_safe(obj, # nested dicts/lists/tuples of tensors, numbers, strings, numpy
         tensors[key] = obj.detach().cpu().contiguous()
         return {"__tensor__": key}
     if isinstance(obj, np.generic): return obj.item()
-    if isinstance(obj, np.ndarray): raise TypeError(f"{key}: numpy arrays are not stored; convert to a tensor")
+    if isinstance(obj, np.ndarray):
+        raise TypeError(f"{key}: numpy arrays are not stored; convert to a tensor")
     if isinstance(obj, (list, tuple)):
         items = [to_safe(v, tensors, f"{key}.{i}") for i, v in enumerate(obj)]
         return {"__tuple__": items} if isinstance(obj, tuple) else items
@@ -371,5 +417,6 @@ def read_state(folder:str|Path) -> dict:
         raise ValueError(f"{folder}: not a girl_nb RLRF checkpoint: no state.json{old}; "
                          "delete the folder or run the stage without --resume")
     try: skeleton = json.loads((folder/"state.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{folder/'state.json'}: not valid JSON ({e})") from None
+    except (json.JSONDecodeError,
+            UnicodeDecodeError) as e: raise ValueError(f"{folder/'state.json'}: not valid JSON ({e})") from None
     return from_safe(skeleton, load_file(str(folder/"state.safetensors")))

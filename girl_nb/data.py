@@ -335,8 +335,7 @@ class ValidationReport:
 
     def summary(self, max_problems:int=20) -> str:
         "Counts per table, then the first `max_problems` problems"
-        lines = [f"{t}: read {c['read']}, kept {c['kept']}, quarantined {c['quarantined']}" for t,
-                 c in self.counts.items()]
+        lines = [f"{t}: read {c['read']}, kept {c['kept']}, quarantined {c['quarantined']}" for t, c in self.counts.items()]
         lines += [f"  {p}" for p in self.problems[:max_problems]]
         if len(self.problems) > max_problems:
             lines.append(f"  ... and {len(self.problems) - max_problems} more problems")
@@ -344,8 +343,8 @@ class ValidationReport:
 
     def to_json(self) -> str:
         "Counts and problems as JSON: reasons name fields and kinds of problems, never a value or a record"
-        probs = {t: [dict(file=p.file, line=p.line, field=p.field, reason=p.reason) for p in ps] for t,
-                 ps in self.tables.items()}
+        probs = {t: [dict(file=p.file, line=p.line, field=p.field,
+                          reason=p.reason) for p in ps] for t, ps in self.tables.items()}
         return json.dumps(dict(counts=self.counts, problems=probs), indent=1)
 
     def write_quarantine(self, folder:str|Path) -> list[Path]:
@@ -589,11 +588,10 @@ def save_splits(splits, # `split_by_time` output (or any dict of split name -> r
     "Save `splits` as a `datasets.DatasetDict`, with windows and report in girl_splits.json"
     from datasets import Dataset, DatasetDict
     feats = {k: _features(k) for k in splits}  # from_dict, not from_list: an empty split keeps its columns
-    dd = DatasetDict({k: Dataset.from_dict({c: [r[c] for r in v] for c in feats[k]}, features=feats[k]) for k,
-                      v in splits.items()})
+    dd = DatasetDict({k: Dataset.from_dict({c: [r[c] for r in v] for c in feats[k]},
+                                           features=feats[k]) for k, v in splits.items()})
     dd.save_to_disk(str(folder),
-                    num_shards={k: 1 for k,
-                                v in dd.items() if len(v) == 0})  # datasets 5.2 cannot reload a zero-shard split
+                    num_shards={k: 1 for k, v in dd.items() if len(v) == 0})  # datasets 5.2 cannot reload a zero-shard split
     meta = dict(windows=getattr(splits, 'windows', None), report=getattr(splits, 'report', None))
     (Path(folder)/'girl_splits.json').write_text(json.dumps(meta, indent=1))
     return Path(folder)

@@ -27,10 +27,14 @@ class GenConfig:
     max_new_tokens: int = cfg_field(200, "Most tokens of a generated JD")
     repetition_penalty: float = cfg_field(1.0, "θ of CTRL's repetition penalty (HF/vLLM semantics); 1 = off")
     batch_size: int = cfg_field(32, "CVs decoded together (left-padded, bucketed by prompt length)")
-    backend: str = cfg_field("hf", "`hf` (girl_nb's batched decoding loop, any device) or `vllm` (a GPU; `pip install girl_nb[vllm]`)",
+    backend: str = cfg_field("hf",
+                             "`hf` (girl_nb's batched decoding loop, any device) or `vllm` (a GPU; `pip "
+                             "install girl_nb[vllm]`)",
                              choices=["hf", "vllm"])
     seed_offset: int = cfg_field(0, "Sampling seed = the run's `seed` (or a call's `seed`) + this")
-    vllm_gpu_memory_utilization: float = cfg_field(0.9, "vllm: share of the GPU's memory vLLM may take for weights and KV cache")
+    vllm_gpu_memory_utilization: float = cfg_field(0.9,
+                                                   "vllm: share of the GPU's memory vLLM may take for "
+                                                   "weights and KV cache")
 
     def __post_init__(self):
         need = functools.partial(require, "gen", self)
@@ -62,7 +66,8 @@ def build_prompt(cv:str, # the candidate's CV (the input C)
                  language:str="en", # instruction language: `en` or `zh`
                 ) -> str:
     "The prompt T of Fig. 3 for `cv`, ending where the JD begins"
-    if language not in INSTRUCTIONS: raise ValueError(f"language: {language!r} is not one of {list(INSTRUCTIONS)}")
+    if language not in INSTRUCTIONS:
+        raise ValueError(f"language: {language!r} is not one of {list(INSTRUCTIONS)}")
     user = f"{INSTRUCTIONS[language]}\n\n{check_text(cv, 'cv')}"
     if tokenizer is not None and getattr(tokenizer, "chat_template", None):
         msgs = [dict(role="system", content=SYSTEM[language]), dict(role="user", content=user)]
@@ -82,7 +87,8 @@ def fit_cv(tokenizer, cv:str,
     "`cv` cut to its first `max_cv_tokens` tokens (as the stages cut it); a cut is logged as a warning on stderr"
     ids = prompt_ids(tokenizer, cv)
     if len(ids) <= max_cv_tokens: return cv
-    get_logger().warning(f"{what}: {len(ids)} tokens, cut to its first {max_cv_tokens} (the CV budget of the prompt)")
+    get_logger().warning(f"{what}: {len(ids)} tokens, cut to its first {max_cv_tokens} (the CV budget of the "
+                         f"prompt)")
     return tokenizer.decode(ids[:max_cv_tokens]).rstrip()
 
 # %% ../nbs/02a_generate.ipynb #3e24bdce
@@ -106,14 +112,20 @@ def _kv_cache(n_layers:int, cap:int):
     from transformers.cache_utils import Cache, DynamicLayer
     if _KV_LAYER is None:
         class _KVLayer(DynamicLayer):
-            def __init__(self, cap): super().__init__(); self.cap, self.n = cap, 0
+            def __init__(self, cap):
+                super().__init__()
+                self.cap, self.n = cap, 0
             def update(self, k, v, *args, **kwargs):  # k, v: (B, H, t, D)
                 if not self.is_initialized:
-                    B, H, _, D = k.shape; self.device, self.is_initialized = k.device, True
-                    self.kb, self.vb = k.new_empty(B, H, self.cap, D), v.new_empty(B, H, self.cap, D)  # (B, H, cap, D)
+                    B, H, _, D = k.shape
+                    self.device, self.is_initialized = k.device, True
+                    self.kb, self.vb = k.new_empty(B, H, self.cap, D), v.new_empty(B, H, self.cap,
+                                                                                   D)  # (B, H, cap, D)
                 t = k.shape[-2]
-                if self.n + t > self.cap: raise RuntimeError(f"KV cache full: {self.n} + {t} > {self.cap} positions")
-                self.kb[:, :, self.n:self.n+t], self.vb[:, :, self.n:self.n+t] = k, v; self.n += t
+                if self.n + t > self.cap:
+                    raise RuntimeError(f"KV cache full: {self.n} + {t} > {self.cap} positions")
+                self.kb[:, :, self.n:self.n+t], self.vb[:, :, self.n:self.n+t] = k, v
+                self.n += t
                 self.keys, self.values = self.kb[:, :, :self.n], self.vb[:, :, :self.n]
                 return self.keys, self.values
             def get_seq_length(self): return self.n
@@ -134,7 +146,8 @@ def _next_token(logits, # (B, V) float logits of the last position
     if top_p < 1.0:
         sl, si = logits.sort(-1, descending=True)                # (B, V)
         p = sl.softmax(-1)
-        sl = sl.masked_fill(p.cumsum(-1) - p > top_p, float("-inf"))  # mass before a token already reaches top_p
+        sl = sl.masked_fill(p.cumsum(-1) - p > top_p,
+                            float("-inf"))  # mass before a token already reaches top_p
         logits = torch.full_like(logits, float("-inf")).scatter(-1, si, sl)
     return torch.multinomial(logits.softmax(-1), 1)[:, 0]
 
@@ -153,12 +166,16 @@ def left_pad(enc:list[list[int]], pad:int):
     "Prompt ids left-padded into `ids`, `mask` and `pos` (position ids counted from each prompt's start), each (B, L)"
     import torch
     L = max(map(len, enc))
-    ids = torch.full((len(enc), L), pad, dtype=torch.long); mask = torch.zeros_like(ids)  # (B, L)
-    for j, e in enumerate(enc): ids[j, L-len(e):] = torch.tensor(e); mask[j, L-len(e):] = 1
+    ids = torch.full((len(enc), L), pad, dtype=torch.long)
+    mask = torch.zeros_like(ids)  # (B, L)
+    for j, e in enumerate(enc):
+        ids[j, L-len(e):] = torch.tensor(e)
+        mask[j, L-len(e):] = 1
     return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
 
 # %% ../nbs/02a_generate.ipynb #c3c44dca
-def decode_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int, temperature:float=0.0, top_p:float=1.0,
+def decode_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int, temperature:float=0.0,
+                 top_p:float=1.0,
                  repetition_penalty:float=1.0) -> list[list[int]]:
     "New token ids for one batch of prompt ids, each up to and including its EOS"
     import torch, warnings
@@ -167,11 +184,13 @@ def decode_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:in
     kv = _kv_cache(model.config.get_text_config().num_hidden_layers, ids.shape[1] + max_new_tokens)
     out, live, done = [[] for _ in enc], list(range(len(enc))), torch.zeros(len(enc), dtype=torch.bool)
     x, pos = ids, pos
-    seen = torch.where(mask.bool(), ids, ids[:, -1:]) if repetition_penalty != 1.0 else None  # (B, L): pads stand in as the last prompt token
+    seen = torch.where(mask.bool(), ids,
+                       ids[:, -1:]) if repetition_penalty != 1.0 else None  # (B, L): pads stand in as the last prompt token
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated")
         for t in range(max_new_tokens):
-            logits = model(input_ids=x, attention_mask=mask, position_ids=pos, past_key_values=kv, use_cache=True, logits_to_keep=1).logits
+            logits = model(input_ids=x, attention_mask=mask, position_ids=pos, past_key_values=kv,
+                           use_cache=True, logits_to_keep=1).logits
             lg = logits[:, -1].float()
             if seen is not None: lg = repetition_penalise(lg, seen, repetition_penalty)
             nxt = _next_token(lg, temperature, top_p).cpu()   # (b,)
@@ -179,8 +198,10 @@ def decode_batch(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:in
                 if not done[j]: out[i].append(tk)
             done |= nxt == eos
             if done.all(): break
-            if done.sum() >= max(1, len(live) // 8):                       # drop finished rows (and their cache)
-                keep = (~done).nonzero()[:, 0]; kd = keep.to(dev)
+            if done.sum() >= max(1,
+                                 len(live) // 8):                       # drop finished rows (and their cache)
+                keep = (~done).nonzero()[:, 0]
+                kd = keep.to(dev)
                 live, done, nxt = [live[j] for j in keep.tolist()], done[keep], nxt[keep]
                 mask, pos = mask[kd], pos[kd]
                 if seen is not None: seen = seen[kd]
@@ -206,7 +227,8 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
     check_pad(tokenizer)
     cvs = [cvs] if isinstance(cvs, str) else list(cvs)
     enc = [prompt_ids(tokenizer, build_prompt(cv, tokenizer, language)) for cv in cvs for _ in range(n)]
-    order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))  # longest first: similar lengths share a batch
+    order = sorted(range(len(enc)),
+                   key=lambda i: -len(enc[i]))  # longest first: similar lengths share a batch
     comp, was_training = [None] * len(enc), model.training
     model.eval()
     devs = [torch.cuda.current_device()] if torch.cuda.is_available() else []
@@ -219,7 +241,8 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
         torch.manual_seed(seed + g.seed_offset)
         for b in range(0, len(order), g.batch_size):
             idx = order[b:b+g.batch_size]
-            new = decode(model, [enc[i] for i in idx], tokenizer.eos_token_id, tokenizer.pad_token_id, g.max_new_tokens,
+            new = decode(model, [enc[i] for i in idx], tokenizer.eos_token_id, tokenizer.pad_token_id,
+                         g.max_new_tokens,
                          g.temperature, g.top_p, g.repetition_penalty)
             for i, c in zip(idx, new): comp[i] = until_eos(c, tokenizer.eos_token_id, tokenizer.pad_token_id)
     model.train(was_training)
@@ -231,31 +254,43 @@ def _static_masks(mask, # (B, L) prompt mask, 1 = token, 0 = left pad
                   cap:int): # cache slots: L + max_new_tokens
     "The prefill's (B, 1, L, cap) and the decode steps' (B, 1, 1, cap) boolean masks over a static cache (True = attend)"
     import torch
-    B, L = mask.shape; k, q = torch.arange(cap, device=mask.device), torch.arange(L, device=mask.device)
-    keys = torch.zeros(B, cap, dtype=torch.bool, device=mask.device); keys[:, :L] = mask.bool()        # (B, cap)
-    pre = (keys[:, None] & (k[None] <= q[:, None])) | (k[None] == q[:, None])   # (B, L, cap); a pad query sees itself: no empty softmax row
+    B, L = mask.shape
+    k, q = torch.arange(cap, device=mask.device), torch.arange(L, device=mask.device)
+    keys = torch.zeros(B, cap, dtype=torch.bool, device=mask.device)
+    keys[:, :L] = mask.bool()        # (B, cap)
+    # (B, L, cap); a pad query sees itself: no empty softmax row
+    pre = (keys[:, None] & (k[None] <= q[:, None])) | (k[None] == q[:, None])
     return pre[:, None], keys[:, None, None].clone()
 
 # %% ../nbs/02a_generate.ipynb #f864284a
-def decode_batch_static(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int, temperature:float=0.0, top_p:float=1.0,
+def decode_batch_static(model, enc:list[list[int]], eos:int, pad:int, max_new_tokens:int,
+                        temperature:float=0.0, top_p:float=1.0,
                         repetition_penalty:float=1.0,
                         cuda_graph:bool|None=None, # replay each decode step as one CUDA graph (None: when the model is on a GPU)
                         check_every:int=8) -> list[list[int]]: # steps between checks that every row has ended (each check waits on the device)
     "`decode_batch` at fixed shapes over a static KV cache: the same new token ids, and on a GPU one CUDA graph a step"
     import torch, warnings
     from transformers.cache_utils import Cache, StaticLayer
-    dev = model.device; graph_ok = (dev.type == "cuda") if cuda_graph is None else cuda_graph
-    if graph_ok and dev.type != "cuda": raise ValueError(f"cuda_graph=True needs a model on a CUDA device, not {dev}")
+    dev = model.device
+    graph_ok = (dev.type == "cuda") if cuda_graph is None else cuda_graph
+    if graph_ok and dev.type != "cuda":
+        raise ValueError(f"cuda_graph=True needs a model on a CUDA device, not {dev}")
     ids, mask, pos = (t.to(dev) for t in left_pad(enc, pad))             # (B, L)
-    B, L = ids.shape; cap = L + max_new_tokens
+    B, L = ids.shape
+    cap = L + max_new_tokens
     kv = Cache(layers=[StaticLayer(cap) for _ in range(model.config.get_text_config().num_hidden_layers)])
     pre, m = _static_masks(mask, cap)                                      # (B, 1, L, cap), (B, 1, 1, cap)
-    x, p = ids[:, -1:].clone(), pos[:, -1:].clone()                        # (B, 1): the decode step's input buffers
-    toks = torch.full((B, max_new_tokens), pad, dtype=torch.long, device=dev); done = torch.zeros(B, dtype=torch.bool, device=dev)
+    # (B, 1): the decode step's input buffers
+    x, p = ids[:, -1:].clone(), pos[:, -1:].clone()
+    toks = torch.full((B, max_new_tokens), pad, dtype=torch.long, device=dev)
+    done = torch.zeros(B, dtype=torch.bool, device=dev)
     seen = None
-    if repetition_penalty != 1.0:                                          # (B, cap): pads and unwritten slots stand in as the last prompt token
-        seen = torch.where(mask.bool(), ids, ids[:, -1:]); seen = torch.cat([seen, seen[:, -1:].expand(B, max_new_tokens)], 1)
-    fwd = lambda i, a, q: model(input_ids=i, attention_mask=a, position_ids=q, past_key_values=kv, use_cache=True, logits_to_keep=1).logits[:, -1]
+    # (B, cap): pads and unwritten slots stand in as the last prompt token
+    if repetition_penalty != 1.0:
+        seen = torch.where(mask.bool(), ids, ids[:, -1:])
+        seen = torch.cat([seen, seen[:, -1:].expand(B, max_new_tokens)], 1)
+    fwd = lambda i, a, q: model(input_ids=i, attention_mask=a, position_ids=q, past_key_values=kv,
+                                use_cache=True, logits_to_keep=1).logits[:, -1]
     graph = out = None
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated")
@@ -264,23 +299,40 @@ def decode_batch_static(model, enc:list[list[int]], eos:int, pad:int, max_new_to
             lg = lg.float()
             if seen is not None: lg = repetition_penalise(lg, seen, repetition_penalty)
             nxt = torch.where(done, pad, _next_token(lg, temperature, top_p))  # (B,): ended rows write pads
-            toks[:, t] = nxt; done |= nxt == eos
+            toks[:, t] = nxt
+            done |= nxt == eos
             if t == max_new_tokens - 1 or ((t + 1) % check_every == 0 and bool(done.all())): break
-            x.copy_(nxt[:, None]); p.add_(1); m[..., L + t] = True             # token t goes into slot L + t
+            x.copy_(nxt[:, None])
+            p.add_(1)
+            m[..., L + t] = True             # token t goes into slot L + t
             if seen is not None: seen[:, L + t] = nxt
-            if graph is not None: graph.replay(); lg = out; continue
-            if not graph_ok: lg = fwd(x, m, p); continue
-            if t == 0:                                                     # the graph's warm-up: eager, on a side stream
-                s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+            if graph is not None:
+                graph.replay()
+                lg = out
+                continue
+            if not graph_ok:
+                lg = fwd(x, m, p)
+                continue
+            # the graph's warm-up: eager, on a side stream
+            if t == 0:
+                s = torch.cuda.Stream()
+                s.wait_stream(torch.cuda.current_stream())
                 with torch.cuda.stream(s): lg = fwd(x, m, p)
-                torch.cuda.current_stream().wait_stream(s); continue
+                torch.cuda.current_stream().wait_stream(s)
+                continue
             try:
-                g = torch.cuda.CUDAGraph(); torch.cuda.synchronize()
+                g = torch.cuda.CUDAGraph()
+                torch.cuda.synchronize()
                 with torch.cuda.graph(g): out = fwd(x, m, p)               # recorded, not run
-                graph = g; graph.replay(); lg = out
-            except Exception as e:                                         # e.g. an op that syncs: go on eagerly
-                get_logger("girl_nb.generate").warning(f"CUDA graph capture failed ({type(e).__name__}: {e}); decoding this batch eagerly")
-                graph_ok = False; lg = fwd(x, m, p)
+                graph = g
+                graph.replay()
+                lg = out
+            # e.g. an op that syncs: go on eagerly
+            except Exception as e:
+                get_logger("girl_nb.generate").warning(f"CUDA graph capture failed ({type(e).__name__}: "
+                                                       f"{e}); decoding this batch eagerly")
+                graph_ok = False
+                lg = fwd(x, m, p)
     rows = toks.cpu().tolist()
     return [r[:r.index(eos) + 1] if eos in r else r for r in rows]
 
@@ -312,7 +364,8 @@ class HFBackend(GenBackend):
     def from_path(cls, path:str|Path, # anything `load_generator` takes
                   dtype=None, device:str="cpu", trust_remote_code:bool=False):
         "Load the generator in `path` and its tokenizer"
-        return cls(load_generator(path, dtype=dtype, device=device, trust_remote_code=trust_remote_code, merge=True),
+        return cls(load_generator(path, dtype=dtype, device=device, trust_remote_code=trust_remote_code,
+                                  merge=True),
                    load_tokenizer(path, trust_remote_code=trust_remote_code, padding_side="left"))
 
     def generate(self, cvs, gen=None, *, n=1, seed=0, language="en", **kw) -> list[list[str]]:
@@ -327,10 +380,12 @@ def _import_vllm():
     "The `vllm` module, or a one-line error that says how to install it"
     try: import vllm
     except ImportError:
-        raise ImportError("gen_backend 'vllm': the vllm package is not installed; pip install girl_nb[vllm] (needs a CUDA GPU), "
+        raise ImportError("gen_backend 'vllm': the vllm package is not installed; pip install girl_nb[vllm] "
+                          "(needs a CUDA GPU), "
                           "or set the stage's gen.backend=hf") from None
     return vllm
 
+# %% ../nbs/02a_generate.ipynb #7c7c71dc
 def _vllm_dtype(dtype) -> str:
     "vLLM's name of a torch dtype or a girl_nb dtype name; None or `auto` lets vLLM pick"
     s = str(dtype or "auto").replace("torch.", "")
@@ -340,7 +395,8 @@ def _vllm_dtype(dtype) -> str:
 class VLLMBackend(GenBackend):
     "vLLM's offline engine on a generator folder; a PEFT adapter folder runs as a LoRA request on its base"
     name = "vllm"
-    def __init__(self, model:str|Path, # anything `resolve_model` takes: a bundled name, `tiny`, an HF folder or a PEFT adapter folder
+    def __init__(self,
+                 model:str|Path, # anything `resolve_model` takes: a bundled name, `tiny`, an HF folder or a PEFT adapter folder
                  dtype=None, # torch dtype or name (`bf16`, `float16`, ...); None = vLLM's choice
                  seed:int=0, # the engine's seed
                  gpu_memory_utilization:float=0.9, # share of the GPU's memory vLLM may take
@@ -354,14 +410,17 @@ class VLLMBackend(GenBackend):
             ac = json.loads((self.path/"adapter_config.json").read_text())
             self.base = resolve_model(ac["base_model_name_or_path"], "generator")
             if (self.base/"adapter_config.json").is_file():
-                raise ValueError(f"{self.path}: its base {self.base} is an adapter too; vLLM runs one LoRA on a full model (merge one first)")
+                raise ValueError(f"{self.path}: its base {self.base} is an adapter too; vLLM runs one LoRA "
+                                 f"on a full model (merge one first)")
             from vllm.lora.request import LoRARequest
             self.lora = LoRARequest("girl_nb", 1, str(self.path))
-            kw = dict(enable_lora=True, max_lora_rank=next((r for r in _VLLM_RANKS if r >= ac.get("r", 16)), ac.get("r", 16)))
+            kw = dict(enable_lora=True,
+                      max_lora_rank=next((r for r in _VLLM_RANKS if r >= ac.get("r", 16)), ac.get("r", 16)))
         safetensors_only(self.base)
         tok_dir = self.path if (self.path/"tokenizer_config.json").is_file() else self.base
         self.sampling_params = vllm.SamplingParams
-        self.llm = vllm.LLM(model=str(self.base), tokenizer=str(tok_dir), dtype=_vllm_dtype(dtype), seed=seed, trust_remote_code=trust_remote_code,
+        self.llm = vllm.LLM(model=str(self.base), tokenizer=str(tok_dir), dtype=_vllm_dtype(dtype), seed=seed,
+                            trust_remote_code=trust_remote_code,
                             gpu_memory_utilization=gpu_memory_utilization, **kw, **llm_kw)
 
     def generate(self, cvs, gen=None, *, n=1, seed=0, language="en", **kw) -> list[list[str]]:
@@ -370,13 +429,16 @@ class VLLMBackend(GenBackend):
         tok, cvs = self.tokenizer, [cvs] if isinstance(cvs, str) else list(cvs)
         prompts = [dict(prompt_token_ids=prompt_ids(tok, build_prompt(cv, tok, language))) for cv in cvs]
         greedy = g.temperature <= 0
-        sp = self.sampling_params(n=n, temperature=0.0 if greedy else g.temperature, top_p=1.0 if greedy else g.top_p,
-                                  max_tokens=g.max_new_tokens, seed=seed + g.seed_offset, stop_token_ids=[tok.eos_token_id],
+        sp = self.sampling_params(n=n, temperature=0.0 if greedy else g.temperature,
+                                  top_p=1.0 if greedy else g.top_p,
+                                  max_tokens=g.max_new_tokens, seed=seed + g.seed_offset,
+                                  stop_token_ids=[tok.eos_token_id],
                                   repetition_penalty=g.repetition_penalty)
         outs = self.llm.generate(prompts, sp, lora_request=self.lora, use_tqdm=False)
         if len(outs) != len(cvs) or any(len(o.outputs) != n for o in outs):
             raise RuntimeError(f"vLLM answered {len(outs)} requests for {len(cvs)} CVs ({n} JDs each)")
-        return [[tok.decode(list(c.token_ids), skip_special_tokens=True).strip() for c in o.outputs] for o in outs]
+        return [[tok.decode(list(c.token_ids),
+                            skip_special_tokens=True).strip() for c in o.outputs] for o in outs]
 
 # %% ../nbs/02a_generate.ipynb #51bedd26
 def load_backend(gen:GenConfig|str="hf", # a stage's `GenConfig` (its `backend` picks), or `hf`/`vllm`
@@ -393,32 +455,41 @@ def load_backend(gen:GenConfig|str="hf", # a stage's `GenConfig` (its `backend` 
     if model is None: raise ValueError(f"load_backend({name!r}): no model given")
     loaded = not isinstance(model, (str, Path))
     if name == "vllm":
-        if loaded: raise TypeError("gen.backend 'vllm' loads its own weights: give a generator name or folder, not a loaded model")
+        if loaded:
+            raise TypeError("gen.backend 'vllm' loads its own weights: give a generator name or folder, not "
+                            "a loaded model")
         mem = dict(gpu_memory_utilization=g.vllm_gpu_memory_utilization) if g else {}
-        return VLLMBackend(model, dtype=dtype, seed=seed, trust_remote_code=trust_remote_code, **(mem | llm_kw))
+        return VLLMBackend(model, dtype=dtype, seed=seed, trust_remote_code=trust_remote_code,
+                           **(mem | llm_kw))
     if not loaded: return HFBackend.from_path(model, dtype, device, trust_remote_code)
     if tokenizer is None: raise ValueError("load_backend('hf', model): a loaded model needs its tokenizer")
     return HFBackend(model, tokenizer)
 
 # %% ../nbs/02a_generate.ipynb #549e1679
-def resolve_generator(name:str, # `base`, a stage folder name (`sft`, `rlrf`), a model folder, a bundled name or `tiny`
+# `base`, a stage folder name (`sft`, `rlrf`), a model folder, a bundled name or `tiny`
+def resolve_generator(name:str,
                       out:str|Path|None=None, # the run folder holding OUT/sft, OUT/rlrf
                       cfg:RunConfig|None=None) -> str:
     "The model `load_generator` should load for generator `name`"
     if name == "base":
-        if cfg is None: raise ValueError("generator 'base': pass the run's configuration (`cfg`), whose models.generator it is")
+        if cfg is None:
+            raise ValueError("generator 'base': pass the run's configuration (`cfg`), whose models.generator "
+                             "it is")
         return cfg.models.generator
     if out is not None and name in ("sft", "rlrf"):
         p = Path(out)/name
         if not (p/"adapter_config.json").is_file() and not (p/"config.json").is_file():
-            raise FileNotFoundError(f"generator {name!r}: {p} holds no model; run `girl {name} --out {out}` first")
+            raise FileNotFoundError(f"generator {name!r}: {p} holds no model; run `girl {name} --out {out}` "
+                                    f"first")
         return str(p)
     return str(name)
 
+# %% ../nbs/02a_generate.ipynb #049d5d00
 def generation_folder(out:str|Path, # run folder
                       generator:str) -> Path:
     "Where a run caches the JDs of `generator`: OUT/gen/<base|sft|rlrf|tiny|folder name>"
-    name = generator if generator in ("base", "sft", "rlrf", "tiny") else Path(str(generator)).name or "generator"
+    name = generator if generator in ("base", "sft", "rlrf",
+                                      "tiny") else Path(str(generator)).name or "generator"
     return Path(out)/"gen"/name
 
 # %% ../nbs/02a_generate.ipynb #9fefc8a8
@@ -426,21 +497,28 @@ def fingerprint(model:str, settings:dict) -> str:
     "Hash of a generator's weight files (name, size, mtime) and the decoding settings"
     p, parts = Path(model), [str(model)]
     if p.is_dir():
-        for f in sorted(p.glob("*.safetensors")): st = f.stat(); parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
+        for f in sorted(p.glob("*.safetensors")):
+            st = f.stat()
+            parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256(json.dumps([parts, settings], sort_keys=True).encode()).hexdigest()[:16]
 
+# %% ../nbs/02a_generate.ipynb #4cf9371c
 def _cv_key(seeker_id:str, cv:str) -> str:
     return f"{seeker_id}:{hashlib.sha256(cv.encode()).hexdigest()[:12]}"
 
+# %% ../nbs/02a_generate.ipynb #3c6a62bb
 def _read_parts(folder:Path) -> dict:
     "key -> JDs from the finished chunks in `folder/parts`"
     got = {}
     for f in sorted((folder/"parts").glob("*.jsonl")):
-        for line in f.read_text().splitlines(): r = json.loads(line); got[r["key"]] = r["jds"]
+        for line in f.read_text().splitlines():
+            r = json.loads(line)
+            got[r["key"]] = r["jds"]
     return got
 
 # %% ../nbs/02a_generate.ipynb #09c57e0f
-def cached_generate(generator:str, # anything `load_generator` takes (resolve names with `resolve_generator` first)
+# anything `load_generator` takes (resolve names with `resolve_generator` first)
+def cached_generate(generator:str,
                     seeker_ids:list[str], cvs:list[str],
                     folder:str|Path, # the generator's cache, e.g. OUT/gen/sft: one `datasets` subfolder per weights+settings hash
                     gen:GenConfig|None=None, # decoding settings and backend; None = `GenConfig()`
@@ -455,16 +533,23 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
     import datasets
     g = dataclasses.replace(gen or GenConfig(), **kw)
     if len(seeker_ids) != len(cvs): raise ValueError(f"{len(seeker_ids)} seeker ids but {len(cvs)} CVs")
-    if n > 1 and g.temperature == 0: raise ValueError(f"n={n} JDs per CV need temperature > 0 (greedy decoding repeats itself)")
-    greedy = g.temperature == 0  # greedy decoding ignores top_p and the seed: runs that differ only there share a cache
-    settings = dict(n=n, temperature=g.temperature, top_p=1.0 if greedy else g.top_p, max_new_tokens=g.max_new_tokens, language=language,
-                    seed=0 if greedy else seed + g.seed_offset, dtype=str(dtype or "float32").replace("torch.", ""))
-    if g.backend != "hf": settings |= dict(backend=g.backend, dtype=_vllm_dtype(dtype))  # `hf` keeps its old fingerprints
-    if g.repetition_penalty != 1.0: settings["repetition_penalty"] = g.repetition_penalty  # θ = 1 keeps the old fingerprints
+    if n > 1 and g.temperature == 0:
+        raise ValueError(f"n={n} JDs per CV need temperature > 0 (greedy decoding repeats itself)")
+    # greedy decoding ignores top_p and the seed: runs that differ only there share a cache
+    greedy = g.temperature == 0
+    settings = dict(n=n, temperature=g.temperature, top_p=1.0 if greedy else g.top_p,
+                    max_new_tokens=g.max_new_tokens, language=language,
+                    seed=0 if greedy else seed + g.seed_offset,
+                    dtype=str(dtype or "float32").replace("torch.", ""))
+    if g.backend != "hf":
+        settings |= dict(backend=g.backend, dtype=_vllm_dtype(dtype))  # `hf` keeps its old fingerprints
+    if g.repetition_penalty != 1.0:
+        settings["repetition_penalty"] = g.repetition_penalty  # θ = 1 keeps the old fingerprints
     fp = fingerprint(generator, settings)
     folder = Path(folder)/fp
     folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder/"girl_generations.json", dict(generator=str(generator), backend=g.backend, settings=settings, fingerprint=fp))
+    write_json(folder/"girl_generations.json",
+               dict(generator=str(generator), backend=g.backend, settings=settings, fingerprint=fp))
     got = {}
     if (folder/"dataset_info.json").is_file():
         ds = datasets.load_from_disk(str(folder))
@@ -472,17 +557,21 @@ def cached_generate(generator:str, # anything `load_generator` takes (resolve na
     got |= _read_parts(folder)
     keys = [_cv_key(s, c) for s, c in zip(seeker_ids, cvs)]
     todo = sorted({k: i for i, k in enumerate(keys) if k not in got}.values())
-    if todo: _generate_todo(generator, g, folder, got, todo, keys, seeker_ids, cvs, n, seed, language, device, dtype, chunk, progress,
+    if todo:
+        _generate_todo(generator, g, folder, got, todo, keys, seeker_ids, cvs, n, seed, language, device,
+                       dtype, chunk, progress,
                             trust_remote_code)
     return {s: got[k] for s, k in zip(seeker_ids, keys)}
 
 # %% ../nbs/02a_generate.ipynb #a0e1c2dd
-def _generate_todo(generator, g, folder:Path, got:dict, todo, keys, seeker_ids, cvs, n, seed, language, device, dtype, chunk, progress,
+def _generate_todo(generator, g, folder:Path, got:dict, todo, keys, seeker_ids, cvs, n, seed, language,
+                   device, dtype, chunk, progress,
                    trust_remote_code):
     "Generate the CVs `todo` in saved chunks into `got` (key -> JDs), then fold all of it into one `datasets` folder"
     import datasets, shutil
     from tqdm.auto import tqdm
-    backend = load_backend(g, generator, dtype=dtype, device=device, seed=seed, trust_remote_code=trust_remote_code)
+    backend = load_backend(g, generator, dtype=dtype, device=device, seed=seed,
+                           trust_remote_code=trust_remote_code)
     (folder/"parts").mkdir(exist_ok=True)
     bar = tqdm(total=len(todo), desc=f"generating JDs ({Path(str(generator)).name})", disable=not progress)
     for c0 in range(0, len(todo), chunk):
@@ -497,7 +586,8 @@ def _generate_todo(generator, g, folder:Path, got:dict, todo, keys, seeker_ids, 
     bar.close()
     ks = sorted(got)
     tmpd = folder.parent/f".{folder.name}.tmp"
-    datasets.Dataset.from_dict(dict(key=ks, seeker_id=[k.rsplit(":", 1)[0] for k in ks], jds=[got[k] for k in ks])).save_to_disk(str(tmpd))
+    datasets.Dataset.from_dict(dict(key=ks, seeker_id=[k.rsplit(":", 1)[0] for k in ks],
+                                    jds=[got[k] for k in ks])).save_to_disk(str(tmpd))
     for f in tmpd.iterdir(): os.replace(f, folder/f.name)
     shutil.rmtree(tmpd, ignore_errors=True)
     shutil.rmtree(folder/"parts", ignore_errors=True)

@@ -8,7 +8,8 @@ import functools, html, json, math, os, re, time, urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (ConfigError, cfg_field, get_device, get_dtype, get_logger, plt_agg, require, stage_dir,
+from .core import (ConfigError, cfg_field, get_device, get_dtype, get_logger, plt_agg, require,
+                          stage_dir,
                           write_json, write_metrics)
 from .generate import GenConfig, cached_generate, generate_jds, generation_folder, resolve_generator
 from .llm_judges import HFChatJudge, OpenAIChatJudge, VerdictCache, verdict_record
@@ -26,36 +27,57 @@ __all__ = ['NAMES', 'EvalConfig', 'outcome_rates', 'bootstrap_rates', 'agreement
 @dataclass
 class EvalConfig:
     "Settings of the evaluation stage: pairwise judge (Table II, Fig. 4) and case study (Fig. 6)"
-    judge: str = cfg_field("gold", "`gold` (the simulator's recruiter utility + rubric checks, offline), `hf` (a local chat model) or `openai` (an OpenAI-compatible endpoint)", choices=["gold", "hf", "openai"])
-    judge_model: str = cfg_field("", "hf: a local model folder or bundled name; openai: the endpoint's model name")
+    judge: str = cfg_field("gold",
+                           "`gold` (the simulator's recruiter utility + rubric checks, offline), `hf` (a "
+                           "local chat model) or `openai` (an OpenAI-compatible endpoint)",
+                           choices=["gold", "hf", "openai"])
+    judge_model: str = cfg_field("",
+                                 "hf: a local model folder or bundled name; openai: the endpoint's model name")
     base_url: str = cfg_field("", "openai: the endpoint, e.g. http://127.0.0.1:8080/v1")
-    api_key_env: str = cfg_field("OPENAI_API_KEY", "openai: environment variable holding the API key (never logged)")
-    generators: dict = cfg_field({"base": "base", "girl_sft": "sft", "girl": "rlrf"}, "Name -> generator: `base` (models.generator untuned), a stage folder in OUT, a model folder or `tiny`")
-    pairs: list = cfg_field(["girl:base", "girl:girl_sft", "girl_sft:base"], "Model pairs `a:b` to compare (a is the candidate, b the opponent)")
+    api_key_env: str = cfg_field("OPENAI_API_KEY",
+                                 "openai: environment variable holding the API key (never logged)")
+    generators: dict = cfg_field({"base": "base", "girl_sft": "sft", "girl": "rlrf"},
+                                 "Name -> generator: `base` (models.generator untuned), a stage folder in "
+                                 "OUT, a model folder or `tiny`")
+    pairs: list = cfg_field(["girl:base", "girl:girl_sft", "girl_sft:base"],
+                            "Model pairs `a:b` to compare (a is the candidate, b the opponent)")
     n_cvs: int = cfg_field(200, "Held-out CVs judged (the paper's 200), from rec_test")
     gen: GenConfig = cfg_field(GenConfig(max_new_tokens=320, top_p=0.95, batch_size=16),
-                               "Generation of the judged JDs: temperature 0 = greedy (the generators' modes); "
+                               "Generation of the judged JDs: temperature 0 = greedy (the generators' "
+                               "modes); "
                                "> 0 samples one JD per CV")
     judge_max_new_tokens: int = cfg_field(512, "Most tokens of a judge's answer")
     timeout: float = cfg_field(60.0, "openai: seconds per request before it counts as failed")
-    max_retries: int = cfg_field(4, "openai: retries with exponential backoff before the evaluation stops (the cache is kept)")
+    max_retries: int = cfg_field(4,
+                                 "openai: retries with exponential backoff before the evaluation stops (the "
+                                 "cache is kept)")
     concurrency: int = cfg_field(4, "openai: requests in flight at once")
     retry_backoff: float = cfg_field(1.0, "openai: seconds before the first retry, doubling with each retry")
     judge_batch_size: int = cfg_field(4, "hf: prompts judged together")
     gold_tie_margin: float = cfg_field(0.02, "gold: overall scores closer than this are a tie")
-    also_gold: bool = cfg_field(True, "With an LLM judge, also judge with the gold judge and report their agreement")
+    also_gold: bool = cfg_field(True,
+                                "With an LLM judge, also judge with the gold judge and report their agreement")
     bootstrap: int = cfg_field(1000, "Bootstrap resamples for the 95% confidence intervals")
 
     def __post_init__(self):
         need = functools.partial(require, "eval", self)
-        for k in ("n_cvs", "judge_max_new_tokens", "concurrency", "judge_batch_size"): need(getattr(self, k) >= 1, k, "must be >= 1")
-        need(self.max_retries >= 0, "max_retries", "must be >= 0"); need(self.retry_backoff >= 0, "retry_backoff", "must be >= 0"); need(self.gold_tie_margin >= 0, "gold_tie_margin", "must be >= 0")
-        need(self.timeout > 0, "timeout", "must be > 0"); need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
-        need(isinstance(self.generators, dict) and all(isinstance(v, str) and v for v in self.generators.values()), "generators", "must map names to generators")
+        for k in ("n_cvs", "judge_max_new_tokens", "concurrency", "judge_batch_size"):
+            need(getattr(self, k) >= 1, k, "must be >= 1")
+        need(self.max_retries >= 0, "max_retries", "must be >= 0")
+        need(self.retry_backoff >= 0, "retry_backoff", "must be >= 0")
+        need(self.gold_tie_margin >= 0, "gold_tie_margin", "must be >= 0")
+        need(self.timeout > 0, "timeout", "must be > 0")
+        need(self.bootstrap >= 0, "bootstrap", "must be >= 0")
+        need(isinstance(self.generators,
+                        dict) and all(isinstance(v, str) and v for v in self.generators.values()),
+             "generators", "must map names to generators")
         for pr in self.pairs:
             a, _, b = str(pr).partition(":")
-            need(a in self.generators and b in self.generators and a != b, "pairs", f"{pr!r} must be `a:b` with two different names from eval.generators {sorted(self.generators)}")
-        need(self.judge == "gold" or bool(self.judge_model), "judge_model", f"is needed for judge {self.judge!r}")
+            need(a in self.generators and b in self.generators and a != b, "pairs",
+                 f"{pr!r} must be `a:b` with two different names from eval.generators "
+                 f"{sorted(self.generators)}")
+        need(self.judge == "gold" or bool(self.judge_model), "judge_model",
+             f"is needed for judge {self.judge!r}")
         need(self.judge != "openai" or bool(self.base_url), "base_url", "is needed for judge 'openai'")
 
 
@@ -129,7 +151,8 @@ def rubric(text:str, # a generated JD
 class GoldRubricJudge:
     "The offline gold judge: the simulator's hidden recruiter utility (relevance) plus rubric detail and conciseness"
     label = "gold"
-    def __init__(self, gold, # a `girl_nb.simulator.GoldJudge` (or anything with `score_many(seeker_ids, jd_texts)`)
+    def __init__(self,
+                 gold, # a `girl_nb.simulator.GoldJudge` (or anything with `score_many(seeker_ids, jd_texts)`)
                  language:str="en", tie_margin:float=0.02, # overall scores closer than this are a tie
                 ):
         self.gold, self.language, self.tie_margin = gold, language, tie_margin
@@ -156,7 +179,8 @@ class GoldRubricJudge:
         "Both orders of each item, judged by the gold scores"
         ids = [it["seeker_id"] for it in items]
         sa, sb = self.scores(ids, [it["a"] for it in items]), self.scores(ids, [it["b"] for it in items])
-        return [verdict_record(self._verdict(x, y), self._verdict(y, x), scores_a=x, scores_b=y) for x, y in zip(sa, sb)]
+        return [verdict_record(self._verdict(x, y), self._verdict(y, x), scores_a=x,
+                               scores_b=y) for x, y in zip(sa, sb)]
 
 # %% ../nbs/06_judge.ipynb #3959c895
 NAMES = dict(base="Base", girl_sft="GIRL-SFT", girl="GIRL")
@@ -173,10 +197,12 @@ def parse_pairs(pairs:list[str], generators:dict) -> list[tuple[str, str]]:
     out = []
     for p in pairs:
         a, sep, b = str(p).partition(":")
-        if not sep or a == b: raise ConfigError(f"eval.pairs: {p!r} must be `a:b` with two different generator names")
+        if not sep or a == b:
+            raise ConfigError(f"eval.pairs: {p!r} must be `a:b` with two different generator names")
         for n in (a, b):
             if n not in generators:
-                raise ConfigError(f"eval.pairs: {p!r} names generator {n!r}, which eval.generators does not define "
+                raise ConfigError(f"eval.pairs: {p!r} names generator {n!r}, which eval.generators does not "
+                                  f"define "
                                   f"(it has {sorted(generators)})")
         out.append((a, b))
     if not out: raise ConfigError("eval.pairs: no model pair to judge")
@@ -236,7 +262,8 @@ def case_study_markdown(cv:str, jds:dict, # model name -> JD
                         title:str="Case study (Fig. 6)") -> str:
     "The CV and each model's JD side by side, as Markdown"
     names = list(jds)
-    lines = [f"### {title}", "", "**CV**", "", *[f"> {l}" if l.strip() else ">" for l in cv.strip().splitlines()], "",
+    lines = [f"### {title}", "", "**CV**", "",
+             *[f"> {l}" if l.strip() else ">" for l in cv.strip().splitlines()], "",
              "| " + " | ".join(NAMES.get(n, n) for n in names) + " |", "|" + "---|" * len(names),
              "| " + " | ".join(_cell(jds[n]) for n in names) + " |"]
     if scores:
@@ -252,14 +279,16 @@ def make_judge(ec:EvalConfig, out:str|Path, gold=None, language:str="en", device
     if ec.judge == "gold":
         if gold is None:
             raise FileNotFoundError(f"{Path(out)/'data'/'gold'}: the gold judge needs the simulator's gold "
-                                    "(data.source: simulator); with your own data set eval.judge to hf or openai")
+                                    "(data.source: simulator); with your own data set eval.judge to hf or "
+                                    "openai")
         return GoldRubricJudge(gold, language, ec.gold_tie_margin)
     if ec.judge == "hf":
         return HFChatJudge(ec.judge_model, ec.judge_max_new_tokens, ec.judge_batch_size, device, dtype, cache,
                            language, trust_remote_code)
     if ec.judge == "openai":
         host = urllib.parse.urlsplit(ec.base_url).hostname or ""
-        if ec.base_url.startswith("http://") and host not in ("localhost", "::1") and not host.startswith("127."):
+        if ec.base_url.startswith("http://") and host not in ("localhost",
+                                                              "::1") and not host.startswith("127."):
             log = get_logger("girl_nb.judge")
             log.warning(f"eval.base_url {ec.base_url}: plain http:// to another machine, "
                         f"the API key (${ec.api_key_env}) would travel unencrypted; use https://")
@@ -296,7 +325,8 @@ def _judge_texts(ec:EvalConfig, cfg:RunConfig, out:Path, names:list[str], gens:d
             texts[n] = {s: jds[n][s] for s in ids}
             continue
         get_logger("girl_nb.judge").info(f"generating {len(ids)} JDs with {n} ({gens[n]})")
-        got = cached_generate(gens[n], ids, cvs, generation_folder(out, ec.generators[n]), ec.gen, seed=cfg.seed,
+        got = cached_generate(gens[n], ids, cvs, generation_folder(out, ec.generators[n]), ec.gen,
+                              seed=cfg.seed,
                               language=cfg.data.language, device=device, dtype=dtype, progress=progress,
                               trust_remote_code=cfg.models.trust_remote_code)
         texts[n] = {s: v[0] for s, v in got.items()}
@@ -338,13 +368,15 @@ def run_eval(cfg:RunConfig, # the run's configuration: models, seed, device, dty
     names = [n for n in ec.generators if n in used]  # in eval.generators' order (Fig. 6: base first)
     rows = eval_cvs(run_split(splits, out, "rec_test"), ec.n_cvs, cfg.seed)
     if len(rows) < ec.n_cvs:
-        log.warning(f"only {len(rows)} held-out seekers in rec_test (eval.n_cvs={ec.n_cvs}; the paper judged 200)")
+        log.warning(f"only {len(rows)} held-out seekers in rec_test (eval.n_cvs={ec.n_cvs}; the paper judged "
+                    f"200)")
     gold = load_gold(gold, out)
     device = get_device(cfg.device)
     dtype = get_dtype(cfg.dtype, device)
     judge = judge or make_judge(ec, out, gold, lang, device, dtype, cfg.models.trust_remote_code)
     with_gold = judge.label != "gold" and ec.also_gold
-    judges = [judge] + ([GoldRubricJudge(gold, lang, ec.gold_tie_margin)] if with_gold and gold is not None else [])
+    judges = [judge] + ([GoldRubricJudge(gold, lang,
+                                         ec.gold_tie_margin)] if with_gold and gold is not None else [])
     if with_gold and gold is None:
         log.warning("eval.also_gold: no OUT/data/gold (not simulator data): no LLM–gold agreement")
     gens = _check_generators(names, ec, out, cfg, jds)
@@ -363,7 +395,8 @@ def run_eval(cfg:RunConfig, # the run's configuration: models, seed, device, dty
     if len(judges) > 1:
         g = judges[-1].label
         m["agreement"] = {p: agreement(outcomes[judge.label][p], outcomes[g][p]) for p in m["pairs"]}
-        m["agreement"]["all"] = agreement(sum(outcomes[judge.label].values(), []), sum(outcomes[g].values(), []))
+        m["agreement"]["all"] = agreement(sum(outcomes[judge.label].values(), []),
+                                          sum(outcomes[g].values(), []))
     if gold is not None:
         try:
             gs = GoldRubricJudge(gold, lang)
@@ -386,7 +419,8 @@ def run_eval(cfg:RunConfig, # the run's configuration: models, seed, device, dty
     write_metrics(edir, m, cfg)
     for p in m["pairs"]:
         t = tables[judge.label][p]
-        log.info(f"{judge.label} {pair_label(p)}: win {t['win']} tie {t['tie']} lose {t['lose']} adv {t['adv']} "
+        log.info(f"{judge.label} {pair_label(p)}: win {t['win']} tie {t['tie']} lose {t['lose']} adv "
+                 f"{t['adv']} "
                  f"(n={t['n']}, errors={t['errors']})")
     return m
 
@@ -399,7 +433,8 @@ def compare(cv:str, # the CV
             seed:int=0,
             max_cv_tokens:int|None=None) -> dict[str, str]: # the CV's token budget (its end is cut, with a warning)
     "The same CV through each model (greedy): model name -> JD"
-    if cfg is None: raise ValueError("compare: pass the run's configuration (`cfg`): it names the base generator")
+    if cfg is None:
+        raise ValueError("compare: pass the run's configuration (`cfg`): it names the base generator")
     models = [m.strip() for m in (models.split(",") if isinstance(models, str) else models) if m.strip()]
     if not models: raise ValueError("--models: no model named")
     if not isinstance(cv, str) or not cv.strip(): raise ValueError("cv: empty or only whitespace")
@@ -430,6 +465,7 @@ def fmt_value(v, pct:bool=False) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)): return "–"
     if isinstance(v, (bool, int, np.integer)): return str(v)
     if isinstance(v, (float, np.floating)): return f"{v:+.1%}" if pct else f"{v:.4g}"
-    if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) or x is None for x in v):
+    if isinstance(v,
+                  (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) or x is None for x in v):
         return f"[{fmt_value(v[0])}, {fmt_value(v[1])}]"
     return str(v)

@@ -209,8 +209,8 @@ def model_card(title:str, # the card's heading, e.g. "demo: GIRL SFT generator"
     front = dict(library_name="peft" if adapter else "transformers")
     if base: front["base_model"] = str(base)
     front |= dict(pipeline_tag=pipeline_tag, tags=["girl_nb", *tags])
-    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k,
-                     v in metrics.items())
+    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v,
+                                                        float) else f"| {k} | {v} |" for k, v in metrics.items())
     parts = [f"---\n{yaml.safe_dump(front, sort_keys=False)}---\n", f"# {title}\n", summary + "\n"]
     if usage: parts.append(f"## Use\n\n```python\n{usage.strip()}\n```\n")
     parts.append(f"## Metrics\n\n| metric | value |\n|---|---|\n{rows}\n")

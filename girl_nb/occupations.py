@@ -142,11 +142,12 @@ def _rel_matrix(sets:list, groups:list, n_tok:int) -> np.ndarray:
 # %% ../nbs/01a_occupations.ipynb #98d3ceff
 def _load_en() -> dict:
     "O*NET + OEWS arrays for English"
-    occ = [r for _,
-           r in _read_rows('occupations_en.csv.gz', ('soc','title','a_p10','a_p50','a_p90','employment'))]
+    occ = [r for _, r in _read_rows('occupations_en.csv.gz',
+                                    ('soc','title','a_p10','a_p50','a_p90','employment'))]
     idx = {r['soc']: i for i, r in enumerate(occ)}
-    acts = {r['dwa_id']: (i, r['title']) for i,
-            (_, r) in enumerate(_read_rows('dwa_en.csv.gz', ('dwa_id','title')))}
+    acts = {r['dwa_id']: (i, r['title']) for i, (_,
+                                                 r) in enumerate(_read_rows('dwa_en.csv.gz',
+                                                                            ('dwa_id','title')))}
     occ_acts = [[] for _ in occ]
     for line, r in _read_rows('occ_dwa_en.csv.gz', ('soc','dwa_id')):
         if r['dwa_id'] not in acts:

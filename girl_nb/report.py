@@ -32,8 +32,9 @@ def _g(d, *keys):
 # %% ../nbs/07_report.ipynb #0a7c4e3b
 def _scalars(m:dict) -> list[str]:
     "A metric/value table of the top-level scalars of `m`"
-    rows = [f"| {k} | {fmt_value(v)} |" for k,
-            v in m.items() if v is None or isinstance(v, (int, float, str, bool))]
+    rows = [f"| {k} | {fmt_value(v)} |" for k, v in m.items() if v is None or isinstance(v,
+                                                                                         (int, float, str,
+                                                                                          bool))]
     return ["| metric | value |", "|---|---|", *rows, ""] if rows else []
 
 # %% ../nbs/07_report.ipynb #2b5f9a14
@@ -102,8 +103,7 @@ def _sec_rec(m:dict) -> list[str]:
         L += [f"**Grounding: recall@{fmt_value(gr.get('k'))} of the matched job when retrieving real jobs**",
               "",
               "| Query | recall |", "|---|---|", f"| CV | {fmt_value(gr.get('recall_cv'))} |",
-              *[f"| JD of {NAMES.get(k, k)} | {fmt_value(v)} |" for k,
-                v in (gr.get('recall_gen') or {}).items()], ""]
+              *[f"| JD of {NAMES.get(k, k)} | {fmt_value(v)} |" for k, v in (gr.get('recall_gen') or {}).items()], ""]
     return L + _scalars(m)
 
 # %% ../nbs/07_report.ipynb #3e8f1b67

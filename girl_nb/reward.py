@@ -310,8 +310,8 @@ def score(model, tokenizer, cvs:list[str]|str, jds:list[str]|str,
     cvs, jds = ([x] if isinstance(x, str) else list(x) for x in (cvs, jds))
     if len(cvs) != len(jds): raise ValueError(f"score: {len(cvs)} CVs but {len(jds)} JDs")
     s, pad = encoding_settings(model), tokenizer.pad_token_id
-    cvs, jds = [_text(c, f"cv {i}") for i, c in enumerate(cvs)], [_text(j, f"jd {i}") for i,
-                                                                  j in enumerate(jds)]
+    cvs, jds = [_text(c, f"cv {i}") for i, c in enumerate(cvs)], [_text(j,
+                                                                        f"jd {i}") for i, j in enumerate(jds)]
     enc = [e["ids"] for e in encode_pairs(tokenizer, cvs, jds, **s)]
     order, out = sorted(range(len(enc)), key=lambda i: -len(enc[i])), torch.zeros(len(enc))
     was, dev = model.training, next(model.parameters()).device
@@ -511,8 +511,8 @@ def _generated(cfg, rcfg, out:Path, held_lab:list[dict], gold) -> list[dict]:
                        trust_remote_code=cfg.models.trust_remote_code)
     jds = sum(gen.generate([c for _, c in ev], rcfg.gen, n=rcfg.gen_per_cv, seed=cfg.seed,
                            language=cfg.data.language), [])
-    rows = [dict(seeker_id=s, cv=c, jd=jds[i*rcfg.gen_per_cv + k], generator=str(name)) for i,
-            (s, c) in enumerate(ev) for k in range(rcfg.gen_per_cv)]
+    rows = [dict(seeker_id=s, cv=c, jd=jds[i*rcfg.gen_per_cv + k], generator=str(name)) for i, (s,
+                                                                                                c) in enumerate(ev) for k in range(rcfg.gen_per_cv)]
     # an empty generation has nothing to score (counted via n_gold_generated)
     return [r for r in rows if r["jd"].strip()]
 

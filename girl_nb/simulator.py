@@ -510,8 +510,8 @@ def seeker_info(self:GoldJudge, seeker_id:str) -> dict:
     i = self._si(seeker_id)
     sk, snap = self.sk, self.snap
     o = int(sk['occ'][i])
-    prev = [dict(code=snap.codes[p], title=snap.titles[p], years=int(y)) for p,
-            y in zip(sk['prev'][i], sk['prev_years'][i]) if p >= 0]
+    prev = [dict(code=snap.codes[p], title=snap.titles[p], years=int(y)) for p, y in zip(sk['prev'][i],
+                                                                                         sk['prev_years'][i]) if p >= 0]
     return dict(seeker_id=seeker_id, population=POPULATIONS[int(sk['pop'][i])],
                 cold_start=bool(sk['cold'][i]),
                 occupation=snap.codes[o], title=snap.titles[o], previous=prev, years=int(sk['years'][i]),
