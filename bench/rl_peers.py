@@ -1,4 +1,4 @@
-"""Our PPO (girl_nb.rlrf) beside TRL 1.16's RLOOTrainer and GRPOTrainer on the same SFT model, reward model and JD budget.
+"""Our PPO (girl_nb.rlrf_trainer) beside TRL 1.16's RLOOTrainer and GRPOTrainer on the same SFT model, reward model and JD budget.
 
     python bench/rl_peers.py --run runs/demo --config configs/demo.yaml [--trainers rloo,grpo] [--json peers.json]
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def _dataset(tr, n_prompts:int):
     "The first `n_prompts` training CVs of our run, as TRL prompt rows (the prompt our generator sees) with the CV for the reward"
     from datasets import Dataset
-    from girl_nb.rlrf import cut_cv
+    from girl_nb.rlrf_trainer import cut_cv
     from girl_nb.generate import build_prompt
     cvs = [cut_cv(tr.tok, c, tr.rc.max_cv_tokens) for c in tr.cvs[:n_prompts]]
     return Dataset.from_list([dict(prompt=build_prompt(cv, tr.tok, tr.language), cv=cv) for cv in cvs])
@@ -38,7 +38,7 @@ def _peer(kind:str, tr, out:Path, jds:int, dtype, seed:int):
     from girl_nb.models import load_generator
     rc = tr.rc
     base = load_generator(out/"sft", dtype=torch.float32, merge=True)
-    from girl_nb.rlrf import missing_parts
+    from girl_nb.rlrf_trainer import missing_parts
     def rm_reward(prompts, completions, cv, **kw):  # our PPO's reward before its KL term: U(C, J) - mu * m(J)
         jds = [c.strip() or " " for c in completions]
         u = torch.as_tensor(tr.scorer(list(cv), jds)).flatten().float()

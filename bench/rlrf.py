@@ -1,5 +1,5 @@
 """RLRF speed: generated JDs/s, seconds per PPO iteration split into generation / reference log-probs / scoring / training,
-and peak RSS, for girl_nb.rlrf's PPO.
+and peak RSS, for girl_nb.rlrf_trainer's PPO.
 
     python bench/rlrf.py [--generator smollm2-135m-instruct] [--reward all-minilm-l6-v2] [--cvs 8] [--max-new-tokens 128]
                          [--iterations 3] [--ppo-epochs 1] [--dtype auto] [--device auto] [--no-rollout-merge]
@@ -37,7 +37,8 @@ def main(argv=None):
     from girl_nb.core import get_device, get_dtype, mixed_precision
     from girl_nb.generate import GenConfig
     from girl_nb.models import load_generator, load_tokenizer, resolve_model
-    from girl_nb.rlrf import RLRF, Critic, RLRFConfig, make_actor, reward_model_scorer
+    from girl_nb.rlrf import Critic, RLRFConfig, reward_model_scorer
+    from girl_nb.rlrf_trainer import RLRF, make_actor
     device = get_device(a.device); dtype = get_dtype(a.dtype, device)
     rc = RLRFConfig(iterations=a.iterations, cvs_per_iter=a.cvs, minibatch=a.minibatch, ppo_epochs=a.ppo_epochs,
                     rollout=GenConfig(temperature=1.0, max_new_tokens=a.max_new_tokens, batch_size=a.cvs),

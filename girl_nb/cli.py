@@ -50,7 +50,7 @@ def make_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("config", help="print the resolved configuration as YAML"); add_config_args(c)
     add_sft_cli(sub)  # `girl sft`, `girl generate` (02_sft, 02a_generate)
     add_reward_cli(sub)  # `girl reward`, `girl score` (nbs/03_reward)
-    add_rlrf_cli(sub)  # `girl rlrf` (nbs/04a_rlrf_stage)
+    add_rlrf_cli(sub)  # `girl rlrf` (nbs/04b_rlrf_stage)
     add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05_recommender)
     add_judge_cli(sub)  # `girl judge`, `girl compare` (nbs/06_judge)
     add_report_cli(sub)  # `girl report` (nbs/07_report)

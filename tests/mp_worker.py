@@ -53,7 +53,7 @@ def run_job(job:dict):
                 rec["log_history"] = state.log_history; torch.save(_trainable(model), mp/f"sft-rank{rank}.pt")
         rec["metrics"] = run_sft(cfg, out, callbacks=[Snap()])
     elif stage == "rlrf":
-        from girl_nb.rlrf import RLRF
+        from girl_nb.rlrf_trainer import RLRF
         from girl_nb.rlrf_stage import run_rlrf
         rec["rollouts"], orig = [], RLRF.rollout
         def rollout(self, cvs, seed):  # record which CVs this process rolled out (training iterations and evaluations)

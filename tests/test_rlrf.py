@@ -1,4 +1,4 @@
-"Fast tests of RLRF (girl_nb.rlrf, nbs/04_rlrf.ipynb) and its stage (girl_nb.rlrf_stage, nbs/04a_rlrf_stage.ipynb): equations, the PPO loop, resume, bad input."
+"Fast tests of RLRF (girl_nb.rlrf, nbs/04_rlrf.ipynb), its trainer (girl_nb.rlrf_trainer, nbs/04a_rlrf_trainer.ipynb) and its stage (girl_nb.rlrf_stage, nbs/04b_rlrf_stage.ipynb): equations, the PPO loop, resume, bad input."
 import dataclasses, json, math, shutil
 from pathlib import Path
 
@@ -8,8 +8,8 @@ from girl_nb.core import read_metrics, read_state
 from girl_nb.generate import GenConfig
 from girl_nb.pipeline import load_config
 from girl_nb.models import load_generator, load_tokenizer, tiny_model_path
-from girl_nb.rlrf import (RLRF, Critic, RLRFConfig, kl_estimate, last_checkpoint, make_actor, penalised_reward, policy_loss,
-                          value_loss, advantage)
+from girl_nb.rlrf import Critic, RLRFConfig, kl_estimate, penalised_reward, policy_loss, value_loss, advantage
+from girl_nb.rlrf_trainer import RLRF, last_checkpoint, make_actor
 from girl_nb.rlrf_stage import run_rlrf
 
 ROOT = Path(__file__).resolve().parents[1]
