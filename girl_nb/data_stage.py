@@ -4,7 +4,7 @@
 
 # %% ../nbs/01d_data_stage.ipynb #1f32ec21
 from __future__ import annotations
-import functools, json, secrets, time
+import ast, functools, hashlib, json, secrets, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -13,6 +13,7 @@ from .core import (cfg_field, config_dict, config_hash, get_logger, read_metrics
 from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table, load_splits,
                           load_tables, read_records, save_splits, split_by_time, validate_interactions,
                           validate_jobs, validate_seekers)
+from .occupations import snapshot_dir
 from .pii import hash_ids, scrub_pii, scrub_pii_count
 from .simulator import GoldJudge, simulate
 from typing import TYPE_CHECKING
@@ -20,7 +21,8 @@ if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: th
 
 # %% auto #0
 __all__ = ['DataConfig', 'simulate_tables', 'validate_tables', 'delink', 'split_stats', 'length_stats', 'gold_label_auc',
-           'plot_card', 'run_data', 'validate_cli', 'summary_text', 'generate_status']
+           'plot_card', 'file_digest', 'input_files', 'input_fingerprint', 'code_version', 'data_key', 'run_data',
+           'validate_cli', 'summary_text', 'generate_status']
 
 # %% ../nbs/01d_data_stage.ipynb #c8d742e2
 @dataclass
@@ -157,11 +159,76 @@ def plot_card(splits, jobs:list, gold:GoldJudge|None, folder:Path) -> list[Path]
         paths.append(folder/"occupations.png"); fig.savefig(paths[-1], dpi=90); plt.close(fig)
     return paths
 
-# %% ../nbs/01d_data_stage.ipynb #d4379343
-def _stage_key(cfg:RunConfig) -> str:
-    "Hash of what the data stage depends on: the data section and the seed"
-    return config_hash(cfg, "data") + f"-s{cfg.seed}"
+# %% ../nbs/01d_data_stage.ipynb #51dab252
+_DIGESTS = {}  # (path, size, mtime_ns, inode) -> sha256 of files that were over 2 s old when hashed
 
+def file_digest(path:str|Path) -> str:
+    "sha256 of a file's bytes, read in 1 MiB blocks; reused in this process while its size and mtime stay the same"
+    p = Path(path)
+    st = p.stat()
+    k = (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+    if k in _DIGESTS: return _DIGESTS[k]
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for block in iter(functools.partial(f.read, 1 << 20), b""): h.update(block)
+    if time.time_ns() - st.st_mtime_ns > 2_000_000_000:  # a younger file could change again within its mtime tick
+        _DIGESTS[k] = h.hexdigest()
+    return h.hexdigest()
+
+# %% ../nbs/01d_data_stage.ipynb #25db7e51
+def input_files(source:str|Path) -> tuple[Path, list[Path]]:
+    "Folder and files the data stage reads for `source`: the simulator's snapshot, or a folder's (a file's) tables"
+    root = snapshot_dir() if source == "simulator" else Path(source)
+    if root.is_file(): return root.parent, [root]
+    if not root.is_dir(): return root, []  # `run_data` says what is wrong with it
+    tops = [p for p in sorted(root.iterdir()) if source == "simulator" or p.name.split(".")[0] in TABLES]
+    files = [q for p in tops for q in ([p] if p.is_file() else sorted(q for q in p.rglob("*") if q.is_file()))]
+    return root, files
+
+# %% ../nbs/01d_data_stage.ipynb #79852a5f
+def input_fingerprint(source:str|Path) -> list[dict]:
+    "Path (relative to the source folder), size and sha256 of each file the data stage reads for `source`"
+    root, files = input_files(source)
+    return [dict(path=p.relative_to(root).as_posix(), size=p.stat().st_size, sha256=file_digest(p))
+            for p in files]
+
+# %% ../nbs/01d_data_stage.ipynb #81508ed7
+_IMPORTS = {}  # sha256 of a module file -> the girl_nb modules it imports
+
+def _girl_imports(path:Path) -> set[str]:
+    "The girl_nb modules a module file imports, at any depth but `if TYPE_CHECKING:` (annotations only)"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    blocks = [b for b in ast.walk(tree) if isinstance(b, ast.If) and "TYPE_CHECKING" in ast.unparse(b.test)]
+    typing_only = {id(n) for b in blocks for n in ast.walk(b)}
+    mods = set()
+    for n in ast.walk(tree):
+        if id(n) in typing_only or not isinstance(n, ast.ImportFrom): continue
+        if n.level == 1 and n.module: mods.add(n.module.split(".")[0])
+        elif n.level == 0 and (n.module or "").startswith("girl_nb."): mods.add(n.module.split(".")[1])
+    return mods
+
+# %% ../nbs/01d_data_stage.ipynb #e741d02e
+def code_version(module:str) -> str:
+    "girl_nb's version and the sha256 of `module`'s source and of every girl_nb module it imports, transitively"
+    import girl_nb
+    pkg, todo, seen = Path(girl_nb.__file__).parent, [module.removeprefix("girl_nb.")], {}
+    while todo:
+        m = todo.pop()
+        if m in seen or not (pkg/f"{m}.py").is_file(): continue
+        seen[m] = file_digest(pkg/f"{m}.py")
+        if seen[m] not in _IMPORTS: _IMPORTS[seen[m]] = _girl_imports(pkg/f"{m}.py")
+        todo += sorted(_IMPORTS[seen[m]])
+    own = dict(version=girl_nb.__version__, modules=seen)
+    return hashlib.sha256(json.dumps(own, sort_keys=True).encode()).hexdigest()[:16]
+
+# %% ../nbs/01d_data_stage.ipynb #c33e9373
+def data_key(cfg:RunConfig) -> str:
+    "The data stage's up-to-date key: its `data` section, the seed, its input files' content and its code version"
+    own = dict(config=config_hash(cfg, "data"), seed=cfg.seed, inputs=input_fingerprint(cfg.data.source),
+               code=code_version("data_stage"))
+    return hashlib.sha256(json.dumps(own, sort_keys=True).encode()).hexdigest()[:16]
+
+# %% ../nbs/01d_data_stage.ipynb #d4379343
 def _scrub_records(rep:ValidationReport):
     "Quarantined rows keep their reason and position, but their free text is scrubbed too"
     for p in rep.problems:
@@ -173,14 +240,16 @@ def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives
              out:str|Path, # run folder; the stage writes OUT/data
              *,
              resume:bool=False, # the data stage has nothing to resume: accepted so every stage has one signature
-             force:bool=False, # rebuild even when OUT/data was made with the same data config and seed
+             force:bool=False, # rebuild even when OUT/data has the same data key (config, seed, input files, code)
             ) -> Path:
     "Make `OUT/data`: rows → validate → scrub/de-link → split → leak check → save → card"
     log, d, T = get_logger("girl_nb.data"), cfg.data, {}
     if d.source != "simulator": _check_source(d.source)
     folder = stage_dir(out, "data"); mf = folder/"metrics.json"
-    if mf.is_file() and not force and json.loads(mf.read_text()).get("stage_key") == _stage_key(cfg):
-        log.info(f"{folder}: up to date (same data config and seed), skipped"); return folder
+    key = data_key(cfg)  # before reading: a file edited while the stage runs makes the next run rebuild
+    if mf.is_file() and not force and json.loads(mf.read_text()).get("stage_key") == key:
+        log.info(f"{folder}: up to date (same data config, seed, input files and code), skipped")
+        return folder
     seed_everything(cfg.seed); t = time.perf_counter()
     if d.source == "simulator": seekers, jobs, inter, gold = simulate_tables(cfg); src = "simulator"
     else: seekers, jobs, inter, gold = (*load_tables(d.source, d.max_cv_chars)[:3], None); src = d.source
@@ -199,7 +268,10 @@ def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives
     T["save_s"] = time.perf_counter() - t
     m = _card_metrics(splits, seekers, jobs, gold, rep, n_pii, src, T)
     plot_card(splits, jobs, gold, folder/"card")
-    write_metrics(folder, m, cfg); d_ = json.loads(mf.read_text()); d_["stage_key"] = _stage_key(cfg); write_json(mf, d_)
+    write_metrics(folder, m, cfg)
+    d_ = json.loads(mf.read_text())
+    d_["stage_key"] = key
+    write_json(mf, d_)
     log.info(f"{folder}: {m['splits']['sft']['rows']} SFT pairs, {m['splits']['rm']['rows']} RM pairs, {m['splits']['rl']['rows']} RL CVs, "
              f"{sum(m['splits'][k]['rows'] for k in ('rec_train', 'rec_val', 'rec_test'))} rec pairs; {m['quarantined']} rows quarantined")
     return folder

@@ -8,7 +8,7 @@ import hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import STAGES, cfg_field, config_dict, free_memory, from_dict, get_logger, read_config, write_json
-from .data_stage import DataConfig, run_data
+from .data_stage import DataConfig, code_version, data_key, input_fingerprint, run_data
 from .judge import EvalConfig, run_eval
 from .models import ModelsConfig
 from .recommender import RecConfig, run_rec
@@ -19,8 +19,8 @@ from .rlrf_stage import run_rlrf
 from .sft import SFTConfig, run_sft
 
 # %% auto #0
-__all__ = ['SECTIONS', 'UPSTREAM', 'RUNNERS', 'RunConfig', 'load_config', 'stage_key', 'finished_key', 'run_stage', 'headline',
-           'run_pipeline', 'preset_path']
+__all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'RunConfig', 'load_config', 'stage_key', 'finished_key',
+           'run_stage', 'headline', 'run_pipeline', 'preset_path']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
 @dataclass
@@ -62,12 +62,15 @@ def load_config(path:str|Path|None=None, # a YAML preset such as configs/demo.ya
 SECTIONS = dict(data=("data",), sft=("models", "sft"), reward=("models", "reward"), rlrf=("rlrf",), rec=("models", "rec"), eval=("eval",), report=())
 UPSTREAM = dict(data=(), sft=("data",), reward=("data", "sft"), rlrf=("data", "sft", "reward"), rec=("data", "sft", "rlrf"),
                 eval=("data", "sft", "rlrf"), report=("data", "sft", "reward", "rlrf", "rec", "eval"))
+STAGE_MODULES = dict(data="data_stage", sft="sft", reward="reward", rlrf="rlrf_stage", rec="recommender",
+                     eval="judge", report="report")  # stage -> the girl_nb module whose code version goes into its key
 
 def stage_key(cfg:RunConfig, stage:str) -> str:
-    "Hash of what `stage`'s output depends on: shared settings, its config sections and its upstream stages' keys"
+    "Hash of what `stage`'s output depends on: shared settings, config sections, code, input files, upstream keys"
     d = config_dict(cfg)
     own = dict(shared={k: d[k] for k in ("seed", "device", "dtype")}, sections={s: d[s] for s in SECTIONS[stage]},
-               upstream={u: stage_key(cfg, u) for u in UPSTREAM[stage]})
+               upstream={u: stage_key(cfg, u) for u in UPSTREAM[stage]}, code=code_version(STAGE_MODULES[stage]))
+    if stage == "data": own["inputs"] = input_fingerprint(cfg.data.source)
     return hashlib.sha256(json.dumps(own, sort_keys=True).encode()).hexdigest()[:16]
 
 # %% ../nbs/08_pipeline.ipynb #6b624cc8
@@ -90,8 +93,13 @@ def finished_key(out:str|Path, stage:str) -> str|None:
     mf = folder/"metrics.json"
     if stage != "report" and mf.is_file():
         from girl_nb.core import from_dict
-        try: return stage_key(from_dict(RunConfig, json.loads(mf.read_text())["config"]), stage)
+        try:
+            m = json.loads(mf.read_text())
+            c = from_dict(RunConfig, m["config"])
         except Exception: return None  # written by another version: not reusable
+        if stage == "data" and m.get("stage_key") != data_key(c):
+            return None  # made from other input files or by other code
+        return stage_key(c, stage)
     return None
 
 def _load() -> float|None:
