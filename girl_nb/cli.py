@@ -6,7 +6,8 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .core import (STAGES, ConfigError, add_config_args, config_dict, get_device, get_dtype, get_logger,
+from .core import (STAGES, ConfigError, add_config_args, config_dict, get_device, get_dtype,
+                          get_logger,
                           read_text_arg)
 from .data import read_records, validate_jobs
 from .data_stage import generate_status, run_data, summary_text, validate_cli
@@ -26,28 +27,41 @@ __all__ = ['make_parser', 'main']
 # %% ../nbs/90_cli.ipynb #6e5936fc
 def make_parser() -> argparse.ArgumentParser:
     "The `girl` argument parser with all subcommands"
-    p = argparse.ArgumentParser(prog="girl", description="GIRL: generative job recommendation (SFT, reward model, PPO from recruiter feedback)")
+    p = argparse.ArgumentParser(prog="girl",
+                                description="GIRL: generative job recommendation (SFT, reward model, PPO "
+                                "from recruiter feedback)")
     from girl_nb import __version__
     p.add_argument("--version", action="version", version=f"girl {__version__}",
                    help="print the package version and exit")
     sub = p.add_subparsers(dest="cmd", metavar="COMMAND", required=True)
-    d = sub.add_parser("data", help="generate, validate and summarise the data stage").add_subparsers(dest="data_cmd", metavar="ACTION", required=True)
-    g = d.add_parser("generate", help="simulate (or load) seekers, jobs and interactions; validate, scrub, split; write OUT/data")
-    add_config_args(g); g.add_argument("--out", required=True, help="run folder; the stage writes OUT/data")
-    g.add_argument("--force", action="store_true", help="rebuild even if OUT/data exists with the same config")
-    v = d.add_parser("validate", help="check a data folder or file against the schema; exit 1 when rows were quarantined")
+    d = sub.add_parser("data",
+                       help="generate, validate and summarise the data stage").add_subparsers(dest="data_cmd",
+                                                                                              metavar="ACTION", required=True)
+    g = d.add_parser("generate",
+                     help="simulate (or load) seekers, jobs and interactions; validate, scrub, split; write "
+                     "OUT/data")
+    add_config_args(g)
+    g.add_argument("--out", required=True, help="run folder; the stage writes OUT/data")
+    g.add_argument("--force", action="store_true",
+                   help="rebuild even if OUT/data exists with the same config")
+    v = d.add_parser("validate",
+                     help="check a data folder or file against the schema; exit 1 when rows were quarantined")
     v.add_argument("path", help="folder with seekers.*, jobs.*, interactions.* or one such file")
     v.add_argument("--quarantine", help="folder to write the quarantined rows to (one JSONL per table)")
     v.add_argument("--max-cv-chars", type=int, default=20_000,
-                   help="CVs longer than this many characters are quarantined, as data.max_cv_chars (default 20000)")
+                   help="CVs longer than this many characters are quarantined, as data.max_cv_chars (default "
+                   "20000)")
     s = d.add_parser("summary", help="print the data stage's dataset card from OUT/data/metrics.json")
     s.add_argument("out", help="run folder")
-    about = ("prepare and list the bundled models: `prepare` converts the bundled generator once into the cache "
+    about = ("prepare and list the bundled models: `prepare` converts the bundled generator once into the "
+             "cache "
              "($GIRL_HOME) and prints where each model (generator, encoder, ...) lives")
     m = sub.add_parser("models", help="prepare and list the bundled models", description=about)
     m = m.add_subparsers(dest="models_cmd", metavar="ACTION", required=True)
-    m.add_parser("prepare", help="convert the bundled generator once into the cache and print the model folders")
-    c = sub.add_parser("config", help="print the resolved configuration as YAML"); add_config_args(c)
+    m.add_parser("prepare",
+                 help="convert the bundled generator once into the cache and print the model folders")
+    c = sub.add_parser("config", help="print the resolved configuration as YAML")
+    add_config_args(c)
     add_sft_cli(sub)  # `girl sft`, `girl generate` (02_sft, 02a_generate)
     add_reward_cli(sub)  # `girl reward`, `girl score` (nbs/03_reward)
     add_rlrf_cli(sub)  # `girl rlrf` (nbs/04b_rlrf_stage)
@@ -68,14 +82,17 @@ def _cmd_data(a):
         print(summary_text(a.out))
         return 0
 
+# %% ../nbs/90_cli.ipynb #dec726e9
 def _cmd_models(a):
     from girl_nb.models import bundled_model_path, BUNDLED
     for kind, name in BUNDLED.items(): print(f"{kind:10s} {name:24s} {bundled_model_path(name)}")
     return 0
 
+# %% ../nbs/90_cli.ipynb #ebe739b4
 def _cmd_config(a):
     import yaml
-    print(yaml.safe_dump(config_dict(load_config(a.config, a.overrides)), sort_keys=False)); return 0
+    print(yaml.safe_dump(config_dict(load_config(a.config, a.overrides)), sort_keys=False))
+    return 0
 
 # %% ../nbs/90_cli.ipynb #87ae3ffe
 _DEVICE_HELP = "cpu, cuda, mps or auto: cuda when present, then mps, else cpu (default auto)"
@@ -83,7 +100,8 @@ _DEVICE_HELP = "cpu, cuda, mps or auto: cuda when present, then mps, else cpu (d
 # %% ../nbs/90_cli.ipynb #72b76427
 def _add_cv_budget(p):
     "Add `--max-cv-tokens` to the parser `p` of a command that puts a CV in a prompt"
-    p.add_argument("--max-cv-tokens", type=int, help="CV tokens kept in the prompt; a longer CV loses its end, said on "
+    p.add_argument("--max-cv-tokens", type=int,
+                   help="CV tokens kept in the prompt; a longer CV loses its end, said on "
                                                      "stderr (default: the SFT stage's sft.max_cv_tokens)")
 
 # %% ../nbs/90_cli.ipynb #9847eb61
@@ -108,17 +126,20 @@ def _gen_config(**kw) -> GenConfig:
 def add_generate_cli(subparsers):
     "Add the `generate` subcommand to the `girl` parser's `subparsers`"
     g = subparsers.add_parser("generate", help="print generated JDs for a CV")
-    g.add_argument("--model", required=True, help="generator: a folder such as runs/demo/sft, a bundled name, or `tiny`")
+    g.add_argument("--model", required=True,
+                   help="generator: a folder such as runs/demo/sft, a bundled name, or `tiny`")
     g.add_argument("--cv", required=True, help="file holding the CV, or - to read it from stdin")
     g.add_argument("-n", type=int, default=1, help="JDs to generate (default 1)")
-    g.add_argument("--temperature", type=float, default=0.7, help="sampling temperature; 0 = greedy (default 0.7)")
+    g.add_argument("--temperature", type=float, default=0.7,
+                   help="sampling temperature; 0 = greedy (default 0.7)")
     g.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass (default 0.9)")
     g.add_argument("--repetition-penalty", type=float, default=1.0,
                    help="CTRL repetition penalty θ (HF/vLLM semantics); 1 = off (default)")
     g.add_argument("--max-new-tokens", type=int, default=200, help="most tokens of each JD (default 200)")
     _add_cv_budget(g)
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--language", choices=list(INSTRUCTIONS), default="en", help="instruction language of the prompt")
+    g.add_argument("--language", choices=list(INSTRUCTIONS), default="en",
+                   help="instruction language of the prompt")
     g.add_argument("--dtype", choices=["auto", "bf16", "fp32"], default="auto")
     g.add_argument("--device", default="auto", help=_DEVICE_HELP)
     g.add_argument("--backend", choices=list(GEN_BACKENDS), default="hf",
@@ -136,7 +157,8 @@ def generate_cli(args) -> int:
     budget = _cv_budget(args)
     cv = check_text(read_text_arg(args.cv, "--cv"), f"--cv {args.cv}")
     device = get_device(args.device)
-    backend = load_backend(gen, args.model, dtype=get_dtype(args.dtype, device), device=device, seed=args.seed)
+    backend = load_backend(gen, args.model, dtype=get_dtype(args.dtype, device), device=device,
+                           seed=args.seed)
     cv = fit_cv(backend.tokenizer, cv, budget, f"--cv {args.cv}")
     jds = backend.generate([cv], gen, n=args.n, seed=args.seed, language=args.language)[0]
     for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
@@ -145,10 +167,12 @@ def generate_cli(args) -> int:
 # %% ../nbs/90_cli.ipynb #c49d5b0f
 def add_sft_cli(subparsers):
     "Add the `sft` subcommand (and `generate`, from `02a_generate`) to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("sft", help="supervised fine-tuning of the generator (paper §IV-A); writes OUT/sft")
+    p = subparsers.add_parser("sft",
+                              help="supervised fine-tuning of the generator (paper §IV-A); writes OUT/sft")
     add_config_args(p, "sft.lr=1e-4")
     p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/sft")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/sft/checkpoints")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the last checkpoint in OUT/sft/checkpoints")
     p.set_defaults(func=sft_cli)
     add_generate_cli(subparsers)
     return subparsers
@@ -159,20 +183,25 @@ def sft_cli(args) -> int:
     cfg = load_config(args.config, args.overrides)
     m = run_sft(cfg, args.out, resume=args.resume)
     for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
-    print(f"saved {Path(args.out)/'sft'}"); return 0
+    print(f"saved {Path(args.out)/'sft'}")
+    return 0
 
 # %% ../nbs/90_cli.ipynb #940be43a
 def add_reward_cli(subparsers):
     "Add the `reward` and `score` subcommands to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("reward", help="train the reward model on recruiter feedback (paper §IV-B, Eq. 2); writes OUT/reward")
+    p = subparsers.add_parser("reward",
+                              help="train the reward model on recruiter feedback (paper §IV-B, Eq. 2); "
+                              "writes OUT/reward")
     add_config_args(p, "reward.lr=1e-4")
     p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/reward")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/reward/checkpoints")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the last checkpoint in OUT/reward/checkpoints")
     p.set_defaults(func=reward_cli)
     s = subparsers.add_parser("score", help="print the reward U(C, J) of a CV and a JD")
     s.add_argument("--model", required=True, help="reward-model folder, e.g. runs/demo/reward")
     s.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
-    s.add_argument("--jd", required=True, nargs="+", help="file(s) holding JDs; each is scored against the CV")
+    s.add_argument("--jd", required=True, nargs="+",
+                   help="file(s) holding JDs; each is scored against the CV")
     s.add_argument("--device", default="auto", help=_DEVICE_HELP)
     s.set_defaults(func=score_cli)
     return subparsers
@@ -183,12 +212,14 @@ def reward_cli(args) -> int:
     cfg = load_config(args.config, args.overrides)
     m = run_reward(cfg, args.out, resume=args.resume)
     for k, v in m.items(): print(f"{k:28s} {v:.4g}" if isinstance(v, float) else f"{k:28s} {v}")
-    print(f"saved {Path(args.out)/'reward'}"); return 0
+    print(f"saved {Path(args.out)/'reward'}")
+    return 0
 
 # %% ../nbs/90_cli.ipynb #a8f82a27
 def score_cli(args) -> int:
     "`girl score`: print U(C, J) for the CV and each JD file"
-    cv = read_text_arg(args.cv, "--cv", check=True); jds = [read_text_arg(j, "--jd", check=True) for j in args.jd]
+    cv = read_text_arg(args.cv, "--cv", check=True)
+    jds = [read_text_arg(j, "--jd", check=True) for j in args.jd]
     model, tok = load_reward_model(args.model, get_device(args.device))
     for j, u in zip(args.jd, score(model, tok, [cv] * len(jds), jds).tolist()): print(f"{u:.4f}\t{j}")
     return 0
@@ -196,10 +227,13 @@ def score_cli(args) -> int:
 # %% ../nbs/90_cli.ipynb #578d5d67
 def add_rlrf_cli(subparsers):
     "Add the `rlrf` subcommand to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("rlrf", help="PPO from recruiter feedback (paper §IV-C); reads OUT/sft, OUT/reward, OUT/data, writes OUT/rlrf")
+    p = subparsers.add_parser("rlrf",
+                              help="PPO from recruiter feedback (paper §IV-C); reads OUT/sft, OUT/reward, "
+                              "OUT/data, writes OUT/rlrf")
     add_config_args(p, "rlrf.iterations=20")
     p.add_argument("--out", required=True, help="run folder holding sft/, reward/ and data/")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUT/rlrf/checkpoints")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the last checkpoint in OUT/rlrf/checkpoints")
     p.set_defaults(func=rlrf_cli)
     return subparsers
 
@@ -209,31 +243,43 @@ def rlrf_cli(args) -> int:
     cfg = load_config(args.config, args.overrides)
     m = run_rlrf(cfg, args.out, resume=args.resume)
     for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
-    print(f"saved {Path(args.out)/'rlrf'}"); return 0
+    print(f"saved {Path(args.out)/'rlrf'}")
+    return 0
 
 # %% ../nbs/90_cli.ipynb #c98e5e64
 def add_rec_cli(subparsers):
     "Add the `rec` and `recommend` subcommands to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("rec", help="generation-enhanced recommender: Tables III-IV, Fig. 5, grounding (OUT/rec)")
-    add_config_args(p, "rec.max_train_seekers=300"); p.add_argument("--out", required=True, help="run folder with OUT/data (and OUT/sft, OUT/rlrf)")
+    p = subparsers.add_parser("rec",
+                              help="generation-enhanced recommender: Tables III-IV, Fig. 5, grounding "
+                              "(OUT/rec)")
+    add_config_args(p, "rec.max_train_seekers=300")
+    p.add_argument("--out", required=True, help="run folder with OUT/data (and OUT/sft, OUT/rlrf)")
     p.set_defaults(func=rec_cli)
-    r = subparsers.add_parser("recommend", help="generate the JD for a CV and retrieve the k nearest real jobs")
-    r.add_argument("--model", required=True, help="generator: a model folder (OUT/sft, OUT/rlrf), bundled name or tiny")
+    r = subparsers.add_parser("recommend",
+                              help="generate the JD for a CV and retrieve the k nearest real jobs")
+    r.add_argument("--model", required=True,
+                   help="generator: a model folder (OUT/sft, OUT/rlrf), bundled name or tiny")
     r.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
-    r.add_argument("--jobs", required=True, help="jobs file (.jsonl/.json/.csv/.parquet) or folder with job_id and jd")
-    r.add_argument("-k", type=int, default=10, help="jobs to return"); r.add_argument("--encoder", default="all-minilm-l6-v2")
-    r.add_argument("--max-new-tokens", type=int, default=320, help="most tokens of the generated JD (default 320)")
+    r.add_argument("--jobs", required=True,
+                   help="jobs file (.jsonl/.json/.csv/.parquet) or folder with job_id and jd")
+    r.add_argument("-k", type=int, default=10, help="jobs to return")
+    r.add_argument("--encoder", default="all-minilm-l6-v2")
+    r.add_argument("--max-new-tokens", type=int, default=320,
+                   help="most tokens of the generated JD (default 320)")
     r.add_argument("--device", default="auto", help=_DEVICE_HELP)
     _add_cv_budget(r)
-    r.add_argument("--repetition-penalty", type=float, default=1.0, help="CTRL repetition penalty θ of the generated JD; 1 = off (default)")
+    r.add_argument("--repetition-penalty", type=float, default=1.0,
+                   help="CTRL repetition penalty θ of the generated JD; 1 = off (default)")
     r.set_defaults(func=recommend_cli)
 
 # %% ../nbs/90_cli.ipynb #9ea10058
 def rec_cli(args) -> int:
     "`girl rec`: run the stage and print the tables"
     cfg = load_config(args.config, args.overrides)
-    m = run_rec(cfg, args.out); print(tables_md(m))
-    if m.get("grounding"): print(f"grounding recall@{m['grounding']['k']}: CV {m['grounding']['recall_cv']:.3f}, " +
+    m = run_rec(cfg, args.out)
+    print(tables_md(m))
+    if m.get("grounding"):
+        print(f"grounding recall@{m['grounding']['k']}: CV {m['grounding']['recall_cv']:.3f}, " +
                                  ", ".join(f"{r} {v:.3f}" for r, v in m["grounding"]["recall_gen"].items()))
     return 0
 
@@ -241,7 +287,8 @@ def rec_cli(args) -> int:
 def recommend_cli(args) -> int:
     "`girl recommend`: the generated JD and the k nearest jobs"
     if args.k < 1: raise ValueError(f"-k must be >= 1, got {args.k}")
-    _gen_config(max_new_tokens=args.max_new_tokens, repetition_penalty=args.repetition_penalty)  # checks the options
+    _gen_config(max_new_tokens=args.max_new_tokens,
+                repetition_penalty=args.repetition_penalty)  # checks the options
     budget = _cv_budget(args)
     jobs, probs = validate_jobs(read_records(args.jobs), str(args.jobs))
     if probs: get_logger().warning(f"{len(probs)} job rows skipped: " + "; ".join(map(str, probs[:3])))
@@ -249,7 +296,8 @@ def recommend_cli(args) -> int:
     r = recommend(cv, jobs, args.model, args.encoder, args.k, args.max_new_tokens, get_device(args.device),
                   repetition_penalty=args.repetition_penalty, max_cv_tokens=budget)
     print("=== generated JD ===\n" + r["generated_jd"] + f"\n\n=== {len(r['jobs'])} nearest jobs ===")
-    for i, j in enumerate(r["jobs"], 1): print(f"{i:2d}. {j['score']:.3f}  {j['job_id']}  {j['jd'].splitlines()[0][:100]}")
+    for i, j in enumerate(r["jobs"], 1):
+        print(f"{i:2d}. {j['score']:.3f}  {j['job_id']}  {j['jd'].splitlines()[0][:100]}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #2d178fa8
@@ -298,7 +346,8 @@ def add_judge_cli(subparsers):
     add_config_args(c, "models.generator=tiny")
     c.add_argument("--cv", required=True, help="file holding the CV, or - to read it from stdin")
     c.add_argument("--models", default="base,sft,rlrf",
-                   help="comma-separated generators: base, sft, rlrf (stage folders of --out), model folders, tiny")
+                   help="comma-separated generators: base, sft, rlrf (stage folders of --out), model "
+                   "folders, tiny")
     c.add_argument("--out", help="run folder resolving `sft` and `rlrf`")
     c.add_argument("--max-new-tokens", type=int, help="most JD tokens (default eval.gen.max_new_tokens)")
     _add_cv_budget(c)
@@ -316,7 +365,8 @@ def report_cli(args) -> int:
 def add_report_cli(subparsers):
     "Add the `report` subcommand to the `girl` parser's `subparsers`"
     r = subparsers.add_parser("report",
-                              help="collect every stage's metrics and plots into OUT/report.md and OUT/report.html")
+                              help="collect every stage's metrics and plots into OUT/report.md and "
+                              "OUT/report.html")
     r.add_argument("out", help="run folder")
     r.set_defaults(func=report_cli)
     return subparsers
@@ -324,9 +374,12 @@ def add_report_cli(subparsers):
 # %% ../nbs/90_cli.ipynb #7a8557ac
 def add_pipeline_cli(subparsers):
     "Add the `pipeline` subcommand to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("pipeline", help="run every stage (data, sft, reward, rlrf, rec, eval, report), skipping up-to-date ones")
+    p = subparsers.add_parser("pipeline",
+                              help="run every stage (data, sft, reward, rlrf, rec, eval, report), skipping "
+                              "up-to-date ones")
     p.add_argument("--preset", help="tiny, demo or gpu (configs/<preset>.yaml); or --config FILE")
-    add_config_args(p, "rlrf.iterations=20"); p.add_argument("--out", required=True, help="run folder")
+    add_config_args(p, "rlrf.iterations=20")
+    p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--stages", help=f"comma-separated subset of {','.join(STAGES)}")
     p.add_argument("--force", default="", help="comma-separated stages to re-run even when up to date")
     p.set_defaults(func=pipeline_cli)
@@ -337,14 +390,16 @@ def pipeline_cli(args) -> int:
     if args.preset and args.config: raise ValueError("give --preset or --config, not both")
     cfg = load_config(preset_path(args.preset) if args.preset else args.config, args.overrides)
     split = lambda s: [x.strip() for x in s.split(",") if x.strip()] if s else []
-    run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force)); return 0
+    run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force))
+    return 0
 
 # %% ../nbs/90_cli.ipynb #23b6cc12
 def _error_text(e:Exception) -> str:
     "The one line `main` prints for an error the user can fix: an OS error names its path and its cause"
     if not isinstance(e, OSError) or e.filename is None or not e.strerror: return str(e)
     cause = e.strerror
-    if isinstance(e, FileExistsError) and Path(e.filename).is_file(): cause = "a file, where a folder is needed"
+    if isinstance(e, FileExistsError) and Path(e.filename).is_file():
+        cause = "a file, where a folder is needed"
     return f"{e.filename}: {cause}" + (f" (and {e.filename2})" if e.filename2 else "")
 
 # %% ../nbs/90_cli.ipynb #d2b452b2
@@ -353,7 +408,8 @@ def main(argv:list[str]|None=None) -> int:
     a = make_parser().parse_args(argv)
     run = getattr(a, "func", None) or dict(data=_cmd_data, models=_cmd_models, config=_cmd_config)[a.cmd]
     try: return run(a) or 0
-    except (ConfigError, ValueError, OSError) as e:  # OSError: a path (or a judge endpoint) that cannot be used
+    except (ConfigError, ValueError,
+            OSError) as e:  # OSError: a path (or a judge endpoint) that cannot be used
         print(f"girl: error: {_error_text(e)}", file=sys.stderr)
         return 2
 

@@ -8,9 +8,11 @@ import ast, functools, hashlib, json, secrets, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (cfg_field, config_dict, config_hash, get_logger, read_metrics, require, seed_everything,
+from .core import (cfg_field, config_dict, config_hash, get_logger, read_metrics, require,
+                          seed_everything,
                           stage_dir, write_json, write_metrics)
-from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table, load_splits,
+from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table,
+                          load_splits,
                           load_tables, read_records, save_splits, split_by_time, validate_interactions,
                           validate_jobs, validate_seekers)
 from .occupations import snapshot_dir
@@ -29,25 +31,35 @@ __all__ = ['DataConfig', 'simulate_tables', 'validate_tables', 'delink', 'split_
 class DataConfig:
     "Where the data comes from, how much the simulator makes, and how it is split"
     # Source
-    source: str = cfg_field("simulator", "`simulator` (the bundled labour-market simulator) or a folder holding seekers.*, jobs.*, interactions.* (jsonl/csv/parquet or `datasets` folders)")
+    source: str = cfg_field("simulator",
+                            "`simulator` (the bundled labour-market simulator) or a folder holding "
+                            "seekers.*, jobs.*, interactions.* (jsonl/csv/parquet or `datasets` folders)")
     language: str = cfg_field("en", "Language of simulated CVs and JDs", choices=["en", "zh"])
     # Simulator sizes (Table I of the paper: 153,006 SFT pairs, 303,929 RM pairs, 37,600 RL CVs, 48,000 rec pairs)
     n_jobs: int = cfg_field(2000, "Number of distinct job postings")
     sft_pairs: int = cfg_field(2000, "Matched CV-JD pairs for supervised fine-tuning (Eq. 1)")
-    rm_cvs: int = cfg_field(500, "CVs in the reward-model window; each gets rm_pos_per_cv J+ and rm_neg_per_cv J-")
+    rm_cvs: int = cfg_field(500,
+                            "CVs in the reward-model window; each gets rm_pos_per_cv J+ and rm_neg_per_cv J-")
     rm_pos_per_cv: int = cfg_field(1, "Matched jobs per reward-model CV")
     rm_neg_per_cv: int = cfg_field(1, "Mismatched jobs per reward-model CV")
     rl_cvs: int = cfg_field(256, "CVs for reinforcement learning (seekers not in SFT/RM)")
     rec_pairs: int = cfg_field(4000, "Labelled pairs in the enhanced-recommendation windows (train/val/test)")
-    rec_density: float = cfg_field(1.0, "k in [1, 10]: each rec seeker gets k x Table I's interactions (~6k train, 2k val, 2k test), so the same rec_pairs come from k x fewer CVs to generate JDs for")
+    rec_density: float = cfg_field(1.0,
+                                   "k in [1, 10]: each rec seeker gets k x Table I's interactions (~6k "
+                                   "train, 2k val, 2k test), so the same rec_pairs come from k x fewer CVs "
+                                   "to generate JDs for")
     hard_negative_rate: float = cfg_field(0.5, "Share of negatives drawn from related occupations")
     label_noise: float = cfg_field(0.05, "Probability that a recruiter's matched/mismatched label flips")
     cold_start_rate: float = cfg_field(0.2, "Share of rec-test seekers with no rec-train interaction")
     pii_rate: float = cfg_field(0.3, "Share of simulated CVs carrying contact details (scrubbed before use)")
     # Splits and hygiene
-    windows: dict = cfg_field(DEFAULT_WINDOWS, "Inclusive ISO date windows per split: sft, rm, rl, rec_train, rec_val, rec_test")
+    windows: dict = cfg_field(DEFAULT_WINDOWS,
+                              "Inclusive ISO date windows per split: sft, rm, rl, rec_train, rec_val, "
+                              "rec_test")
     max_cv_chars: int = cfg_field(20_000, "CVs longer than this are quarantined as malformed")
-    scrub_pii: bool = cfg_field(True, "Remove emails, phones, URLs and ID numbers from CVs before anything trains on or logs them")
+    scrub_pii: bool = cfg_field(True,
+                                "Remove emails, phones, URLs and ID numbers from CVs before anything trains "
+                                "on or logs them")
     hash_ids: bool = cfg_field(True, "Replace seeker/job ids by salted hashes (one-time salt, never stored)")
 
     def __post_init__(self):
@@ -58,9 +70,11 @@ class DataConfig:
         missing = [k for k in DEFAULT_WINDOWS if k not in self.windows]
         need(not missing, "windows", f"needs a window for each split, missing {', '.join(missing)}")
         for k in ("n_jobs", "rm_pos_per_cv", "max_cv_chars"): need(getattr(self, k) >= 1, k, "must be >= 1")
-        for k in ("sft_pairs", "rm_cvs", "rm_neg_per_cv", "rl_cvs", "rec_pairs"): need(getattr(self, k) >= 0, k, "must be >= 0 (0: an empty split)")
+        for k in ("sft_pairs", "rm_cvs", "rm_neg_per_cv", "rl_cvs", "rec_pairs"):
+            need(getattr(self, k) >= 0, k, "must be >= 0 (0: an empty split)")
         need(1 <= self.rec_density <= 10, "rec_density", "must be in [1, 10]")
-        for k in ("hard_negative_rate", "label_noise", "cold_start_rate", "pii_rate"): need(0 <= getattr(self, k) <= 1, k, "must be in [0, 1]")
+        for k in ("hard_negative_rate", "label_noise", "cold_start_rate", "pii_rate"):
+            need(0 <= getattr(self, k) <= 1, k, "must be in [0, 1]")
 
 # %% ../nbs/01d_data_stage.ipynb #3775007b
 def _check_source(source:str) -> Path:
@@ -76,24 +90,33 @@ def _check_source(source:str) -> Path:
 def simulate_tables(cfg:RunConfig):
     "Simulate a market with the sizes of `cfg.data`; returns (seekers, jobs, interactions, gold)"
     d = cfg.data
-    sim = simulate(sft_pairs=d.sft_pairs, rm_cvs=d.rm_cvs, rl_cvs=d.rl_cvs, rec_pairs=d.rec_pairs, n_jobs=d.n_jobs,
-                   rm_pos_per_cv=d.rm_pos_per_cv, rm_neg_per_cv=d.rm_neg_per_cv, language=d.language, seed=cfg.seed,
-                   hard_negative_rate=d.hard_negative_rate, label_noise=d.label_noise, cold_start_rate=d.cold_start_rate,
-                   pii_rate=d.pii_rate, windows={k: tuple(v) for k, v in d.windows.items()}, rec_density=d.rec_density)
+    sim = simulate(sft_pairs=d.sft_pairs, rm_cvs=d.rm_cvs, rl_cvs=d.rl_cvs, rec_pairs=d.rec_pairs,
+                   n_jobs=d.n_jobs,
+                   rm_pos_per_cv=d.rm_pos_per_cv, rm_neg_per_cv=d.rm_neg_per_cv, language=d.language,
+                   seed=cfg.seed,
+                   hard_negative_rate=d.hard_negative_rate, label_noise=d.label_noise,
+                   cold_start_rate=d.cold_start_rate,
+                   pii_rate=d.pii_rate, windows={k: tuple(v) for k, v in d.windows.items()},
+                   rec_density=d.rec_density)
     return sim.seekers, sim.jobs, sim.interactions, sim.gold
 
 # %% ../nbs/01d_data_stage.ipynb #3e2e4c19
-def validate_tables(seekers:list, jobs:list, interactions:list, source:str="simulator", max_cv_chars:int=20_000):
+def validate_tables(seekers:list, jobs:list, interactions:list, source:str="simulator",
+                    max_cv_chars:int=20_000):
     "Validate in-memory tables like files (line = 1-based row); returns kept tables and a `ValidationReport`"
     rep = ValidationReport()
-    s, ps = validate_seekers(list(enumerate(seekers, 1)), f"{source}:seekers", max_cv_chars); rep.add("seekers", len(seekers), len(s), ps)
-    j, ps = validate_jobs(list(enumerate(jobs, 1)), f"{source}:jobs"); rep.add("jobs", len(jobs), len(j), ps)
-    i, ps = validate_interactions(list(enumerate(interactions, 1)), f"{source}:interactions", {r["seeker_id"] for r in s}, {r["job_id"] for r in j})
+    s, ps = validate_seekers(list(enumerate(seekers, 1)), f"{source}:seekers", max_cv_chars)
+    rep.add("seekers", len(seekers), len(s), ps)
+    j, ps = validate_jobs(list(enumerate(jobs, 1)), f"{source}:jobs")
+    rep.add("jobs", len(jobs), len(j), ps)
+    i, ps = validate_interactions(list(enumerate(interactions, 1)), f"{source}:interactions",
+                                  {r["seeker_id"] for r in s}, {r["job_id"] for r in j})
     rep.add("interactions", len(interactions), len(i), ps)
     return s, j, i, rep
 
 # %% ../nbs/01d_data_stage.ipynb #0c3acf90
-def delink(seekers:list, jobs:list, interactions:list, scrub:bool=True, hash_ids_:bool=True, salt:bytes|None=None):
+def delink(seekers:list, jobs:list, interactions:list, scrub:bool=True, hash_ids_:bool=True,
+           salt:bytes|None=None):
     "Scrub PII from `cv`/`jd` and replace ids by salted hashes; returns tables, (seeker_map, job_map), n_replacements"
     salt = salt or secrets.token_bytes(32)
     smap = hash_ids([r["seeker_id"] for r in seekers], salt) if hash_ids_ else {}
@@ -101,10 +124,12 @@ def delink(seekers:list, jobs:list, interactions:list, scrub:bool=True, hash_ids
     cvs, jds, n = [r["cv"] for r in seekers], [r["jd"] for r in jobs], 0
     if scrub:
         cvs, jds = [scrub_pii_count(t) for t in cvs], [scrub_pii_count(t) for t in jds]
-        n = sum(c for _, c in cvs + jds); cvs, jds = [t for t, _ in cvs], [t for t, _ in jds]
+        n = sum(c for _, c in cvs + jds)
+        cvs, jds = [t for t, _ in cvs], [t for t, _ in jds]
     S = [r | dict(seeker_id=smap.get(r["seeker_id"], r["seeker_id"]), cv=cv) for r, cv in zip(seekers, cvs)]
     J = [r | dict(job_id=jmap.get(r["job_id"], r["job_id"]), jd=jd) for r, jd in zip(jobs, jds)]
-    I = [r | dict(seeker_id=smap.get(r["seeker_id"], r["seeker_id"]), job_id=jmap.get(r["job_id"], r["job_id"])) for r in interactions]
+    I = [r | dict(seeker_id=smap.get(r["seeker_id"], r["seeker_id"]),
+                  job_id=jmap.get(r["job_id"], r["job_id"])) for r in interactions]
     return S, J, I, (smap, jmap), n
 
 # %% ../nbs/01d_data_stage.ipynb #8f7db037
@@ -113,8 +138,10 @@ def split_stats(splits) -> dict:
     out = {}
     for k, rows in splits.items():
         rows = list(rows) if not hasattr(rows, "column_names") else rows
-        labels = [r["label"] for r in rows] if rows and "label" in (rows.column_names if hasattr(rows, "column_names") else rows[0]) else []
-        out[k] = dict(rows=len(rows), seekers=len({r["seeker_id"] for r in rows}), match_rate=float(np.mean(labels)) if labels else None)
+        labels = [r["label"] for r in rows] if rows and "label" in (rows.column_names if hasattr(rows,
+                                                                                                 "column_names") else rows[0]) else []
+        out[k] = dict(rows=len(rows), seekers=len({r["seeker_id"] for r in rows}),
+                      match_rate=float(np.mean(labels)) if labels else None)
     return out
 
 # %% ../nbs/01d_data_stage.ipynb #fae4a59a
@@ -122,15 +149,18 @@ def length_stats(texts:list[str]) -> dict:
     "Characters and words: mean, median and 95th percentile"
     c, w = np.array([len(t) for t in texts]), np.array([len(t.split()) for t in texts])
     if not len(c): return {}
-    return dict(chars_mean=float(c.mean()), chars_p50=float(np.median(c)), chars_p95=float(np.percentile(c, 95)),
-                words_mean=float(w.mean()), words_p50=float(np.median(w)), words_p95=float(np.percentile(w, 95)))
+    return dict(chars_mean=float(c.mean()), chars_p50=float(np.median(c)),
+                chars_p95=float(np.percentile(c, 95)),
+                words_mean=float(w.mean()), words_p50=float(np.median(w)),
+                words_p95=float(np.percentile(w, 95)))
 
 # %% ../nbs/01d_data_stage.ipynb #f54d1694
 def gold_label_auc(gold:GoldJudge, rows, max_rows:int=5000, seed:int=0) -> float|None:
     "AUC of the gold score against matched/mismatched labels on (a sample of) `rows`"
     from sklearn.metrics import roc_auc_score
     rows = list(rows)
-    if len(rows) > max_rows: rows = [rows[i] for i in np.random.default_rng(seed).choice(len(rows), max_rows, replace=False)]
+    if len(rows) > max_rows:
+        rows = [rows[i] for i in np.random.default_rng(seed).choice(len(rows), max_rows, replace=False)]
     y = [r["label"] for r in rows]
     if len(set(y)) < 2: return None
     return float(roc_auc_score(y, gold.score_many([r["seeker_id"] for r in rows], [r["jd"] for r in rows])))
@@ -138,25 +168,48 @@ def gold_label_auc(gold:GoldJudge, rows, max_rows:int=5000, seed:int=0) -> float
 # %% ../nbs/01d_data_stage.ipynb #c73aa10a
 def plot_card(splits, jobs:list, gold:GoldJudge|None, folder:Path) -> list[Path]:
     "Write the card's PNGs: split sizes with match rates, CV/JD length histograms, occupation mix"
-    import matplotlib; matplotlib.use("Agg", force=False)
+    import matplotlib
+    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    folder.mkdir(parents=True, exist_ok=True); st = split_stats(splits); paths = []
-    fig, ax = plt.subplots(figsize=(7, 3)); ks = list(st)
-    ax.bar(ks, [st[k]["rows"] for k in ks], color="#4c72b0"); ax.set_ylabel("rows"); ax.set_title("Split sizes (match rate on top)")
+    folder.mkdir(parents=True, exist_ok=True)
+    st = split_stats(splits)
+    paths = []
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ks = list(st)
+    ax.bar(ks, [st[k]["rows"] for k in ks], color="#4c72b0")
+    ax.set_ylabel("rows")
+    ax.set_title("Split sizes (match rate on top)")
     for x, k in enumerate(ks):
-        if st[k]["match_rate"] is not None: ax.text(x, st[k]["rows"], f"{st[k]['match_rate']:.2f}", ha="center", va="bottom", fontsize=8)
-    ax.tick_params(axis="x", labelrotation=30); fig.tight_layout(); paths.append(folder/"splits.png"); fig.savefig(paths[-1], dpi=90); plt.close(fig)
+        if st[k]["match_rate"] is not None:
+            ax.text(x, st[k]["rows"], f"{st[k]['match_rate']:.2f}", ha="center", va="bottom", fontsize=8)
+    ax.tick_params(axis="x", labelrotation=30)
+    fig.tight_layout()
+    paths.append(folder/"splits.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
     cvs = [r["cv"] for k in ("sft", "rm", "rl", "rec_train") for r in splits.get(k, [])]
     fig, ax = plt.subplots(figsize=(7, 3))
-    ax.hist([len(t.split()) for t in cvs], bins=40, alpha=.6, label="CV"); ax.hist([len(j["jd"].split()) for j in jobs], bins=40, alpha=.6, label="JD")
-    ax.set_xlabel("words"); ax.set_ylabel("texts"); ax.legend(); ax.set_title("Text lengths"); fig.tight_layout()
-    paths.append(folder/"lengths.png"); fig.savefig(paths[-1], dpi=90); plt.close(fig)
+    ax.hist([len(t.split()) for t in cvs], bins=40, alpha=.6, label="CV")
+    ax.hist([len(j["jd"].split()) for j in jobs], bins=40, alpha=.6, label="JD")
+    ax.set_xlabel("words")
+    ax.set_ylabel("texts")
+    ax.legend()
+    ax.set_title("Text lengths")
+    fig.tight_layout()
+    paths.append(folder/"lengths.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
     if gold is not None and splits.get("sft"):
         from collections import Counter
         occ = Counter(gold.seeker_info(r["seeker_id"])["title"][:40] for r in splits["sft"]).most_common(15)[::-1]
-        fig, ax = plt.subplots(figsize=(7, 4)); ax.barh([o for o, _ in occ], [c for _, c in occ], color="#55a868")
-        ax.set_title("Most frequent occupations (SFT seekers)"); ax.tick_params(axis="y", labelsize=7); fig.tight_layout()
-        paths.append(folder/"occupations.png"); fig.savefig(paths[-1], dpi=90); plt.close(fig)
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.barh([o for o, _ in occ], [c for _, c in occ], color="#55a868")
+        ax.set_title("Most frequent occupations (SFT seekers)")
+        ax.tick_params(axis="y", labelsize=7)
+        fig.tight_layout()
+        paths.append(folder/"occupations.png")
+        fig.savefig(paths[-1], dpi=90)
+        plt.close(fig)
     return paths
 
 # %% ../nbs/01d_data_stage.ipynb #51dab252
@@ -171,7 +224,8 @@ def file_digest(path:str|Path) -> str:
     h = hashlib.sha256()
     with open(p, "rb") as f:
         for block in iter(functools.partial(f.read, 1 << 20), b""): h.update(block)
-    if time.time_ns() - st.st_mtime_ns > 2_000_000_000:  # a younger file could change again within its mtime tick
+    # a younger file could change again within its mtime tick
+    if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
         _DIGESTS[k] = h.hexdigest()
     return h.hexdigest()
 
@@ -232,7 +286,8 @@ def data_key(cfg:RunConfig) -> str:
 def _scrub_records(rep:ValidationReport):
     "Quarantined rows keep their reason and position, but their free text is scrubbed too"
     for p in rep.problems:
-        if isinstance(p.record, dict): p.record = {k: scrub_pii(v) if isinstance(v, str) else v for k, v in p.record.items()}
+        if isinstance(p.record, dict):
+            p.record = {k: scrub_pii(v) if isinstance(v, str) else v for k, v in p.record.items()}
         elif isinstance(p.record, str): p.record = scrub_pii(p.record)
 
 # %% ../nbs/01d_data_stage.ipynb #893c430c
@@ -245,25 +300,37 @@ def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives
     "Make `OUT/data`: rows → validate → scrub/de-link → split → leak check → save → card"
     log, d, T = get_logger("girl_nb.data"), cfg.data, {}
     if d.source != "simulator": _check_source(d.source)
-    folder = stage_dir(out, "data"); mf = folder/"metrics.json"
+    folder = stage_dir(out, "data")
+    mf = folder/"metrics.json"
     key = data_key(cfg)  # before reading: a file edited while the stage runs makes the next run rebuild
     if mf.is_file() and not force and json.loads(mf.read_text()).get("stage_key") == key:
         log.info(f"{folder}: up to date (same data config, seed, input files and code), skipped")
         return folder
-    seed_everything(cfg.seed); t = time.perf_counter()
-    if d.source == "simulator": seekers, jobs, inter, gold = simulate_tables(cfg); src = "simulator"
-    else: seekers, jobs, inter, gold = (*load_tables(d.source, d.max_cv_chars)[:3], None); src = d.source
-    T["load_s"] = time.perf_counter() - t; t = time.perf_counter()
-    if d.source == "simulator": seekers, jobs, inter, rep = validate_tables(seekers, jobs, inter, src, d.max_cv_chars)
+    seed_everything(cfg.seed)
+    t = time.perf_counter()
+    if d.source == "simulator":
+        seekers, jobs, inter, gold = simulate_tables(cfg)
+        src = "simulator"
+    else:
+        seekers, jobs, inter, gold = (*load_tables(d.source, d.max_cv_chars)[:3], None)
+        src = d.source
+    T["load_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if d.source == "simulator":
+        seekers, jobs, inter, rep = validate_tables(seekers, jobs, inter, src, d.max_cv_chars)
     else: seekers, jobs, inter, rep = load_tables(d.source, d.max_cv_chars)
-    T["validate_s"] = time.perf_counter() - t; t = time.perf_counter()
+    T["validate_s"] = time.perf_counter() - t
+    t = time.perf_counter()
     seekers, jobs, inter, (smap, jmap), n_pii = delink(seekers, jobs, inter, d.scrub_pii, d.hash_ids)
     if gold is not None and (smap or jmap): gold = gold.rekey(smap, jmap)
     del smap, jmap  # the mapping (and its salt) dies here: it is never written
-    T["delink_s"] = time.perf_counter() - t; t = time.perf_counter()
-    splits = split_by_time(seekers, jobs, inter, d.windows); check_leaks(splits)
+    T["delink_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    splits = split_by_time(seekers, jobs, inter, d.windows)
+    check_leaks(splits)
     _stop_if_empty(cfg, splits, rep, folder)
-    T["split_s"] = time.perf_counter() - t; t = time.perf_counter()
+    T["split_s"] = time.perf_counter() - t
+    t = time.perf_counter()
     _save_outputs(folder, splits, seekers, jobs, gold, rep)
     T["save_s"] = time.perf_counter() - t
     m = _card_metrics(splits, seekers, jobs, gold, rep, n_pii, src, T)
@@ -272,8 +339,10 @@ def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives
     d_ = json.loads(mf.read_text())
     d_["stage_key"] = key
     write_json(mf, d_)
-    log.info(f"{folder}: {m['splits']['sft']['rows']} SFT pairs, {m['splits']['rm']['rows']} RM pairs, {m['splits']['rl']['rows']} RL CVs, "
-             f"{sum(m['splits'][k]['rows'] for k in ('rec_train', 'rec_val', 'rec_test'))} rec pairs; {m['quarantined']} rows quarantined")
+    log.info(f"{folder}: {m['splits']['sft']['rows']} SFT pairs, {m['splits']['rm']['rows']} RM pairs, "
+             f"{m['splits']['rl']['rows']} RL CVs, "
+             f"{sum(m['splits'][k]['rows'] for k in ('rec_train', 'rec_val', 'rec_test'))} rec pairs; "
+             f"{m['quarantined']} rows quarantined")
     return folder
 
 # %% ../nbs/01d_data_stage.ipynb #0a88aea9
@@ -282,10 +351,13 @@ def _save_outputs(folder:Path, splits, seekers:list, jobs:list, gold, rep:Valida
     import datasets
     datasets.disable_progress_bars()
     save_splits(splits, folder/"splits")
-    datasets.Dataset.from_list([dict(job_id=j["job_id"], jd=j["jd"], posted_at=j.get("posted_at")) for j in jobs]).save_to_disk(str(folder/"jobs"))
-    datasets.Dataset.from_list([dict(seeker_id=s["seeker_id"], cv=s["cv"]) for s in seekers]).save_to_disk(str(folder/"seekers"))
+    datasets.Dataset.from_list([dict(job_id=j["job_id"], jd=j["jd"],
+                                     posted_at=j.get("posted_at")) for j in jobs]).save_to_disk(str(folder/"jobs"))
+    datasets.Dataset.from_list([dict(seeker_id=s["seeker_id"],
+                                     cv=s["cv"]) for s in seekers]).save_to_disk(str(folder/"seekers"))
     if gold is not None: gold.save(folder/"gold")
-    _scrub_records(rep); rep.write_quarantine(folder/"quarantine")  # also README.txt and report.json
+    _scrub_records(rep)
+    rep.write_quarantine(folder/"quarantine")  # also README.txt and report.json
 
 # %% ../nbs/01d_data_stage.ipynb #c1d2e301
 def _stop_if_empty(cfg:RunConfig, splits, rep:ValidationReport, folder:Path):
@@ -298,7 +370,8 @@ def _stop_if_empty(cfg:RunConfig, splits, rep:ValidationReport, folder:Path):
     _scrub_records(rep)
     rep.write_quarantine(folder/"quarantine")
     q = sum(c["quarantined"] for c in rep.counts.values())
-    raise ValueError(f"{folder}: split(s) {', '.join(empty)} came out empty and later stages need them (no usable "
+    raise ValueError(f"{folder}: split(s) {', '.join(empty)} came out empty and later stages need them (no "
+                     f"usable "
                      f"interaction in their data.windows); {q} rows quarantined, "
                      f"reasons in {folder/'quarantine'/'report.json'}")
 
@@ -308,10 +381,14 @@ def _card_metrics(splits, seekers, jobs, gold, rep, n_pii, src, T) -> dict:
     quarantined = sum(c["quarantined"] for c in rep.counts.values())
     return dict(source=src, seekers=len(seekers), jobs=len(jobs), splits=split_stats(splits),
                 cold_start_seekers=len({r["seeker_id"] for r in splits.get("rec_test_cold", [])}),
-                not_in_any_split=splits.report, quarantined=quarantined, quarantine=rep.counts, pii_replacements=n_pii,
-                cv_length=length_stats([s["cv"] for s in seekers]), jd_length=length_stats([j["jd"] for j in jobs]),
+                not_in_any_split=splits.report, quarantined=quarantined, quarantine=rep.counts,
+                pii_replacements=n_pii,
+                cv_length=length_stats([s["cv"] for s in seekers]),
+                jd_length=length_stats([j["jd"] for j in jobs]),
                 gold_label_auc_rm=gold_label_auc(gold, splits.get("rm", [])) if gold is not None else None,
-                gold_label_auc_rec_test=gold_label_auc(gold, splits.get("rec_test", [])) if gold is not None else None,
+                gold_label_auc_rec_test=gold_label_auc(gold,
+                                                       splits.get("rec_test",
+                                                                  [])) if gold is not None else None,
                 seconds={k: round(v, 3) for k, v in T.items()})
 
 # %% ../nbs/01d_data_stage.ipynb #cd6264bb
@@ -322,13 +399,19 @@ def validate_cli(path:str|Path, quarantine:str|Path|None=None, max_cv_chars:int=
     if p.is_dir(): *_, rep = load_tables(p, max_cv_chars)
     else:
         table = next((t for t in ("seekers", "jobs") if p.name.startswith(t)), None)
-        if table is None: raise ValueError(f"{p}: interactions are checked against seekers and jobs: validate the folder holding all three tables")
-        recs = read_records(p); check_table(table, recs, str(p)); rep = ValidationReport()
-        kept, ps = validate_seekers(recs, str(p), max_cv_chars) if table == "seekers" else validate_jobs(recs, str(p))
+        if table is None:
+            raise ValueError(f"{p}: interactions are checked against seekers and jobs: validate the folder "
+                             f"holding all three tables")
+        recs = read_records(p)
+        check_table(table, recs, str(p))
+        rep = ValidationReport()
+        kept, ps = validate_seekers(recs, str(p), max_cv_chars) if table == "seekers" else validate_jobs(recs,
+                                                                                                         str(p))
         rep.add(table, len(recs), len(kept), ps)
     print(rep.summary())
     if quarantine:
-        _scrub_records(rep); rep.write_quarantine(quarantine)
+        _scrub_records(rep)
+        rep.write_quarantine(quarantine)
         print(f"quarantine: reasons in {Path(quarantine)/'report.json'}, "
               f"raw rows (personal data) in {quarantine}/*.quarantine.jsonl")
     return 1 if any(c["quarantined"] for c in rep.counts.values()) else 0
@@ -336,20 +419,25 @@ def validate_cli(path:str|Path, quarantine:str|Path|None=None, max_cv_chars:int=
 # %% ../nbs/01d_data_stage.ipynb #5dc480f6
 def summary_text(out:str|Path) -> str:
     "The dataset card of `OUT/data` as text"
-    folder = Path(out)/"data"; m = read_metrics(folder)
+    folder = Path(out)/"data"
+    m = read_metrics(folder)
     lines = [f"data stage: {folder}  (source: {m['source']}; {m['seekers']} seekers, {m['jobs']} jobs)",
              f"{'split':14s}{'rows':>9s}{'seekers':>9s}{'match':>7s}"]
     for k, s in m["splits"].items():
         lines.append(f"{k:14s}{s['rows']:9d}{s['seekers']:9d}" + (f"{s['match_rate']:7.2f}" if s["match_rate"] is not None else f"{'-':>7s}"))
-    lines.append(f"cold-start seekers in rec_test: {m['cold_start_seekers']}; quarantined rows: {m['quarantined']}; PII replacements: {m['pii_replacements']}")
-    if m.get("gold_label_auc_rm") is not None: lines.append(f"gold judge vs recruiter labels, AUC: rm {m['gold_label_auc_rm']:.3f}, rec_test {m['gold_label_auc_rec_test']:.3f}")
+    lines.append(f"cold-start seekers in rec_test: {m['cold_start_seekers']}; quarantined rows: "
+                 f"{m['quarantined']}; PII replacements: {m['pii_replacements']}")
+    if m.get("gold_label_auc_rm") is not None:
+        lines.append(f"gold judge vs recruiter labels, AUC: rm {m['gold_label_auc_rm']:.3f}, rec_test "
+                     f"{m['gold_label_auc_rec_test']:.3f}")
     if (r := m["not_in_any_split"]).get("contradictory_pairs"):
         lines.append(f"{r['contradictory_pairs']} (seeker, job) pairs labelled both ways in sft/rm: "
                      f"their {r['contradictory_rows_dropped']} rows dropped")
     if m["quarantined"]:
         lines.append(f"{m['quarantined']} rows quarantined: reasons in {folder/'quarantine'/'report.json'}, "
                      f"raw rows (personal data) in {folder/'quarantine'}/*.quarantine.jsonl")
-    cvw, jdw = m['cv_length'].get('words_p50', 0), m['jd_length'].get('words_p50', 0)  # {} when a table is empty
+    cvw, jdw = m['cv_length'].get('words_p50', 0), m['jd_length'].get('words_p50',
+                                                                      0)  # {} when a table is empty
     lines.append(f"CV words (median) {cvw:.0f}, JD words (median) {jdw:.0f}; "
                  f"time {sum(m['seconds'].values()):.1f} s; card: {folder/'card'}")
     return "\n".join(lines)

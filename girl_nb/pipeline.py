@@ -28,8 +28,10 @@ class RunConfig:
     "The whole run: shared settings plus one section per stage"
     name: str = cfg_field("run", "Name of the run (used in model cards and logs)")
     seed: int = cfg_field(0, "Seed for python, numpy and torch")
-    device: str = cfg_field("auto", "Device: auto picks cuda when present", choices=["auto", "cpu", "cuda", "mps"])
-    dtype: str = cfg_field("auto", "Compute dtype: auto = bf16 where the hardware has it natively, else fp32", choices=["auto", "bf16", "fp32", "fp16"])
+    device: str = cfg_field("auto", "Device: auto picks cuda when present",
+                            choices=["auto", "cpu", "cuda", "mps"])
+    dtype: str = cfg_field("auto", "Compute dtype: auto = bf16 where the hardware has it natively, else fp32",
+                           choices=["auto", "bf16", "fp32", "fp16"])
     data: DataConfig = cfg_field(DataConfig(), "Data stage (nbs/01d_data_stage)")
     models: ModelsConfig = cfg_field(ModelsConfig(), "Models each stage starts from (nbs/00a_models)")
     sft: SFTConfig = cfg_field(SFTConfig(), "Supervised fine-tuning stage (nbs/02_sft)")
@@ -39,10 +41,13 @@ class RunConfig:
     eval: EvalConfig = cfg_field(EvalConfig(), "Evaluation: pairwise judge, case study (nbs/06_judge)")
 
 # %% ../nbs/08_pipeline.ipynb #c5e2d7a1
-_GEN_KEYS = dict(gen_max_new_tokens="max_new_tokens", gen_temperature="temperature", gen_top_p="top_p", gen_batch_size="batch_size")
+_GEN_KEYS = dict(gen_max_new_tokens="max_new_tokens", gen_temperature="temperature", gen_top_p="top_p",
+                 gen_batch_size="batch_size")
 _STAGE_GENS = "sft.gen.{0}, reward.gen.{0}, rec.gen.{0} and eval.gen.{0}"
-_RENAMED = ({f"{s}.{old}": f"'{s}.gen.{new}'" for s in ("sft", "rec", "eval") for old, new in _GEN_KEYS.items()}
-            | {f"reward.{old}": f"'reward.gen.{_GEN_KEYS[old]}'" for old in ("gen_temperature", "gen_max_new_tokens")}
+_RENAMED = ({f"{s}.{old}": f"'{s}.gen.{new}'" for s in ("sft", "rec",
+                                                        "eval") for old, new in _GEN_KEYS.items()}
+            | {f"reward.{old}": f"'reward.gen.{_GEN_KEYS[old]}'" for old in ("gen_temperature",
+                                                                             "gen_max_new_tokens")}
             | {f"rlrf.{k}": f"'rlrf.rollout.{k}'" for k in ("temperature", "top_p", "max_new_tokens")}
             | {"rlrf.gen_batch_size": "'rlrf.rollout.batch_size'",
                "models.gen_backend": "each stage's own: " + _STAGE_GENS.format("backend"),
@@ -59,17 +64,22 @@ def load_config(path:str|Path|None=None, # a YAML preset such as configs/demo.ya
     return read_config(RunConfig, path, overrides, renamed=_RENAMED)
 
 # %% ../nbs/08_pipeline.ipynb #fc7133e9
-SECTIONS = dict(data=("data",), sft=("models", "sft"), reward=("models", "reward"), rlrf=("rlrf",), rec=("models", "rec"), eval=("eval",), report=())
-UPSTREAM = dict(data=(), sft=("data",), reward=("data", "sft"), rlrf=("data", "sft", "reward"), rec=("data", "sft", "rlrf"),
+SECTIONS = dict(data=("data",), sft=("models", "sft"), reward=("models", "reward"), rlrf=("rlrf",),
+                rec=("models", "rec"), eval=("eval",), report=())
+UPSTREAM = dict(data=(), sft=("data",), reward=("data", "sft"), rlrf=("data", "sft", "reward"),
+                rec=("data", "sft", "rlrf"),
                 eval=("data", "sft", "rlrf"), report=("data", "sft", "reward", "rlrf", "rec", "eval"))
 STAGE_MODULES = dict(data="data_stage", sft="sft", reward="reward", rlrf="rlrf_stage", rec="recommender",
-                     eval="judge", report="report")  # stage -> the girl_nb module whose code version goes into its key
+                     eval="judge",
+                     report="report")  # stage -> the girl_nb module whose code version goes into its key
 
 def stage_key(cfg:RunConfig, stage:str) -> str:
     "Hash of what `stage`'s output depends on: shared settings, config sections, code, input files, upstream keys"
     d = config_dict(cfg)
-    own = dict(shared={k: d[k] for k in ("seed", "device", "dtype")}, sections={s: d[s] for s in SECTIONS[stage]},
-               upstream={u: stage_key(cfg, u) for u in UPSTREAM[stage]}, code=code_version(STAGE_MODULES[stage]))
+    own = dict(shared={k: d[k] for k in ("seed", "device", "dtype")},
+               sections={s: d[s] for s in SECTIONS[stage]},
+               upstream={u: stage_key(cfg, u) for u in UPSTREAM[stage]},
+               code=code_version(STAGE_MODULES[stage]))
     if stage == "data": own["inputs"] = input_fingerprint(cfg.data.source)
     return hashlib.sha256(json.dumps(own, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -82,13 +92,18 @@ def _run(stage:str, cfg:RunConfig, out:Path, resume:bool):
     "Call the stage's own entry point"
     if stage not in RUNNERS: raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
     try: RUNNERS[stage](cfg, out, resume=resume, **_EXTRA.get(stage, {}))
-    finally: free_memory()  # stages share one process: the next one starts from the memory the last one held at its peak
+    # stages share one process: the next one starts from the memory the last one held at its peak
+    finally: free_memory()
 
-def _has_checkpoints(folder:Path) -> bool: return any((folder/"checkpoints").glob("*")) if (folder/"checkpoints").is_dir() else False
+# %% ../nbs/08_pipeline.ipynb #1f55e7d7
+def _has_checkpoints(folder:Path) -> bool:
+    return any((folder/"checkpoints").glob("*")) if (folder/"checkpoints").is_dir() else False
 
+# %% ../nbs/08_pipeline.ipynb #55509972
 def finished_key(out:str|Path, stage:str) -> str|None:
     "Key of the finished output of `stage`: from its pipeline record, else from the config saved in its metrics.json"
-    folder = Path(out)/stage; done = folder/"pipeline.json"
+    folder = Path(out)/stage
+    done = folder/"pipeline.json"
     if done.is_file(): return json.loads(done.read_text()).get("key")
     mf = folder/"metrics.json"
     if stage != "report" and mf.is_file():
@@ -102,14 +117,17 @@ def finished_key(out:str|Path, stage:str) -> str|None:
         return stage_key(c, stage)
     return None
 
+# %% ../nbs/08_pipeline.ipynb #df71fa6a
 def _load() -> float|None:
     "The machine's 5-minute load average (None where the OS keeps none): a stage's time is only its own when this stays near the cores it uses"
     try: return round(os.getloadavg()[1], 2)
     except (AttributeError, OSError): return None
 
+# %% ../nbs/08_pipeline.ipynb #9d08963e
 def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_run) -> dict:
     "Run `stage` unless its output is up to date; resume it when it was interrupted. Returns status and time"
-    out = Path(out); folder, key = out/stage, stage_key(cfg, stage)
+    out = Path(out)
+    folder, key = out/stage, stage_key(cfg, stage)
     start = folder/"pipeline_start.json"
     started = json.loads(start.read_text()).get("key") if start.is_file() else None
     fin = finished_key(out, stage)
@@ -119,14 +137,19 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
     resume = not force and started == key and _has_checkpoints(folder)
     if not resume and folder.exists():
         if _has_checkpoints(folder) and not force:
-            raise FileExistsError(f"{folder} holds checkpoints of a run made with other settings (or not by the pipeline): "
+            raise FileExistsError(f"{folder} holds checkpoints of a run made with other settings (or not by "
+                                  f"the pipeline): "
                                f"delete the folder, or pass --force {stage} to start the stage afresh")
         if stage != "data" and (started is not None or fin is not None or force): shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True); (folder/"pipeline.json").unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder/"pipeline.json").unlink(missing_ok=True)
     write_json(start, dict(key=key, started=time.time()))
-    t = time.perf_counter(); runner(stage, cfg, out, resume); secs = time.perf_counter() - t
+    t = time.perf_counter()
+    runner(stage, cfg, out, resume)
+    secs = time.perf_counter() - t
     load = _load()
-    write_json(folder/"pipeline.json", dict(key=key, time_s=secs, finished=time.time(), load_5min=load, cpus=os.cpu_count()))
+    write_json(folder/"pipeline.json",
+               dict(key=key, time_s=secs, finished=time.time(), load_5min=load, cpus=os.cpu_count()))
     return dict(stage=stage, status="resumed" if resume else "ran", time_s=secs, load_5min=load)
 
 # %% ../nbs/08_pipeline.ipynb #eb5d67f0
@@ -134,18 +157,24 @@ def _m(out:Path, stage:str) -> dict:
     f = out/stage/"metrics.json"
     return json.loads(f.read_text()).get("metrics", {}) if f.is_file() else {}
 
+# %% ../nbs/08_pipeline.ipynb #7d02d8cf
 def _f(v, fmt=".3f"): return format(v, fmt) if isinstance(v, (int, float)) else "–"
 
+# %% ../nbs/08_pipeline.ipynb #98ccb825
 def headline(out:str|Path, stage:str) -> str:
     "The headline figure of a finished stage, from its metrics.json"
-    out = Path(out); m = _m(out, stage)
+    out = Path(out)
+    m = _m(out, stage)
     if not m: return ""
     if stage == "data":
         s = m.get("splits", {})
         return f"{s.get('sft', {}).get('rows', 0)} SFT pairs, {s.get('rm', {}).get('rows', 0)} RM rows, {s.get('rl', {}).get('rows', 0)} RL CVs; gold AUC on RM labels {_f(m.get('gold_label_auc_rm'))}"
-    if stage == "sft": return f"format rate {_f(m.get('format_rate_base'))} → {_f(m.get('format_rate_sft'))}, gold {_f(m.get('gold_base'))} → {_f(m.get('gold_sft'))}"
-    if stage == "reward": return f"pairwise accuracy {_f(m.get('pairwise_accuracy'))}, gold Spearman {_f(m.get('gold_spearman'))}"
-    if stage == "rlrf": return f"RM reward {_f(m.get('rm_reward_sft'))} → {_f(m.get('rm_reward_girl'))}, gold {_f(m.get('gold_sft'))} → {_f(m.get('gold_girl'))}, KL {_f(m.get('kl_girl'), '.4f')}"
+    if stage == "sft":
+        return f"format rate {_f(m.get('format_rate_base'))} → {_f(m.get('format_rate_sft'))}, gold {_f(m.get('gold_base'))} → {_f(m.get('gold_sft'))}"
+    if stage == "reward":
+        return f"pairwise accuracy {_f(m.get('pairwise_accuracy'))}, gold Spearman {_f(m.get('gold_spearman'))}"
+    if stage == "rlrf":
+        return f"RM reward {_f(m.get('rm_reward_sft'))} → {_f(m.get('rm_reward_girl'))}, gold {_f(m.get('gold_sft'))} → {_f(m.get('gold_girl'))}, KL {_f(m.get('kl_girl'), '.4f')}"
     if stage == "rec":
         t = m.get("table3", {}).get("mlp", {})
         return "MLP test AUC " + ", ".join(f"{r} {_f(v.get('auc'), '.4f')}" for r, v in t.items())
@@ -158,18 +187,26 @@ def headline(out:str|Path, stage:str) -> str:
 # %% ../nbs/08_pipeline.ipynb #fdccc474
 def _fmt_s(s:float) -> str: return f"{int(s // 60)}m{s % 60:04.1f}s" if s >= 60 else f"{s:.1f}s"
 
-def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:list[str]=(), runner=_run, echo=print) -> list[dict]:
+# %% ../nbs/08_pipeline.ipynb #5b73260f
+def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:list[str]=(), runner=_run,
+                 echo=print) -> list[dict]:
     "Run `stages` (default all) of the method on `cfg` into `out`; skip the up-to-date ones, resume the interrupted ones"
     out, stages = Path(out), list(stages or STAGES)
     bad = [s for s in list(stages) + list(force) if s not in STAGES]
     if bad: raise ValueError(f"unknown stage(s) {bad}; stages: {', '.join(STAGES)}")
-    out.mkdir(parents=True, exist_ok=True); rows, T = [], time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    rows, T = [], time.perf_counter()
     for i, s in enumerate(stages, 1):
-        r = run_stage(s, cfg, out, force=s in force, runner=runner); r["headline"] = headline(out, s); rows.append(r)
+        r = run_stage(s, cfg, out, force=s in force, runner=runner)
+        r["headline"] = headline(out, s)
+        rows.append(r)
         echo(f"[{i}/{len(stages)}] {s:<7s}{r['status']:>9s} {_fmt_s(r['time_s']):>9s}  {r['headline']}")
-        if (r.get("load_5min") or 0) > 1.5 * (os.cpu_count() or 1):  # torch uses every core: more load is another process
-            echo(f"          load average {r['load_5min']:.1f} on {os.cpu_count()} CPUs at the end of {s}: another process shared the machine, so its time is inflated")
-    total = time.perf_counter() - T; ran = sum(r["time_s"] for r in rows if r["status"] != "skipped") or 1e-9
+        # torch uses every core: more load is another process
+        if (r.get("load_5min") or 0) > 1.5 * (os.cpu_count() or 1):
+            echo(f"          load average {r['load_5min']:.1f} on {os.cpu_count()} CPUs at the end of {s}: "
+                 f"another process shared the machine, so its time is inflated")
+    total = time.perf_counter() - T
+    ran = sum(r["time_s"] for r in rows if r["status"] != "skipped") or 1e-9
     echo(f"total {_fmt_s(total)}; share of the stages that ran: " +
          ", ".join(f"{r['stage']} {100 * r['time_s'] / ran:.0f}%" for r in rows if r["status"] != "skipped"))
     write_json(out/"pipeline.json", dict(stages=rows, total_s=total, config=config_dict(cfg)))
@@ -183,5 +220,7 @@ def preset_path(name:str) -> Path:
     p = d/f"{name}.yaml"
     if not p.is_file():
         have = sorted(f.stem for f in d.glob("*.yaml")) if d.is_dir() else []
-        raise FileNotFoundError(f"no preset {name!r} in {d}; presets: {', '.join(have) or 'none (is this a source checkout?)'}; or pass --config FILE")
+        raise FileNotFoundError(f"no preset {name!r} in {d}; presets: "
+                                f"{', '.join(have) or 'none (is this a source checkout?)'}; or pass --config "
+                                f"FILE")
     return p

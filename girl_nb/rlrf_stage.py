@@ -29,8 +29,8 @@ def _concat_lora(sft_dir:Path, actor, folder:Path) -> bool:
                                "use_dora")) or ac.use_rslora or ac.use_dora or ac.modules_to_save:
         return False
     sd1 = load_file(str(sft_dir/"adapter_model.safetensors"))                             # on the CPU
-    sd2 = {k: v.detach().cpu() for k,
-           v in get_peft_model_state_dict(actor).items()}      # the actor may sit on a GPU
+    # the actor may sit on a GPU
+    sd2 = {k: v.detach().cpu() for k, v in get_peft_model_state_dict(actor).items()}
     if set(sd1) != set(sd2) or any(".lora_" not in k for k in sd1): return False
     s1, s2, out = sc["lora_alpha"] / sc["r"], ac.lora_alpha / ac.r, {}
     for k in sd1:

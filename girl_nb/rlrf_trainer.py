@@ -10,7 +10,8 @@ import numpy as np, torch
 from fastcore.basics import patch
 from .core import ConfigError, get_logger, precision_dtype, read_state, write_state
 from .rlrf import (AdaptiveKL, Critic, RLRFConfig, RunningMoments, advantage, iteration_indices,
-                          kl_estimate, pack_rollout, penalised_reward, policy_loss, token_logprobs, value_loss,
+                          kl_estimate, pack_rollout, penalised_reward, policy_loss, token_logprobs,
+                          value_loss,
                           whiten)
 
 # %% auto #0
@@ -299,8 +300,8 @@ def fit(self:RLRF, callbacks:list|None=None) -> list[dict]:
         row = self.step()
         self.log.append(row)
         self._write_row(row)
-        self.logger.info(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k,
-                                  v in row.items() if not k.startswith("t_")))
+        self.logger.info(" ".join(f"{k}={v:.4g}" if isinstance(v,
+                                                               float) else f"{k}={v}" for k, v in row.items() if not k.startswith("t_")))
         last = self.iteration == rc.iterations
         if self.eval_cvs and (last or (rc.eval_every and self.iteration % rc.eval_every == 0)):
             self._record_eval(self.evaluate())
