@@ -15,7 +15,7 @@ from .generate import GEN_BACKENDS, INSTRUCTIONS, GenConfig, check_text, load_ba
 from .judge import case_study_markdown, compare, fmt_value, pair_label, run_eval
 from .llm_judges import JudgeError
 from .pipeline import load_config, preset_path, run_pipeline
-from .recommender import recommend, run_rec, tables_md
+from .rec_stage import recommend, run_rec, tables_md
 from .report import write_report
 from .reward import load_reward_model, run_reward, score
 from .rlrf_stage import run_rlrf
@@ -65,7 +65,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_sft_cli(sub)  # `girl sft`, `girl generate` (02_sft, 02a_generate)
     add_reward_cli(sub)  # `girl reward`, `girl score` (nbs/03_reward)
     add_rlrf_cli(sub)  # `girl rlrf` (nbs/04b_rlrf_stage)
-    add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05_recommender)
+    add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05a_rec_stage)
     add_judge_cli(sub)  # `girl judge`, `girl compare` (nbs/06_judge)
     add_report_cli(sub)  # `girl report` (nbs/07_report)
     add_pipeline_cli(sub)  # `girl pipeline` (nbs/08_pipeline)

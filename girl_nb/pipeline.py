@@ -11,7 +11,8 @@ from .core import STAGES, cfg_field, config_dict, free_memory, from_dict, get_lo
 from .data_stage import DataConfig, code_version, data_key, input_fingerprint, run_data
 from .judge import EvalConfig, run_eval
 from .models import ModelsConfig
-from .recommender import RecConfig, run_rec
+from .rec_stage import run_rec
+from .recommender import RecConfig
 from .report import run_report
 from .reward import RewardConfig, run_reward
 from .rlrf import RLRFConfig

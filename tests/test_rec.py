@@ -1,4 +1,5 @@
-"Fast tests of the enhanced recommender (girl_nb.recommender, nbs/05_recommender.ipynb): the stage on the tiny preset, reuse, bad input."
+"""Fast tests of the enhanced recommender (girl_nb.recommender and girl_nb.rec_stage, nbs/05_recommender.ipynb and
+nbs/05a_rec_stage.ipynb): the stage on the tiny preset, reuse, bad input."""
 import json, logging
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from girl_nb.pipeline import load_config
 from girl_nb.models import tiny_model_path
 from girl_nb.recommender import RecConfig
 from girl_nb.cli import main
-from girl_nb.recommender import EmbeddingCache, bootstrap_table, encoder_key, rec_splits, run_rec
+from girl_nb.rec_stage import rec_splits, run_rec
+from girl_nb.recommender import EmbeddingCache, bootstrap_table, encoder_key
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["rec.seeds=1", "rec.max_epochs=4", "rec.bootstrap=30", "rec.grounding_cvs=10", "rec.gen.max_new_tokens=6"]
