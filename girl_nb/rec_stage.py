@@ -138,8 +138,8 @@ def plot_fig5(points:dict, # row -> [{n, auc, auc_ci?}, ...]
         x = np.array([p["n"] for p in pts],
                      dtype=float) + 0.06 * (i - (len(points) - 1) / 2)  # side by side, CIs readable
         y = np.array([p["auc"] for p in pts])
-        err = np.array([[a - p["auc_ci"][0], p["auc_ci"][1] - a] for p,
-                        a in zip(pts, y)]).T if all("auc_ci" in p for p in pts) else None
+        err = np.array([[a - p["auc_ci"][0], p["auc_ci"][1] - a] for p, a in zip(pts,
+                                                                                 y)]).T if all("auc_ci" in p for p in pts) else None
         ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=row)
     ax.set_xticks(sorted({p["n"] for pts in points.values() for p in pts}))
     ax.set_xlabel("generated JDs per CV")
@@ -260,13 +260,11 @@ def run_rec(cfg:RunConfig, # the run's configuration; its `rec` section drives t
             # every point against Base on the same resamples of seekers: paired CIs of the AUC difference
             d = F.data[s]
             bt = bootstrap_table(d.y.numpy(),
-                                 {"base": base5[s]} | {f"{r}@{k}": p[s] for r, pk in probs5.items() for k,
-                                                       p in pk.items()},
+                                 {"base": base5[s]} | {f"{r}@{k}": p[s] for r, pk in probs5.items() for k, p in pk.items()},
                                  d.seekers, rc.bootstrap, cfg.seed)
             m[key] = {r: [dict(n=k,
                                **{x: bt[f"{r}@{k}"][x] for x in ("auc", "auc_ci", "delta_auc",
-                                                                 "delta_auc_ci")}) for k in pk] for r,
-                      pk in probs5.items()}
+                                                                 "delta_auc_ci")}) for k in pk] for r, pk in probs5.items()}
             m[f"{key}_base"] = {x: bt["base"][x] for x in ("auc", "auc_ci")}
             plot_fig5(m[key], sdir/f"{key}.png", m[f"{key}_base"], title)
     if rc.grounding_cvs: m["grounding"] = grounding(F, sp, cache, out, rc, cfg.seed, progress)
@@ -301,5 +299,5 @@ def recommend(cv:str, jobs:list[dict], # job rows with job_id and jd
     q = cache([jd], progress=False)
     idx, sc = top_k(q, P, k)
     return dict(generated_jd=jd,
-                jobs=[dict(job_id=jobs[i]["job_id"], score=float(s), jd=jobs[i]["jd"]) for i,
-                      s in zip(idx[0], sc[0])])
+                jobs=[dict(job_id=jobs[i]["job_id"], score=float(s), jd=jobs[i]["jd"]) for i, s in zip(idx[0],
+                                                                                                       sc[0])])
