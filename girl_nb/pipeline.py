@@ -118,7 +118,7 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
         return dict(stage=stage, status="skipped", time_s=d.get("time_s", 0.0))
     resume = not force and started == key and _has_checkpoints(folder)
     if not resume and folder.exists():
-        if _has_checkpoints(folder) and not force:
+        if _has_checkpoints(folder) and not force and fin is None:  # a finished run's checkpoints may go
             raise FileExistsError(f"{folder} holds checkpoints of a run made with other settings (or not by the pipeline): "
                                f"delete the folder, or pass --force {stage} to start the stage afresh")
         if stage != "data" and (started is not None or fin is not None or force): shutil.rmtree(folder)
