@@ -70,7 +70,7 @@ SECTIONS = dict(data=("data",), sft=("models", "sft"), reward=("models", "reward
 UPSTREAM = dict(data=(), sft=("data",), reward=("data", "sft"), rlrf=("data", "sft", "reward"),
                 rec=("data", "sft", "rlrf"),
                 eval=("data", "sft", "rlrf"), report=("data", "sft", "reward", "rlrf", "rec", "eval"))
-STAGE_MODULES = dict(data="data_stage", sft="sft", reward="reward", rlrf="rlrf_stage", rec="recommender",
+STAGE_MODULES = dict(data="data_stage", sft="sft", reward="reward", rlrf="rlrf_stage", rec="rec_stage",
                      eval="judge",
                      report="report")  # stage -> the girl_nb module whose code version goes into its key
 
@@ -96,11 +96,11 @@ def _run(stage:str, cfg:RunConfig, out:Path, resume:bool):
     # stages share one process: the next one starts from the memory the last one held at its peak
     finally: free_memory()
 
-# %% ../nbs/08_pipeline.ipynb #1f55e7d7
+# %% ../nbs/08_pipeline.ipynb #8c82f320
 def _has_checkpoints(folder:Path) -> bool:
     return any((folder/"checkpoints").glob("*")) if (folder/"checkpoints").is_dir() else False
 
-# %% ../nbs/08_pipeline.ipynb #55509972
+# %% ../nbs/08_pipeline.ipynb #2c8d08ae
 def finished_key(out:str|Path, stage:str) -> str|None:
     "Key of the finished output of `stage`: from its pipeline record, else from the config saved in its metrics.json"
     folder = Path(out)/stage
@@ -118,13 +118,13 @@ def finished_key(out:str|Path, stage:str) -> str|None:
         return stage_key(c, stage)
     return None
 
-# %% ../nbs/08_pipeline.ipynb #df71fa6a
+# %% ../nbs/08_pipeline.ipynb #83bd99cb
 def _load() -> float|None:
     "The machine's 5-minute load average (None where the OS keeps none): a stage's time is only its own when this stays near the cores it uses"
     try: return round(os.getloadavg()[1], 2)
     except (AttributeError, OSError): return None
 
-# %% ../nbs/08_pipeline.ipynb #9d08963e
+# %% ../nbs/08_pipeline.ipynb #e71fa4d2
 def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_run) -> dict:
     "Run `stage` unless its output is up to date; resume it when it was interrupted. Returns status and time"
     out = Path(out)
@@ -137,7 +137,7 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
         return dict(stage=stage, status="skipped", time_s=d.get("time_s", 0.0))
     resume = not force and started == key and _has_checkpoints(folder)
     if not resume and folder.exists():
-        if _has_checkpoints(folder) and not force:
+        if _has_checkpoints(folder) and not force and fin is None:  # a finished run's checkpoints may go
             raise FileExistsError(f"{folder} holds checkpoints of a run made with other settings (or not by "
                                   f"the pipeline): "
                                f"delete the folder, or pass --force {stage} to start the stage afresh")
@@ -158,10 +158,10 @@ def _m(out:Path, stage:str) -> dict:
     f = out/stage/"metrics.json"
     return json.loads(f.read_text()).get("metrics", {}) if f.is_file() else {}
 
-# %% ../nbs/08_pipeline.ipynb #7d02d8cf
+# %% ../nbs/08_pipeline.ipynb #d9cc59ee
 def _f(v, fmt=".3f"): return format(v, fmt) if isinstance(v, (int, float)) else "–"
 
-# %% ../nbs/08_pipeline.ipynb #98ccb825
+# %% ../nbs/08_pipeline.ipynb #c005ef17
 def headline(out:str|Path, stage:str) -> str:
     "The headline figure of a finished stage, from its metrics.json"
     out = Path(out)
@@ -188,7 +188,7 @@ def headline(out:str|Path, stage:str) -> str:
 # %% ../nbs/08_pipeline.ipynb #fdccc474
 def _fmt_s(s:float) -> str: return f"{int(s // 60)}m{s % 60:04.1f}s" if s >= 60 else f"{s:.1f}s"
 
-# %% ../nbs/08_pipeline.ipynb #5b73260f
+# %% ../nbs/08_pipeline.ipynb #83de4539
 def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:list[str]=(), runner=_run,
                  echo=print) -> list[dict]:
     "Run `stages` (default all) of the method on `cfg` into `out`; skip the up-to-date ones, resume the interrupted ones"

@@ -7,7 +7,7 @@
    a random 0-3 s after the stage's first checkpoint appears, and started again; the last start runs to the end.
 3. Checks: every stage finished (pipeline.json); SFT and reward metrics equal the reference (losses within 1e-3 relative);
    RLRF's log.csv has iterations 1..N exactly once each and the same rewards as the reference (within 1e-3).
-4. Stale data (`--checks stale`): the whole pipeline on a user-data folder (the preset's simulated tables written as
+4. Stale data (`--checks stale`): the pipeline up to rec on a user-data folder (the preset's simulated tables written as
    seekers/jobs/interactions.jsonl, with data.source pointing at it); then one CV in seekers.jsonl is edited and the
    pipeline rerun: every stage must run again, none be skipped, each with a new key in OUT/<stage>/pipeline.json;
    then seekers.jsonl is only touched (same bytes) and the pipeline rerun: every stage must be skipped.
@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ("sft", "reward", "rlrf")
+USER_STAGES = ("data", "sft", "reward", "rlrf", "rec")  # eval's default judge needs the simulator's gold
 
 
 def girl(*args) -> list[str]: return [sys.executable, "-m", "girl_nb.cli", *args]
@@ -29,7 +30,8 @@ def run(out:Path, preset:str, stages:str) -> int:
 
 def statuses(out:Path, preset:str, source:Path) -> dict[str, str]:
     "Run the whole pipeline on the user data in `source`; stage -> status, from the printed `[i/n] stage status` lines"
-    p = subprocess.run(girl("pipeline", "--preset", preset, "--out", str(out), "--set", f"data.source={source}"),
+    p = subprocess.run(girl("pipeline", "--preset", preset, "--out", str(out), "--stages", ",".join(USER_STAGES),
+                            "--set", f"data.source={source}"),
                        cwd=ROOT, capture_output=True, text=True)
     lines = [l for l in p.stdout.splitlines() if l.startswith("[")]
     for l in lines: print("     " + l, flush=True)
@@ -57,7 +59,6 @@ def write_user_data(folder:Path, preset:str):
 def stale_checks(base:Path, preset:str) -> list[tuple[str, bool]]:
     "Edit an input file between pipeline runs: everything reruns; touch it only: everything is skipped"
     sys.path.insert(0, str(ROOT))  # the girl_nb the pipeline subprocesses run
-    from girl_nb.core import STAGES
     src, out = base/"user_data", base/"stale"
     write_user_data(src, preset)
     print("stale data: first run", flush=True)
@@ -75,11 +76,11 @@ def stale_checks(base:Path, preset:str) -> list[tuple[str, bool]]:
     os.utime(f)
     print("stale data: after touching seekers.jsonl (same bytes)", flush=True)
     touched = statuses(out, preset, src)
-    ran, skipped = {s: "ran" for s in STAGES}, {s: "skipped" for s in STAGES}
+    ran, skipped = {s: "ran" for s in USER_STAGES}, {s: "skipped" for s in USER_STAGES}
     return [("stale data: first run ran every stage", first == ran),
             (f"stale data: an edited input reran every stage, none skipped: {edited}", edited == ran),
             ("stale data: every stage's key in OUT/<stage>/pipeline.json changed",
-             set(k1) == set(k2) == set(STAGES) and all(k1[s] != k2[s] for s in STAGES)),
+             set(k1) == set(k2) == set(USER_STAGES) and all(k1[s] != k2[s] for s in USER_STAGES)),
             (f"stale data: an input touched only (same bytes) skipped every stage: {touched}",
              touched == skipped)]
 
