@@ -158,7 +158,8 @@ def read_text_arg(path:str, # a file, or `-` for stdin
     "Text of the file `path`, or of stdin for `-`; a missing file is a `FileNotFoundError`, non-UTF-8 a `ValueError`"
     where = f"{what} - (stdin)" if path == "-" else f"{what} {path}"
     if path != "-" and not Path(path).is_file(): raise FileNotFoundError(f"{where}: no such file")
-    try: s = sys.stdin.buffer.read().decode("utf-8") if path == "-" else Path(path).read_text(encoding="utf-8")
+    stdin = getattr(sys.stdin, "buffer", None)  # a text-only stdin (a StringIO in tests) has no bytes to check
+    try: s = (stdin.read().decode("utf-8") if stdin else sys.stdin.read()) if path == "-" else Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as e: raise ValueError(f"{where}: {_not_utf8(e)}") from None
     if not check: return s
     if not s.strip(): raise ValueError(f"{where}: empty or only whitespace")
