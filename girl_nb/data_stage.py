@@ -13,7 +13,7 @@ from .core import (cfg_field, config_dict, config_hash, get_logger, read_metrics
                           stage_dir, write_json, write_metrics)
 from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table,
                           load_splits,
-                          load_tables, read_records, save_splits, split_by_time, validate_interactions,
+                          load_tables, read_records, save_splits, split_by_time, hold_out_cvs, validate_interactions,
                           validate_jobs, validate_seekers)
 from .occupations import snapshot_dir
 from .pii import hash_ids, scrub_pii, scrub_pii_count
@@ -43,6 +43,12 @@ class DataConfig:
     rm_pos_per_cv: int = cfg_field(1, "Matched jobs per reward-model CV")
     rm_neg_per_cv: int = cfg_field(1, "Mismatched jobs per reward-model CV")
     rl_cvs: int = cfg_field(256, "CVs for reinforcement learning (seekers not in SFT/RM)")
+    val_cvs: int = cfg_field(64,
+                             "Held-out CVs (`gen_val`) where generator settings are chosen: RLRF's held-out check, "
+                             "the reward model's check on generated JDs; taken from the RL window's fresh seekers")
+    test_cvs: int = cfg_field(200,
+                              "Held-out CVs (`gen_test`) for Table II and the test gold figures, scored once a run; "
+                              "taken from the RL window's fresh seekers")
     rec_pairs: int = cfg_field(4000, "Labelled pairs in the enhanced-recommendation windows (train/val/test)")
     rec_density: float = cfg_field(1.0,
                                    "k in [1, 10]: each rec seeker gets k x Table I's interactions (~6k "
@@ -70,7 +76,7 @@ class DataConfig:
         missing = [k for k in DEFAULT_WINDOWS if k not in self.windows]
         need(not missing, "windows", f"needs a window for each split, missing {', '.join(missing)}")
         for k in ("n_jobs", "rm_pos_per_cv", "max_cv_chars"): need(getattr(self, k) >= 1, k, "must be >= 1")
-        for k in ("sft_pairs", "rm_cvs", "rm_neg_per_cv", "rl_cvs", "rec_pairs"):
+        for k in ("sft_pairs", "rm_cvs", "rm_neg_per_cv", "rl_cvs", "rec_pairs", "val_cvs", "test_cvs"):
             need(getattr(self, k) >= 0, k, "must be >= 0 (0: an empty split)")
         need(1 <= self.rec_density <= 10, "rec_density", "must be in [1, 10]")
         for k in ("hard_negative_rate", "label_noise", "cold_start_rate", "pii_rate"):
@@ -90,7 +96,8 @@ def _check_source(source:str) -> Path:
 def simulate_tables(cfg:RunConfig):
     "Simulate a market with the sizes of `cfg.data`; returns (seekers, jobs, interactions, gold)"
     d = cfg.data
-    sim = simulate(sft_pairs=d.sft_pairs, rm_cvs=d.rm_cvs, rl_cvs=d.rl_cvs, rec_pairs=d.rec_pairs,
+    sim = simulate(sft_pairs=d.sft_pairs, rm_cvs=d.rm_cvs, rl_cvs=d.rl_cvs + d.val_cvs + d.test_cvs,  # held out of rl
+                   rec_pairs=d.rec_pairs,
                    n_jobs=d.n_jobs,
                    rm_pos_per_cv=d.rm_pos_per_cv, rm_neg_per_cv=d.rm_neg_per_cv, language=d.language,
                    seed=cfg.seed,
@@ -327,8 +334,9 @@ def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives
     T["delink_s"] = time.perf_counter() - t
     t = time.perf_counter()
     splits = split_by_time(seekers, jobs, inter, d.windows)
-    check_leaks(splits)
     _stop_if_empty(cfg, splits, rep, folder)
+    splits = hold_out_cvs(splits, d.val_cvs, d.test_cvs, cfg.seed)
+    check_leaks(splits)
     T["split_s"] = time.perf_counter() - t
     t = time.perf_counter()
     _save_outputs(folder, splits, seekers, jobs, gold, rep)

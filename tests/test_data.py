@@ -190,6 +190,7 @@ def test_split_contents_and_report(good_splits):
     assert set(sp['sft'][0]) == {'seeker_id', 'job_id', 'cv', 'jd', 'label', 'timestamp'} and all(r['label'] == 1 for r in sp['sft'])
     r = sp.report
     assert (r['outside_windows'], r['sft_mismatched_unused'], r['rec_repeat_pairs_left_out']) == (1, 1, 1)
+    assert r['rl_seekers_in_rec'] == 1  # s4 has rec_train rows too: an RL CV, never a held-out one
     used = sum(r['counts'][k] for k in ('sft', 'rm', 'rec_train', 'rec_val', 'rec_test'))
     assert used + r['outside_windows'] + r['sft_mismatched_unused'] + r['rec_repeat_pairs_left_out'] == len(inter)
     check_leaks(sp)
@@ -204,7 +205,7 @@ def test_cold_start_rows():
     check_leaks(sp)
 
 @pytest.mark.parametrize('plant,msg', [
-    (lambda sp: sp['rl'].append(dict(seeker_id='s2', cv='x')), "RL seekers also in sft/rm: ['s2']"),
+    (lambda sp: sp['rl'].append(dict(seeker_id='s2', cv='x')), "seekers in both rm and rl: ['s2']"),
     (lambda sp: sp['rec_test_cold'].append(dict(sp['rec_train'][0])), "cold-start test seekers also in rec_train: ['s4']"),
     (lambda sp: sp['rec_val'].append(dict(sp['rec_train'][0], timestamp='2023-05-26')), "pairs in both rec_train and rec_val: [('s4', 'j4')]"),
     (lambda sp: sp['rm'].append(dict(sp['sft'][0])), "1 rm row(s) outside window 2023-05-01..2023-05-07"),
@@ -324,7 +325,7 @@ def test_generate_exit_statuses(tmp_path, capsys):
     nobody = json.dumps(dict(seeker_id='nobody', job_id='j1', label=1, timestamp='2023-05-03'))
     src = _folder(tmp_path/'src', inter=[nobody])
     tiny = Path(__file__).parents[1]/'configs'/'tiny.yaml'
-    args = ['data', 'generate', '--config', str(tiny), '--set', f'data.source={src}']
+    args = ['data', 'generate', '--config', str(tiny), '--set', f'data.source={src}', '--set', 'data.val_cvs=0', '--set', 'data.test_cvs=0']
     assert main(args + ['--out', str(tmp_path/'run')]) == 3
     out = capsys.readouterr().out
     assert 'rows quarantined: reasons in' in out and 'raw rows (personal data)' in out
