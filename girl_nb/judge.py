@@ -14,14 +14,13 @@ from .core import (ConfigError, cfg_field, get_device, get_dtype, get_logger, pl
 from .generate import GenConfig, cached_generate, generate_jds, generation_folder, resolve_generator
 from .llm_judges import HFChatJudge, OpenAIChatJudge, VerdictCache, verdict_record
 from .models import load_generator, load_tokenizer, resolve_model
-from .sft import jd_parts
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['NAMES', 'EvalConfig', 'outcome_rates', 'bootstrap_rates', 'agreement', 'rubric', 'GoldRubricJudge', 'pair_label',
-           'parse_pairs', 'eval_cvs', 'plot_winrates', 'case_study_markdown', 'make_judge', 'run_eval', 'compare',
-           'fmt_value']
+__all__ = ['JD_PARTS', 'NAMES', 'EvalConfig', 'outcome_rates', 'bootstrap_rates', 'agreement', 'jd_parts', 'jd_format_ok',
+           'rubric', 'GoldRubricJudge', 'pair_label', 'parse_pairs', 'eval_cvs', 'plot_winrates', 'case_study_markdown',
+           'make_judge', 'run_eval', 'compare', 'fmt_value']
 
 # %% ../nbs/06_judge.ipynb #f50f663a
 @dataclass
@@ -114,6 +113,21 @@ def agreement(a:list[str], b:list[str]) -> dict:
     po = sum(x == y for x, y in ok) / n
     pe = sum((sum(x == c for x, _ in ok) / n) * (sum(y == c for _, y in ok) / n) for c in _CODE)
     return dict(n=n, agreement=po, kappa=(po - pe) / (1 - pe) if pe < 1 else (1.0 if po == 1 else 0.0))
+
+# %% ../nbs/06_judge.ipynb #f9e4a71b
+JD_PARTS = dict(title=r"(job\s*title|position|职位名称|岗位名称|职位)\s*[:：]",
+                responsibilities=r"(responsibilit|duties|what you will do|岗位职责|工作职责|职位描述|职责)",
+                qualifications=r"(qualification|requirement|what we are looking for|任职要求|任职资格|岗位要求)",
+                salary=r"(salary|pay|compensation|薪资|薪酬|月薪|年薪)[^\n]{0,40}?\d")
+
+def jd_parts(text:str) -> dict[str, bool]:
+    "Which parts of a JD (title, responsibilities, qualifications, salary) `text` contains"
+    return {k: bool(re.search(p, text or "", re.IGNORECASE)) for k, p in JD_PARTS.items()}
+
+# %% ../nbs/06_judge.ipynb #30141a64
+def jd_format_ok(text:str) -> bool:
+    "Does `text` contain a title, responsibilities, qualifications and a salary?"
+    return all(jd_parts(text).values())
 
 # %% ../nbs/06_judge.ipynb #b57b339c
 _BOILERPLATE = dict(

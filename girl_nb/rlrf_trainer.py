@@ -183,7 +183,7 @@ def rewards(self:RLRF, ro:dict) -> dict:
 # %% ../nbs/04a_rlrf_trainer.ipynb #554c472b
 def missing_parts(texts:list[str]) -> torch.Tensor:
     "m(J): the share of a JD's four parts (title, responsibilities, qualifications, salary) missing from each text, (B,)"
-    from girl_nb.sft import jd_parts
+    from girl_nb.judge import jd_parts
     return torch.tensor([1 - sum(jd_parts(t).values()) / 4 for t in texts], dtype=torch.float32)
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #1567e175

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['JD_PARTS', 'SFTConfig', 'toy_sft_rows', 'jd_parts', 'jd_format_ok', 'fit_pair', 'sft_rows', 'split_by_seeker',
-           'make_trainer', 'eval_generator', 'save_generator', 'sft_card', 'plot_losses', 'run_sft']
+__all__ = ['SFTConfig', 'toy_sft_rows', 'fit_pair', 'sft_rows', 'split_by_seeker', 'make_trainer', 'eval_generator',
+           'save_generator', 'sft_card', 'plot_losses', 'run_sft']
 
 # %% ../nbs/02_sft.ipynb #a46ea45f
 @dataclass
@@ -106,21 +106,6 @@ def toy_sft_rows(n:int=40, # number of matched pairs
         rows.append(dict(seeker_id=f"s{i}", job_id=f"j{i % 7}", cv=cv, jd=jd, label=1,
                          timestamp="2023-04-02"))
     return rows
-
-# %% ../nbs/02_sft.ipynb #f9e4a71b
-JD_PARTS = dict(title=r"(job\s*title|position|职位名称|岗位名称|职位)\s*[:：]",
-                responsibilities=r"(responsibilit|duties|what you will do|岗位职责|工作职责|职位描述|职责)",
-                qualifications=r"(qualification|requirement|what we are looking for|任职要求|任职资格|岗位要求)",
-                salary=r"(salary|pay|compensation|薪资|薪酬|月薪|年薪)[^\n]{0,40}?\d")
-
-def jd_parts(text:str) -> dict[str, bool]:
-    "Which parts of a JD (title, responsibilities, qualifications, salary) `text` contains"
-    return {k: bool(re.search(p, text or "", re.IGNORECASE)) for k, p in JD_PARTS.items()}
-
-# %% ../nbs/02_sft.ipynb #30141a64
-def jd_format_ok(text:str) -> bool:
-    "Does `text` contain a title, responsibilities, qualifications and a salary?"
-    return all(jd_parts(text).values())
 
 # %% ../nbs/02_sft.ipynb #b57351f3
 def _head(tok, s:str, k:int) -> str:
@@ -222,6 +207,7 @@ def eval_generator(model, tokenizer, seeker_ids:list[str], cvs:list[str],
                    gen:GenConfig|None=None, # decoding settings (`sft.gen`); None = `GenConfig()`
                    gold=None, seed:int=0, language:str="en") -> dict:
     "Generate one JD per CV; format rate, mean gold score, tokens/s and the texts"
+    from girl_nb.judge import jd_format_ok  # the judge's measure of the JDs, never a training signal
     t0 = time.perf_counter()
     texts, _, comp = generate_jds(model, tokenizer, cvs, gen, seed=seed, language=language, return_ids=True)
     secs, ntok = time.perf_counter() - t0, sum(map(len, comp))

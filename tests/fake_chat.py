@@ -7,7 +7,7 @@ records each request's path, `Authorization` header and body.
 """
 import http.server, json, re, threading, time
 
-from girl_nb.sft import jd_parts
+from girl_nb.judge import jd_parts
 
 
 class FakeChatServer:

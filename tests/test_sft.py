@@ -10,7 +10,8 @@ from girl_nb.pipeline import RunConfig, load_config
 from girl_nb.models import load_generator, load_tokenizer, resolve_model
 from girl_nb import generate, sft
 from girl_nb.generate import build_prompt, generate_jds
-from girl_nb.sft import SFTConfig, jd_format_ok, run_sft, sft_rows, toy_sft_rows
+from girl_nb.judge import jd_format_ok
+from girl_nb.sft import SFTConfig, run_sft, sft_rows, toy_sft_rows
 from girl_nb.cli import add_sft_cli
 
 ROOT = Path(__file__).resolve().parents[1]
