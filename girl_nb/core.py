@@ -4,18 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #7e16546d
 from __future__ import annotations
-import copy, dataclasses, difflib, errno, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys
+import collections, copy, dataclasses, difflib, errno, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys
 import tempfile, types, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 import numpy as np, yaml
 
 # %% auto #0
-__all__ = ['STAGES', 'ConfigError', 'cfg_field', 'require', 'from_dict', 'parse_override', 'add_config_args', 'read_text_arg',
-           'read_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory', 'get_device',
-           'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir', 'write_json',
-           'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'plt_agg', 'to_safe', 'from_safe', 'write_state',
-           'read_state']
+__all__ = ['STAGES', 'COST', 'ConfigError', 'cfg_field', 'require', 'from_dict', 'parse_override', 'add_config_args',
+           'read_text_arg', 'read_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory',
+           'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir',
+           'write_json', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'plt_agg', 'to_safe', 'from_safe',
+           'write_state', 'read_state', 'min_detectable_effect', 'across_draws', 'add_cost', 'cost_since']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -421,3 +421,45 @@ def read_state(folder:str|Path) -> dict:
     except (json.JSONDecodeError,
             UnicodeDecodeError) as e: raise ValueError(f"{folder/'state.json'}: not valid JSON ({e})") from None
     return from_safe(skeleton, load_file(str(folder/"state.safetensors")))
+
+# %% ../nbs/00_core.ipynb #d402f7b4
+def min_detectable_effect(se:float, # standard error of the paired difference (or its bootstrap sd)
+                          alpha:float=0.05, # two-sided test level
+                          power:float=0.8) -> float:
+    "Smallest true difference a two-sided test at `alpha` finds with probability `power`"
+    from statistics import NormalDist
+    z = NormalDist().inv_cdf
+    return float((z(1 - alpha / 2) + z(power)) * se)
+
+# %% ../nbs/00_core.ipynb #e3525bce
+def across_draws(values:list, # one figure per independent draw (None = the draw lacks it)
+                 level:float=0.95) -> dict:
+    "Mean, sd, t interval and 'holds in k of K' (k: draws above 0) of one figure across draws"
+    from scipy import stats
+    x = np.array([v for v in values if v is not None], dtype=float)
+    K = len(x)
+    res = dict(values=[None if v is None else float(v) for v in values], K=K, k_pos=int((x > 0).sum()))
+    if K == 0: return res | dict(mean=None, sd=None, ci=None)
+    sd = float(x.std(ddof=1)) if K > 1 else None
+    half = float(stats.t.ppf((1 + level) / 2, K - 1) * sd / np.sqrt(K)) if K > 1 else None
+    ci = [float(x.mean() - half), float(x.mean() + half)] if half is not None else None
+    return res | dict(mean=float(x.mean()), sd=sd, ci=ci)
+
+# %% ../nbs/00_core.ipynb #fe6a5e2e
+COST = collections.defaultdict(float)  # "<kind>_tokens" and "<kind>_s": kind is generated, prefilled or trained
+
+# %% ../nbs/00_core.ipynb #0279ec41
+def add_cost(kind:str, # `generated`, `prefilled` or `trained`
+             tokens:float, seconds:float=0.0):
+    "Add `tokens` (and the `seconds` they took) of `kind` to the process-wide `COST` tally"
+    COST[f"{kind}_tokens"] += float(tokens)
+    COST[f"{kind}_s"] += float(seconds)
+
+# %% ../nbs/00_core.ipynb #b28e1b88
+def cost_since(before:dict) -> dict:
+    "What `COST` gained since the snapshot `before` (`dict(COST)`), with tokens/s of each kind"
+    d = {k: COST[k] - before.get(k, 0.0) for k in COST}
+    kinds = sorted({k.rsplit("_", 1)[0] for k in d})
+    return {k: dict(tokens=int(d.get(f"{k}_tokens", 0)), seconds=round(d.get(f"{k}_s", 0.0), 3),
+                    tokens_per_s=round(d[f"{k}_tokens"] / d[f"{k}_s"], 1) if d.get(f"{k}_s") else None)
+            for k in kinds}

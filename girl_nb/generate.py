@@ -4,10 +4,10 @@
 
 # %% ../nbs/02a_generate.ipynb #a0e1c2d5
 from __future__ import annotations
-import dataclasses, functools, hashlib, json, os
+import dataclasses, functools, hashlib, json, os, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import cfg_field, get_device, get_dtype, get_logger, read_text_arg, require, write_json
+from .core import add_cost, cfg_field, get_device, get_dtype, get_logger, read_text_arg, require, write_json
 from .models import load_generator, load_tokenizer, resolve_model, safetensors_only
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
@@ -237,6 +237,7 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
         sliding = getattr(tc, "sliding_window", None) and getattr(tc, "use_sliding_window", True)
         static_cache = model.device.type == "cuda" and not sliding
     decode = decode_batch_static if static_cache else decode_batch
+    t0 = time.perf_counter()
     with torch.random.fork_rng(devices=devs), torch.inference_mode():
         torch.manual_seed(seed + g.seed_offset)
         for b in range(0, len(order), g.batch_size):
@@ -246,6 +247,8 @@ def generate_jds(model, tokenizer, cvs:list[str]|str,
                          g.temperature, g.top_p, g.repetition_penalty)
             for i, c in zip(idx, new): comp[i] = until_eos(c, tokenizer.eos_token_id, tokenizer.pad_token_id)
     model.train(was_training)
+    add_cost("generated", sum(map(len, comp)), time.perf_counter() - t0)  # the prefill's time is inside
+    add_cost("prefilled", sum(map(len, enc)))
     texts = [tokenizer.decode(c, skip_special_tokens=True).strip() for c in comp]
     return (texts, enc, comp) if return_ids else texts
 

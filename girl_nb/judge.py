@@ -8,7 +8,7 @@ import functools, html, json, math, os, re, time, urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (ConfigError, cfg_field, get_device, get_dtype, get_logger, plt_agg, require,
+from .core import (ConfigError, cfg_field, get_device, get_dtype, get_logger, min_detectable_effect, plt_agg, require,
                           stage_dir,
                           write_json, write_metrics)
 from .generate import GenConfig, cached_generate, generate_jds, generation_folder, resolve_generator
@@ -40,7 +40,10 @@ class EvalConfig:
                                  "OUT, a model folder or `tiny`")
     pairs: list = cfg_field(["girl:base", "girl:girl_sft", "girl_sft:base"],
                             "Model pairs `a:b` to compare (a is the candidate, b the opponent)")
-    n_cvs: int = cfg_field(200, "Held-out CVs judged (the paper's 200), from rec_test")
+    n_cvs: int = cfg_field(200, "Held-out CVs judged (the paper's 200), from `eval.split`")
+    split: str = cfg_field("gen_test",
+                           "Held-out CVs judged: `gen_test` (reported once a run) or `gen_val` (where settings "
+                           "are chosen); no training stage reads either", choices=["gen_test", "gen_val"])
     gen: GenConfig = cfg_field(GenConfig(max_new_tokens=320, top_p=0.95, batch_size=16),
                                "Generation of the judged JDs: temperature 0 = greedy (the generators' "
                                "modes); "
@@ -79,7 +82,6 @@ class EvalConfig:
              f"is needed for judge {self.judge!r}")
         need(self.judge != "openai" or bool(self.base_url), "base_url", "is needed for judge 'openai'")
 
-
 # %% ../nbs/06_judge.ipynb #35682837
 _CODE = dict(win=1, tie=0, lose=-1)
 
@@ -93,10 +95,11 @@ def outcome_rates(outcomes:list[str]) -> dict:
 
 # %% ../nbs/06_judge.ipynb #7f20d8e4
 def bootstrap_rates(outcomes:list[str], n_boot:int=1000, seed:int=0, level:float=0.95) -> dict:
-    "`outcome_rates` plus percentile bootstrap CIs `<rate>_ci = [lo, hi]` of win, tie, lose and adv"
+    "`outcome_rates`, percentile bootstrap CIs `<rate>_ci = [lo, hi]` of win, tie, lose and adv, and adv's MDE"
     r = outcome_rates(outcomes)
     x = np.array([_CODE[o] for o in outcomes if o != "error"])
     keys = ("win", "tie", "lose", "adv")
+    r["adv_mde"] = min_detectable_effect(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else None
     if n_boot <= 0 or not len(x): return r | {f"{k}_ci": None for k in keys}
     s = x[np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))]  # (B, n) resampled outcomes
     w, t, l = (s == 1).mean(1), (s == 0).mean(1), (s == -1).mean(1)
@@ -224,15 +227,18 @@ def parse_pairs(pairs:list[str], generators:dict) -> list[tuple[str, str]]:
 
 # %% ../nbs/06_judge.ipynb #4c1f8e2a
 def eval_cvs(split, # the held-out split (a `datasets.Dataset` or list of dicts with seeker_id, cv)
-             n:int=200, seed:int=0) -> list[tuple[str, str]]:
-    "(seeker_id, CV) of `n` distinct seekers picked by `pick_seekers` (the recommender's test seekers come first)"
+             n:int=200, seed:int=0,
+             name:str="gen_test", # the split's name, for the error
+            ) -> list[tuple[str, str]]:
+    "(seeker_id, CV) of `n` distinct seekers picked by `pick_seekers` (every stage asking for k gets the same k)"
     first = {}
     for r in split:
         s, cv = str(r.get("seeker_id")), r.get("cv")
         if s not in first and isinstance(cv, str) and cv.strip(): first[s] = cv
     if not first:
-        raise ValueError("no held-out CVs to judge: the rec_test split is empty "
-                         "(raise data.rec_pairs or check data.windows['rec_test'])")
+        knob = "data.test_cvs" if name == "gen_test" else "data.val_cvs"
+        raise ValueError(f"no held-out CVs to judge: the {name} split is empty (raise {knob}; with your own "
+                         f"data the held-out CVs come from data.windows['rl'])")
     from girl_nb.data import pick_seekers
     return [(s, first[s]) for s in pick_seekers(first, n, seed)]
 
@@ -367,7 +373,7 @@ def run_eval(cfg:RunConfig, # the run's configuration: models, seed, device, dty
              out:str|Path, # run folder: reads OUT/data, sft, rlrf; writes OUT/eval, OUT/gen/<generator>
              *,
              resume:bool=False, # nothing to resume: generated JDs and LLM verdicts are cached as they arrive
-             splits=None, # DatasetDict/dict with a `rec_test` split, a splits folder, or None for OUT/data/splits
+             splits=None, # DatasetDict/dict with the `eval.split` split, a splits folder, or None for OUT/data/splits
              gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
              jds:dict|None=None, # name -> {seeker_id: JD} to judge instead of generating (the others are generated)
              judge=None, # a judge object instead of the one `eval.judge` names (tests)
@@ -380,9 +386,9 @@ def run_eval(cfg:RunConfig, # the run's configuration: models, seed, device, dty
     pairs = parse_pairs(ec.pairs, ec.generators)
     used = {n for p in pairs for n in p}
     names = [n for n in ec.generators if n in used]  # in eval.generators' order (Fig. 6: base first)
-    rows = eval_cvs(run_split(splits, out, "rec_test"), ec.n_cvs, cfg.seed)
+    rows = eval_cvs(run_split(splits, out, ec.split), ec.n_cvs, cfg.seed, ec.split)
     if len(rows) < ec.n_cvs:
-        log.warning(f"only {len(rows)} held-out seekers in rec_test (eval.n_cvs={ec.n_cvs}; the paper judged "
+        log.warning(f"only {len(rows)} held-out seekers in {ec.split} (eval.n_cvs={ec.n_cvs}; the paper judged "
                     f"200)")
     gold = load_gold(gold, out)
     device = get_device(cfg.device)
@@ -402,7 +408,7 @@ def run_eval(cfg:RunConfig, # the run's configuration: models, seed, device, dty
     pnames = [f"{a}:{b}" for a, b in pairs]
     tables, outcomes, verdicts = _judge_all(judges, items, pnames, ec.bootstrap, cfg.seed, progress)
     t_judge = time.perf_counter() - t0 - t_gen
-    m = dict(judge=judge.label, judges=tables, pairs=pnames, n_cvs=len(rows), generators=gens,
+    m = dict(judge=judge.label, judges=tables, pairs=pnames, split=ec.split, n_cvs=len(rows), generators=gens,
              format_rate={n: float(np.mean([sum(jd_parts(t).values()) == 4 for t in texts[n].values()]))
                           for n in names},
              seconds=dict(generate=round(t_gen, 2), judge=round(t_judge, 2)))

@@ -4,10 +4,11 @@
 
 # %% ../nbs/08_pipeline.ipynb #6fdb0e62
 from __future__ import annotations
-import hashlib, json, os, shutil, time
+import dataclasses, hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import STAGES, cfg_field, config_dict, free_memory, from_dict, get_logger, read_config, write_json
+from .core import (COST, STAGES, across_draws, cfg_field, config_dict, cost_since, free_memory, from_dict, get_logger,
+                          read_config, write_json)
 from .data_stage import DataConfig, code_version, data_key, input_fingerprint, run_data
 from .judge import EvalConfig, run_eval
 from .models import ModelsConfig
@@ -20,8 +21,9 @@ from .rlrf_stage import run_rlrf
 from .sft import SFTConfig, run_sft
 
 # %% auto #0
-__all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'RunConfig', 'load_config', 'stage_key', 'finished_key',
-           'run_stage', 'headline', 'run_pipeline', 'preset_path']
+__all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'RunConfig', 'load_config', 'stage_key', 'finished_key',
+           'run_stage', 'headline', 'cost_table', 'run_pipeline', 'preset_path', 'draw_figures', 'replicate_table',
+           'run_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
 @dataclass
@@ -134,7 +136,7 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
     fin = finished_key(out, stage)
     if not force and fin == key and started in (None, key):
         d = json.loads((folder/"pipeline.json").read_text()) if (folder/"pipeline.json").is_file() else {}
-        return dict(stage=stage, status="skipped", time_s=d.get("time_s", 0.0))
+        return dict(stage=stage, status="skipped", time_s=d.get("time_s", 0.0), cost=d.get("cost", {}))
     resume = not force and started == key and _has_checkpoints(folder)
     if not resume and folder.exists():
         if _has_checkpoints(folder) and not force and fin is None:  # a finished run's checkpoints may go
@@ -145,13 +147,13 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
     folder.mkdir(parents=True, exist_ok=True)
     (folder/"pipeline.json").unlink(missing_ok=True)
     write_json(start, dict(key=key, started=time.time()))
-    t = time.perf_counter()
+    t, before = time.perf_counter(), dict(COST)
     runner(stage, cfg, out, resume)
-    secs = time.perf_counter() - t
+    secs, cost = time.perf_counter() - t, cost_since(before)
     load = _load()
     write_json(folder/"pipeline.json",
-               dict(key=key, time_s=secs, finished=time.time(), load_5min=load, cpus=os.cpu_count()))
-    return dict(stage=stage, status="resumed" if resume else "ran", time_s=secs, load_5min=load)
+               dict(key=key, time_s=secs, finished=time.time(), load_5min=load, cpus=os.cpu_count(), cost=cost))
+    return dict(stage=stage, status="resumed" if resume else "ran", time_s=secs, load_5min=load, cost=cost)
 
 # %% ../nbs/08_pipeline.ipynb #eb5d67f0
 def _m(out:Path, stage:str) -> dict:
@@ -188,6 +190,24 @@ def headline(out:str|Path, stage:str) -> str:
 # %% ../nbs/08_pipeline.ipynb #fdccc474
 def _fmt_s(s:float) -> str: return f"{int(s // 60)}m{s % 60:04.1f}s" if s >= 60 else f"{s:.1f}s"
 
+# %% ../nbs/08_pipeline.ipynb #f19e3b2a
+def cost_table(rows:list[dict], # `run_stage` results, each with `stage`, `time_s` and `cost`
+              ) -> str:
+    "Markdown table of each stage's wall time, share, and tokens generated / trained with their tokens/s"
+    total = sum(r["time_s"] for r in rows) or 1e-9
+    def cell(r, kind):
+        c = (r.get("cost") or {}).get(kind) or {}
+        if not c.get("tokens"): return "–", "–"
+        return f"{c['tokens']:,}", _f(c.get("tokens_per_s"), ".0f")
+    lines = ["| stage | status | wall | share | generated tokens | gen tok/s | trained tokens | train tok/s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        (g, gs), (t, ts) = cell(r, "generated"), cell(r, "trained")
+        lines.append(f"| {r['stage']} | {r.get('status', '')} | {_fmt_s(r['time_s'])} | "
+                     f"{100 * r['time_s'] / total:.0f}% | {g} | {gs} | {t} | {ts} |")
+    lines.append(f"| total | | {_fmt_s(total)} | 100% | | | | |")
+    return "\n".join(lines)
+
 # %% ../nbs/08_pipeline.ipynb #83de4539
 def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:list[str]=(), runner=_run,
                  echo=print) -> list[dict]:
@@ -207,10 +227,9 @@ def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:
             echo(f"          load average {r['load_5min']:.1f} on {os.cpu_count()} CPUs at the end of {s}: "
                  f"another process shared the machine, so its time is inflated")
     total = time.perf_counter() - T
-    ran = sum(r["time_s"] for r in rows if r["status"] != "skipped") or 1e-9
-    echo(f"total {_fmt_s(total)}; share of the stages that ran: " +
-         ", ".join(f"{r['stage']} {100 * r['time_s'] / ran:.0f}%" for r in rows if r["status"] != "skipped"))
-    write_json(out/"pipeline.json", dict(stages=rows, total_s=total, config=config_dict(cfg)))
+    table = cost_table(rows)
+    echo(f"total {_fmt_s(total)}; what each stage computed (skipped stages: their last run's figures):\n{table}")
+    write_json(out/"pipeline.json", dict(stages=rows, total_s=total, cost_table=table, config=config_dict(cfg)))
     return rows
 
 # %% ../nbs/08_pipeline.ipynb #ba9112d4
@@ -225,3 +244,70 @@ def preset_path(name:str) -> Path:
                                 f"{', '.join(have) or 'none (is this a source checkout?)'}; or pass --config "
                                 f"FILE")
     return p
+
+# %% ../nbs/08_pipeline.ipynb #361b2ede
+def _get(m:dict, *path):
+    "m[path[0]][path[1]]... or None where a key is missing"
+    for k in path:
+        if not isinstance(m, dict) or k not in m: return None
+        m = m[k]
+    return m if isinstance(m, (int, float)) else None
+
+# %% ../nbs/08_pipeline.ipynb #6d0f9d2c
+def _diff(a, b): return None if a is None or b is None else a - b
+
+# %% ../nbs/08_pipeline.ipynb #5806aa4f
+def _adv(m:dict, pair:str):
+    "Table II advantage of `pair` under the run's own judge"
+    return _get(m, "judges", m.get("judge"), pair, "adv")
+
+# %% ../nbs/08_pipeline.ipynb #48409a27
+FIGURES = {  # name -> (stage, split, figure from that stage's metrics); > 0 is the paper's claim
+    "rm_gen_spearman": ("reward", "gen_val", lambda m: _get(m, "rm_gen_spearman")),
+    "rlrf_gold_gain": ("rlrf", "gen_test", lambda m: _diff(_get(m, "gold_girl"), _get(m, "gold_sft"))),
+    "table2_girl_vs_girl_sft": ("eval", "gen_test", lambda m: _adv(m, "girl:girl_sft")),
+    "table2_girl_vs_base": ("eval", "gen_test", lambda m: _adv(m, "girl:base")),
+    "table2_girl_sft_vs_base": ("eval", "gen_test", lambda m: _adv(m, "girl_sft:base")),
+    **{f"{t}_{k}_{r}_delta_auc": ("rec", s, lambda m, t=t, k=k, r=r: _get(m, t, k, r, "delta_auc"))
+       for t, s in (("table3", "rec_test"), ("cold_start", "rec_test_cold")) for k in ("mlp", "dot")
+       for r in ("girl_sft", "girl")},
+}
+
+# %% ../nbs/08_pipeline.ipynb #00a4d9e7
+def draw_figures(out:str|Path) -> dict:
+    "The `FIGURES` of one finished run folder (None where its stage did not run)"
+    out = Path(out)
+    return {n: f(_m(out, stage)) for n, (stage, _, f) in FIGURES.items()}
+
+# %% ../nbs/08_pipeline.ipynb #510517ba
+def replicate_table(draws:list[dict], # `draw_figures` of each draw
+                   ) -> tuple[dict, str]:
+    "Per figure: `across_draws` of its values; and the markdown table of them"
+    res = {n: across_draws([d.get(n) for d in draws]) | dict(split=FIGURES[n][1]) for n in FIGURES}
+    K = len(draws)
+    head = "| figure | split | " + " | ".join(f"draw {i}" for i in range(K)) + " | mean | 95% CI | > 0 in |"
+    lines = [head, "|---|---|" + "---:|" * (K + 3)]
+    for n, r in res.items():
+        if not r["K"]: continue
+        ci = f"[{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}]" if r["ci"] else "–"
+        vals = " | ".join(_f(v, "+.3f") for v in r["values"])
+        lines.append(f"| {n} | {r['split']} | {vals} | {r['mean']:+.3f} | {ci} | {r['k_pos']} of {r['K']} |")
+    return res, "\n".join(lines)
+
+# %% ../nbs/08_pipeline.ipynb #a12ef210
+def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent draws: seeds cfg.seed .. cfg.seed+K-1
+                   stages:list[str]|None=None, force:list[str]=(), runner=_run, echo=print) -> dict:
+    "Run the pipeline on `draws` independent draws into OUT/draw<d>; write OUT/replicates.md and .json"
+    if draws < 1: raise ValueError(f"--draws {draws}: must be >= 1")
+    out, figs = Path(out), []
+    for d in range(draws):
+        echo(f"== draw {d + 1}/{draws}: seed {cfg.seed + d}, {out/f'draw{d}'}")
+        run_pipeline(dataclasses.replace(cfg, seed=cfg.seed + d), out/f"draw{d}", stages, force, runner, echo)
+        figs.append(draw_figures(out/f"draw{d}"))
+    res, table = replicate_table(figs)
+    (out/"replicates.md").write_text(f"# {cfg.name}: {draws} draws (seeds {cfg.seed}..{cfg.seed + draws - 1})\n\n"
+                                     f"{table}\n", encoding="utf-8")
+    write_json(out/"replicates.json", dict(draws=draws, seeds=[cfg.seed + d for d in range(draws)], figures=res,
+                                           config=config_dict(cfg)))
+    echo(table)
+    return res

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools, json, math, random, re, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import (cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, require,
+from .core import (add_cost, cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, require,
                           seed_everything, stage_dir, write_json, write_metrics)
 from .generate import GenConfig, build_prompt, check_pad, check_text, generate_jds, prompt_ids
 from .models import load_generator, load_tokenizer, model_card
@@ -190,7 +190,7 @@ def make_trainer(model, tokenizer, train_rows:list[dict], eval_rows:list[dict], 
                      save_steps=c.save_steps, save_total_limit=c.save_total_limit,
         eval_strategy="no", report_to="none", seed=seed, data_seed=seed, bf16=bf16, use_cpu=device == "cpu",
                      disable_tqdm=True,
-        max_length=None, completion_only_loss=True, packing=False,
+        max_length=None, completion_only_loss=True, packing=False, include_num_input_tokens_seen="non_padding",
                      dataloader_pin_memory=False)  # lengths fitted by `fit_pair`
     peft = None
     if not c.full_finetune:
@@ -333,7 +333,9 @@ def _train(cfg, sft_cfg, tok, train, held, sdir:Path, resume:bool, device, dtype
     if len(tr.train_dataset) != len(train):
         raise RuntimeError(f"TRL dropped {len(train) - len(tr.train_dataset)} SFT rows")
     if last: get_logger("girl_nb.sft").info(f"resuming from {last}")
-    tr.train(resume_from_checkpoint=last)
+    res = tr.train(resume_from_checkpoint=last)
+    # non-padding tokens; after a resume they include the steps before it
+    add_cost("trained", tr.state.num_input_tokens_seen, res.metrics.get("train_runtime", 0.0))
     return tr, (tr.evaluate()["eval_loss"] if held else None)
 
 # %% ../nbs/02_sft.ipynb #29b9ab80
