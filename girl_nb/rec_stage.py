@@ -7,17 +7,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 import numpy as np, torch
-from .core import get_device, get_dtype, get_logger, plt_agg, seed_everything, stage_dir, write_metrics
+from .core import (get_device, get_dtype, get_logger, plt_agg, read_metrics, seed_everything, stage_dir,
+                          write_metrics)
 from .data import pick_seekers, run_splits
 from .generate import cached_generate, generation_folder, resolve_generator
-from .recommender import (EmbeddingCache, RecConfig, RecData, bootstrap_table, check_two_classes,
-                                 fit_predictor, make_predictor, pool_generated, predict, recall_at_k, top_k)
+from .recommender import (EmbeddingCache, RecConfig, RecData, bootstrap_table, candidate_pool,
+                                 check_two_classes, fit_predictor, group_aucs, make_predictor, pool_generated,
+                                 predict, query_bootstrap, ranking_metrics, recall_at_k, score_matrix, seed_aucs,
+                                 top_k)
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['rec_splits', 'generated_jds', 'Features', 'train_row', 'plot_auc_bars', 'plot_fig5', 'tables_md', 'grounding',
-           'run_rec', 'recommend']
+__all__ = ['rec_splits', 'generated_jds', 'Features', 'train_row', 'auc_table', 'ranking_table', 'matcher_regime',
+           'plot_auc_bars', 'plot_fig5', 'tables_md', 'grounding', 'run_rec', 'recommend']
 
 # %% ../nbs/05a_rec_stage.ipynb #df738e5f
 def _keep_seekers(rows:list[dict], k:int, seed:int) -> list[dict]:
@@ -92,15 +95,66 @@ class Features:
 
 # %% ../nbs/05a_rec_stage.ipynb #26b37162
 def train_row(kind:str, F:Features, row:str, rc:RecConfig, k:int|None=None,
-              eval_splits=("rec_test", "rec_test_cold")) -> dict:
-    "Train `rc.seeds` predictors of `kind` for `row` (base or a generator); test probabilities averaged over seeds"
-    G, probs, hists = F.g(row, k), {s: [] for s in eval_splits if s in F.data}, []
+              eval_splits=("rec_test", "rec_test_cold"),
+              pools:dict|None=None) -> dict: # split -> (seeker rows, job columns) to score in full
+    "Train `rc.seeds` predictors of `kind` for `row`: each seed's probabilities per split, their ensemble (mean) and its score matrices"
+    G, seeds, hists = F.g(row, k), {s: [] for s in eval_splits if s in F.data}, []
+    mats = {s: 0.0 for s in (pools or {})}
     for seed in range(rc.seeds):
         torch.manual_seed(seed)
         m = make_predictor(kind, F.C.shape[1], rc, row != "base")
         hists.append(fit_predictor(m, F.data["rec_train"], F.data["rec_val"], F.C, F.J, G, rc, seed))
-        for s in probs: probs[s].append(predict(m, F.data[s], F.C, F.J, G))
-    return dict(probs={s: np.mean(v, 0) for s, v in probs.items()}, history=hists)
+        for s in seeds: seeds[s].append(predict(m, F.data[s], F.C, F.J, G))
+        for s, (r, c) in (pools or {}).items(): mats[s] = mats[s] + score_matrix(m, r, c, F.C, F.J, G) / rc.seeds
+    return dict(probs={s: np.mean(v, 0) for s, v in seeds.items()}, probs_seeds=seeds, scores=mats, history=hists)
+
+# %% ../nbs/05a_rec_stage.ipynb #e78df793
+def _flat(name:str, q:dict) -> dict:
+    "A `query_bootstrap` entry as flat keys: `name`, `name_ci`, `delta_name`, `delta_name_ci`, `delta_name_sd`, `mde_name`"
+    out = {name: q["value"], f"{name}_ci": q["ci"]}
+    if "delta" in q:
+        out |= {f"delta_{name}": q["delta"], f"delta_{name}_ci": q["delta_ci"], f"delta_{name}_sd": q["delta_sd"],
+                f"mde_{name}": q["mde"]}
+    return out
+
+# %% ../nbs/05a_rec_stage.ipynb #44cfb3aa
+def auc_table(d:RecData, # the split's pairs
+              res:dict, # row -> `train_row` result (with `probs` and `probs_seeds` of `split`)
+              split:str, n:int=1000, seed:int=0) -> dict:
+    "Per row: the ensemble's AUC/LogLoss with paired CIs and MDE, each seed's AUC, and GAUC with its paired Δ and MDE"
+    y, sk = d.y.numpy(), d.si.numpy()
+    t = bootstrap_table(y, {r: v["probs"][split] for r, v in res.items()}, d.seekers, n, seed)
+    ga = {r: group_aucs(y, v["probs"][split], sk) for r, v in res.items()}
+    w = next(iter(ga.values()))[2]
+    g = query_bootstrap({r: a[1] for r, a in ga.items()}, weights=w, n=n, seed=seed)
+    return {r: dict(split=split, auc_ensemble=t[r]["auc"], **t[r]) | seed_aucs(y, v["probs_seeds"][split])
+            | _flat("gauc", g[r]) | dict(gauc_n_seekers=len(w)) for r, v in res.items()}
+
+# %% ../nbs/05a_rec_stage.ipynb #d3dccad3
+def ranking_table(pool:tuple, # `candidate_pool` of the split: rows, columns, relevance, excluded
+                  res:dict, # row -> `train_row` result with the ensemble's `scores` of `split`
+                  split:str, n:int=1000, seed:int=0, ks=(5, 10)) -> dict:
+    "Per row and direction (CV → job, job → CV): Recall@k, NDCG@k and MRR of the ensemble, with paired query-bootstrap Δ vs Base"
+    _, _, R, X = pool
+    out = {r: dict(split=split, scorer="ensemble") for r in res}
+    for side, T in (("cv_to_job", lambda a: a), ("job_to_cv", lambda a: a.T)):
+        per = {r: ranking_metrics(T(np.where(X, -np.inf, v["scores"][split])), T(R), ks) for r, v in res.items()}
+        first = next(iter(per.values()))
+        for r in res: out[r][side] = dict(n_queries=len(first["mrr"]), pool=T(R).shape[1])
+        for name in first:
+            q = query_bootstrap({r: p[name] for r, p in per.items()}, n=n, seed=seed)
+            for r in res: out[r][side] |= _flat(name, q[r])
+    return out
+
+# %% ../nbs/05a_rec_stage.ipynb #7988590e
+def matcher_regime(out:str|Path, n_matcher:int) -> dict:
+    "Pairs the matcher trains on, the SFT generator's (`n_train_pairs` of OUT/sft/metrics.json) and their ratio"
+    p, n_sft = Path(out)/"sft", None
+    if (p/"metrics.json").is_file():
+        try: n_sft = read_metrics(p).get("n_train_pairs")
+        except (ValueError, KeyError, AttributeError): n_sft = None
+    return dict(n_matcher_train_pairs=n_matcher, n_sft_pairs=n_sft,
+                sft_to_matcher_pairs=n_sft / n_matcher if n_sft and n_matcher else None)
 
 # %% ../nbs/05a_rec_stage.ipynb #7ae45d86
 def plot_auc_bars(tables:dict, path:str|Path, title:str="") -> Path:
@@ -151,22 +205,62 @@ def plot_fig5(points:dict, # row -> [{n, auc, auc_ci?}, ...]
     plt.close(fig)
     return Path(path)
 
+# %% ../nbs/05a_rec_stage.ipynb #63641910
+def _n4(x, sign:bool=False) -> str:
+    "A figure with 4 decimals (`–` when missing or not finite)"
+    if x is None or not np.isfinite(x): return "–"
+    return f"{x:+.4f}" if sign else f"{x:.4f}"
+
+# %% ../nbs/05a_rec_stage.ipynb #a8c9df0b
+def _ci4(v:dict, k:str, sign:bool=False) -> str:
+    "`v[k]` with its CI `v[k + '_ci']` in parentheses"
+    ci = v.get(f"{k}_ci")
+    return _n4(v.get(k), sign) + (f" ({_n4(ci[0], sign)}–{_n4(ci[1], sign)})" if ci else "")
+
+# %% ../nbs/05a_rec_stage.ipynb #541e10ab
+def _auc_md(t:dict, title:str) -> list[str]:
+    "Table III/IV: the ensemble's AUC, the seeds' AUC, GAUC and LogLoss, then each row's Δ vs Base with CI and MDE"
+    lift = lambda v, k: f"{100 * v[k]:+.2f}%" if k in v else "–"
+    out = [f"### {title}", "", "| predictor | row | AUC ens. (95% CI) | LogLoss (95% CI) | ΔAUC | ΔLogLoss "
+           "| AUC seeds mean ± sd | GAUC (95% CI) |", "|---|---|---|---|---|---|---|---|"]
+    for p, rows in t.items():
+        for r, v in rows.items():
+            sd = f" ± {_n4(v['auc_seed_sd'])}" if v.get("auc_seed_sd") is not None else ""
+            seeds = f"{_n4(v.get('auc_seed_mean'))}{sd} (n={len(v['auc_per_seed'])})" if "auc_per_seed" in v else "–"
+            out.append(f"| {p.upper()} | {r} | {_ci4(v, 'auc')} | {_ci4(v, 'logloss')} | {lift(v, 'lift_auc')} "
+                       f"| {lift(v, 'lift_logloss')} | {seeds} | {_ci4(v, 'gauc')} |")
+    deltas = [(p, r, v) for p, rows in t.items() for r, v in rows.items() if "delta_auc" in v]
+    if deltas:
+        out += ["", "Δ vs Base (paired seeker bootstrap; MDE = 2.8 × sd of the Δ):", "",
+                "| predictor | row | ΔAUC (95% CI) | MDE | ΔGAUC (95% CI) | MDE |", "|---|---|---|---|---|---|"]
+    for p, r, v in deltas:
+        out.append(f"| {p.upper()} | {r} | {_ci4(v, 'delta_auc', True)} | {_n4(v.get('mde_auc'))} "
+                   f"| {_ci4(v, 'delta_gauc', True)} | {_n4(v.get('mde_gauc'))} |")
+    return out + [""]
+
+# %% ../nbs/05a_rec_stage.ipynb #56b35246
+def _rank_md(t:dict, title:str) -> list[str]:
+    "A ranking table: R@5/R@10/N@5/N@10/MRR per predictor, row and direction, with ΔMRR vs Base, CI and MDE"
+    cols = ("recall@5", "recall@10", "ndcg@5", "ndcg@10", "mrr")
+    out = [f"### {title}", "", "| predictor | row | direction | queries | R@5 | R@10 | N@5 | N@10 | MRR "
+           "| ΔMRR (95% CI) | MDE |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for p, rows in t.items():
+        for r, v in rows.items():
+            for side, label in (("cv_to_job", "CV → job"), ("job_to_cv", "job → CV")):
+                s = v.get(side) or {}
+                cells = " | ".join(_n4(s.get(c)) for c in cols)
+                d = f"{_ci4(s, 'delta_mrr', True)} | {_n4(s.get('mde_mrr'))}" if "delta_mrr" in s else "– | –"
+                out.append(f"| {p.upper()} | {r} | {label} | {s.get('n_queries', '–')} | {cells} | {d} |")
+    return out + [""]
+
 # %% ../nbs/05a_rec_stage.ipynb #30693b68
 def tables_md(m:dict) -> str:
-    "Tables III (`table3`) and IV (`cold_start`) as Markdown, in the paper's layout (AUC, LogLoss, relative lifts over Base)"
+    "Tables III (`table3`) and IV (`cold_start`), their Δ vs Base with CIs and MDEs, and the ranking tables, as Markdown"
     out = []
     for key, title in (("table3", "Table III: test"), ("cold_start", "Table IV: cold start")):
-        if not m.get(key): continue
-        out += [f"### {title}", "", "| predictor | row | AUC (95% CI) | LogLoss (95% CI) | ΔAUC | ΔLogLoss |",
-                "|---|---|---|---|---|---|"]
-        for p, t in m[key].items():
-            for r, v in t.items():
-                lift = lambda k: f"{100 * v[k]:+.2f}%" if k in v else "–"
-                out.append(f"| {p.upper()} | {r} | {v['auc']:.4f} "
-                           f"({v['auc_ci'][0]:.4f}–{v['auc_ci'][1]:.4f}) | "
-                           f"{v['logloss']:.4f} ({v['logloss_ci'][0]:.4f}–{v['logloss_ci'][1]:.4f}) | "
-                           f"{lift('lift_auc')} | {lift('lift_logloss')} |")
-        out.append("")
+        if m.get(key): out += _auc_md(m[key], title)
+    for key, title in (("ranking", "Ranking: test"), ("ranking_cold", "Ranking: cold start")):
+        if m.get(key): out += _rank_md(m[key], title)
     return "\n".join(out)
 
 # %% ../nbs/05a_rec_stage.ipynb #9b0f9a14
@@ -209,7 +303,7 @@ def run_rec(cfg:RunConfig, # the run's configuration; its `rec` section drives t
             resume:bool=False, # nothing to resume: finished JDs and embeddings are cached, so a rerun redoes only the rest
             splits=None, # a DatasetDict/dict of rec splits or a splits folder instead of OUT/data/splits
             progress:bool=True) -> dict:
-    "The enhanced-recommender stage: Tables III–IV, Fig. 5 and grounding into OUT/rec"
+    "The enhanced-recommender stage: Tables III–IV, ranking, Fig. 5 and grounding into OUT/rec"
     rc, out, log = cfg.rec, Path(out), get_logger()
     seed_everything(cfg.seed)
     sdir = stage_dir(out, "rec")
@@ -226,48 +320,63 @@ def run_rec(cfg:RunConfig, # the run's configuration; its `rec` section drives t
     F = Features(sp, gens, cache, progress)
     t_enc = time.perf_counter() - t0
     rows = ["base"] + list(gens)
+    tests = [s for s in ("rec_test", "rec_test_cold") if s in F.data]
+    pools = {s: candidate_pool(F.data[s], [F.data["rec_train"], F.data["rec_val"]]) for s in tests}
     m = dict(n_pairs={k: len(v) for k, v in sp.items()},
              n_seekers={k: len({r["seeker_id"] for r in v}) for k, v in sp.items()},
-             rows=rows, generators={r: rc.generators[r] for r in gens}, n_jds=rc.n_jds, table3={},
-             cold_start={}, val_auc={})
+             rows=rows, generators={r: rc.generators[r] for r in gens}, n_jds=rc.n_jds, seeds=rc.seeds,
+             **matcher_regime(out, len(sp["rec_train"])), table3={}, cold_start={}, ranking={}, ranking_cold={},
+             val_auc={})
     t0 = time.perf_counter()
     mlp_res = {}
     for kind in rc.predictors:
-        res = {row: train_row(kind, F, row, rc,
-                              min(rc.n_jds, F.G[row].shape[1]) if row != "base" else None) for row in rows}
+        res = {row: train_row(kind, F, row, rc, min(rc.n_jds, F.G[row].shape[1]) if row != "base" else None,
+                              pools={s: p[:2] for s, p in pools.items()}) for row in rows}
         if kind == "mlp": mlp_res = res
-        te = F.data["rec_test"]
-        m["table3"][kind] = bootstrap_table(te.y.numpy(), {r: res[r]["probs"]["rec_test"] for r in rows},
-                                            te.seekers, rc.bootstrap, cfg.seed)
-        if "rec_test_cold" in F.data:
-            co = F.data["rec_test_cold"]
-            m["cold_start"][kind] = bootstrap_table(co.y.numpy(),
-                                                    {r: res[r]["probs"]["rec_test_cold"] for r in rows},
-                                                    co.seekers, rc.bootstrap, cfg.seed)
+        for s, tk, rk in (("rec_test", "table3", "ranking"), ("rec_test_cold", "cold_start", "ranking_cold")):
+            if s not in F.data: continue
+            m[tk][kind] = auc_table(F.data[s], res, s, rc.bootstrap, cfg.seed)
+            m[rk][kind] = ranking_table(pools[s], res, s, rc.bootstrap, cfg.seed)
         m["val_auc"][kind] = {r: float(np.mean([h["best_val_auc"] for h in res[r]["history"]])) for r in rows}
-        for r in rows: log.info(f"rec {kind} {r}: test AUC {m['table3'][kind][r]['auc']:.4f}")
+        for r in rows:
+            t, rk = m["table3"][kind][r], m["ranking"][kind][r]
+            log.info(f"rec {kind} {r}: test AUC {t['auc']:.4f} (ensemble), GAUC {t['gauc']:.4f}, "
+                     f"MRR CV→job {rk['cv_to_job']['mrr']:.4f}")
+        for r in res: res[r].pop("scores")
     t_train = time.perf_counter() - t0
     if rc.fig5_max_n > 1 and gens:
         s5 = tuple(s for s in ("rec_test", "rec_test_cold") if s in F.data)
-        def fig5_probs(row, k):  # the Table III MLP already used k = n_jds: reuse it
-            if row in mlp_res and (row == "base" or k == rc.n_jds): return mlp_res[row]["probs"]
-            return train_row("mlp", F, row, rc, k, s5)["probs"]
-        base5, probs5 = fig5_probs("base",
-                                   None), {row: {k: fig5_probs(row, k) for k in range(1,
-                                                                                      F.G[row].shape[1] + 1)} for row in gens}
+        def fig5_res(row, k):  # the Table III MLP already used k = n_jds: reuse it
+            if row in mlp_res and (row == "base" or k == rc.n_jds): return mlp_res[row]
+            return train_row("mlp", F, row, rc, k, s5)
+        base5 = fig5_res("base", None)
+        res5 = {row: {k: fig5_res(row, k) for k in range(1, F.G[row].shape[1] + 1)} for row in gens}
         for s, key, title in (("rec_test", "fig5", "test"), ("rec_test_cold", "fig5_cold", "cold start")):
             if s not in s5: continue
             # every point against Base on the same resamples of seekers: paired CIs of the AUC difference
             d = F.data[s]
-            bt = bootstrap_table(d.y.numpy(),
-                                 {"base": base5[s]} | {f"{r}@{k}": p[s] for r, pk in probs5.items() for k, p in pk.items()},
+            y = d.y.numpy()
+            bt = bootstrap_table(y, {"base": base5["probs"][s]} | {f"{r}@{k}": v["probs"][s] for r, rk in res5.items()
+                                                                   for k, v in rk.items()},
                                  d.seekers, rc.bootstrap, cfg.seed)
-            m[key] = {r: [dict(n=k,
-                               **{x: bt[f"{r}@{k}"][x] for x in ("auc", "auc_ci", "delta_auc",
-                                                                 "delta_auc_ci")}) for k in pk] for r, pk in probs5.items()}
-            m[f"{key}_base"] = {x: bt["base"][x] for x in ("auc", "auc_ci")}
+            keys = ("auc", "auc_ci", "delta_auc", "delta_auc_ci", "delta_auc_sd", "mde_auc")
+            m[key] = {r: [dict(n=k, split=s, auc_ensemble=bt[f"{r}@{k}"]["auc"], **{x: bt[f"{r}@{k}"][x] for x in keys})
+                          | seed_aucs(y, v["probs_seeds"][s]) for k, v in rk.items()] for r, rk in res5.items()}
+            m[f"{key}_base"] = dict(split=s, auc=bt["base"]["auc"], auc_ci=bt["base"]["auc_ci"],
+                                    auc_ensemble=bt["base"]["auc"]) | seed_aucs(y, base5["probs_seeds"][s])
             plot_fig5(m[key], sdir/f"{key}.png", m[f"{key}_base"], title)
     if rc.grounding_cvs: m["grounding"] = grounding(F, sp, cache, out, rc, cfg.seed, progress)
+    if m.get("grounding"): m["grounding"]["split"] = "rec_test"
+    m["figure_splits"] = {k: v for k, v in dict(table3="rec_test", ranking="rec_test", fig5="rec_test",
+                                                 grounding="rec_test", cold_start="rec_test_cold",
+                                                 ranking_cold="rec_test_cold",
+                                                 fig5_cold="rec_test_cold").items() if m.get(k)}
+    m["definitions"] = dict(auc="AUC of the seeds' ensemble (mean probability); auc_per_seed: each seed's AUC",
+                            gauc="per-seeker AUC (seekers with both labels), weighted by the seeker's test pairs",
+                            ranking="the ensemble ranks the split's jobs (CV → job) or seekers (job → CV); pairs "
+                                    "labelled in rec_train/rec_val are excluded; queries with >= 1 match",
+                            mde="2.8 × bootstrap sd of the paired Δ vs Base (80% power, two-sided α = 0.05)",
+                            n_sft_pairs="n_train_pairs of OUT/sft/metrics.json (None: no SFT metrics)")
     plot_auc_bars(m["table3"], sdir/"auc_test.png", "test")
     if m["cold_start"]: plot_auc_bars(m["cold_start"], sdir/"auc_cold.png", "cold start")
     m["time_s"] = dict(generation=t_gen, encoding=t_enc, predictors=t_train, total=time.perf_counter() - T0)
