@@ -408,7 +408,8 @@ def candidate_pool(data:RecData, # the pairs of one split
 # %% ../nbs/05_recommender.ipynb #f3293203
 def score_matrix(model, rows, cols, C, J, G=None, batch_size:int=65536) -> np.ndarray:
     "Match probabilities (float64) of every seeker of `rows` with every job of `cols`, one block of seekers at a time"
-    rows, cols = torch.as_tensor(np.asarray(rows), dtype=torch.long), torch.as_tensor(np.asarray(cols), dtype=torch.long)
+    rows = torch.as_tensor(np.asarray(rows), dtype=torch.long)
+    cols = torch.as_tensor(np.asarray(cols), dtype=torch.long)
     was, out, step = model.training, [], max(1, batch_size // max(1, len(cols)))
     model.eval()
     with torch.inference_mode():
