@@ -45,9 +45,47 @@ def test_stage_writes_tables_and_skips_missing_rlrf(run_dir, caplog):
     for r in ("base", "girl_sft"): assert {"auc", "auc_ci", "logloss"} <= set(saved["cold_start"]["mlp"][r])
     md = (run_dir/"rec"/"tables.md").read_text()
     assert "| MLP | girl_sft |" in md and "### Table IV: cold start" in md and (run_dir/"rec"/"auc_cold.png").is_file()
+    assert "### Ranking: test" in md and "| MLP | girl_sft | CV → job |" in md and "AUC seeds mean ± sd" in md
+    # issue 23: per-seed AUCs beside the ensemble, GAUC, ranking both ways, MDEs, the regime and the split of every figure
+    for t, split in (("table3", "rec_test"), ("cold_start", "rec_test_cold")):
+        for p in ("mlp", "dot"):
+            for r in ("base", "girl_sft"):
+                v = saved[t][p][r]
+                assert v["split"] == split and v["auc_ensemble"] == v["auc"] and len(v["auc_per_seed"]) == 1, v
+                assert v["auc_seed_sd"] is None and 0 <= v["auc_seed_mean"] <= 1 and v["gauc_n_seekers"] >= 0
+                assert v["gauc"] is None or 0 <= v["gauc"] <= 1
+            g = saved[t][p]["girl_sft"]
+            assert {"delta_gauc", "delta_gauc_ci", "mde_gauc", "mde_auc", "delta_auc_sd"} <= set(g) and g["mde_auc"] >= 0
+    for t in ("ranking", "ranking_cold"):
+        for p in ("mlp", "dot"):
+            for r in ("base", "girl_sft"):
+                assert saved[t][p][r]["split"] == ("rec_test" if t == "ranking" else "rec_test_cold")
+                for side in ("cv_to_job", "job_to_cv"):
+                    v = saved[t][p][r][side]
+                    assert all(0 <= v[k] <= 1 for k in ("recall@5", "recall@10", "ndcg@5", "ndcg@10", "mrr")), v
+                    assert v["recall@10"] >= v["recall@5"] and v["n_queries"] >= 1 and v["pool"] >= 1, v
+                    assert ("mde_mrr" in v and "delta_mrr_ci" in v) == (r == "girl_sft"), v
+    assert saved["n_matcher_train_pairs"] == saved["n_pairs"]["rec_train"] and saved["n_sft_pairs"] is None
+    assert saved["figure_splits"]["table3"] == "rec_test" and saved["grounding"]["split"] == "rec_test"
     # a second run generates and encodes nothing
     m2 = run_rec(cfg, run_dir, progress=False)
     assert m2["encoder"]["texts_encoded"] == 0 and m2["table3"]["mlp"]["base"]["auc"] == m["table3"]["mlp"]["base"]["auc"]
+
+
+def test_ranking_metrics_hand_computed():
+    "Recall@k, NDCG@k and the reciprocal rank on a 3 × 4 score matrix worked by hand; NDCG as scikit-learn's"
+    from sklearn.metrics import ndcg_score
+    from girl_nb.recommender import gauc, ndcg_at_k, ranking_metrics, reciprocal_rank, score_recall_at_k
+    S = np.array([[0.9, 0.8, 0.3, 0.1], [0.1, 0.2, 0.5, 0.7], [0.4, 0.3, 0.2, 0.1]])
+    R = np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]], bool)
+    assert score_recall_at_k(S, R, 2)[:2].tolist() == [1.0, 0.5] and np.isnan(score_recall_at_k(S, R, 2)[2])
+    l2 = lambda r: 1 / np.log2(r + 1)
+    assert np.allclose(ndcg_at_k(S, R, 2)[:2], [l2(2), l2(2) / (1 + l2(2))])
+    assert np.isclose(ndcg_at_k(S, R, 10)[:2].mean(), ndcg_score(R[:2].astype(int), S[:2], k=10))
+    assert reciprocal_rank(S, R)[:2].tolist() == [0.5, 0.5]
+    rm = ranking_metrics(S, R)
+    assert len(rm["mrr"]) == 2 and (rm["recall@10"] >= rm["recall@5"]).all()
+    assert np.isclose(gauc([1, 0, 1, 0, 1, 0, 1], [0.9, 0.1, 0.8, 0.3, 0.2, 0.7, 0.5], list("aaaabbc")), 4 / 6)
 
 
 def test_missing_data_says_which_command(tmp_path):
