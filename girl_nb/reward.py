@@ -481,13 +481,17 @@ def plot_gold_scatter(u, g, path:str|Path, u_gen=None, g_gen=None) -> Path:
     return Path(path)
 
 # %% ../nbs/03_reward.ipynb #34ed0caf
-def _load_data(splits, gold, out:Path):
-    "The splits, the `rm` split and the gold judge (or None) from arguments or OUT/data"
+def _load_data(rcfg:RewardConfig, splits, gold, out:Path):
+    "The splits, the `rm` split and the gold judge (or None) from arguments or OUT/data; checked before training"
     from girl_nb.data import run_splits
     from girl_nb.simulator import load_gold
-    splits = run_splits(splits, out)
+    splits, gold = run_splits(splits, out), load_gold(gold, out)
     if "rm" not in splits: raise ValueError(f"splits have no 'rm' split (found: {', '.join(splits) or 'none'})")
-    return splits, list(splits["rm"]), load_gold(gold, out)
+    if rcfg.n_gen_cvs and gold is not None and "gen_val" not in splits:
+        raise ValueError(f"reward.n_gen_cvs={rcfg.n_gen_cvs} checks the reward model on JDs generated for the held-out "
+                         f"`gen_val` CVs, but the splits have no gen_val split: rerun `girl data generate` (with "
+                         f"data.val_cvs > 0) or set reward.n_gen_cvs=0")
+    return splits, list(splits["rm"]), gold
 
 # %% ../nbs/03_reward.ipynb #e1455f29
 def _feedback(rcfg:RewardConfig, out:Path) -> list[dict]:
@@ -551,10 +555,6 @@ def _generated(cfg, rcfg, out:Path, splits, gold) -> list[dict]:
     if not rcfg.n_gen_cvs or gold is None: return []
     from girl_nb.data import pick_seekers
     from girl_nb.generate import cached_generate, generation_folder
-    if "gen_val" not in splits:
-        raise ValueError(f"reward.n_gen_cvs={rcfg.n_gen_cvs} checks the reward model on JDs generated for the held-out "
-                         f"`gen_val` CVs, but the splits have no gen_val split: rerun `girl data generate` (with "
-                         f"data.val_cvs > 0) or set reward.n_gen_cvs=0")
     first = {}
     for r in splits["gen_val"]: first.setdefault(str(r["seeker_id"]), r["cv"])
     ids = pick_seekers(first, rcfg.n_gen_cvs, cfg.seed)
@@ -617,7 +617,7 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
     log = get_logger("girl_nb.reward")
     device = get_device(cfg.device)
     dtype = get_dtype(cfg.dtype, device)
-    splits, rm, gold = _load_data(splits, gold, out)
+    splits, rm, gold = _load_data(rcfg, splits, gold, out)
     model, tok = load_backbone(rcfg.model or cfg.models.encoder, device,
                                trust_remote_code=cfg.models.trust_remote_code, seed=cfg.seed)
     train, held, held_lab, st, fb_held = _prepare(cfg, rcfg, rm, tok, _feedback(rcfg, out))
