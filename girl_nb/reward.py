@@ -488,9 +488,9 @@ def _load_data(rcfg:RewardConfig, splits, gold, out:Path):
     splits, gold = run_splits(splits, out), load_gold(gold, out)
     if "rm" not in splits: raise ValueError(f"splits have no 'rm' split (found: {', '.join(splits) or 'none'})")
     if rcfg.n_gen_cvs and gold is not None and "gen_val" not in splits:
-        raise ValueError(f"reward.n_gen_cvs={rcfg.n_gen_cvs} checks the reward model on JDs generated for the held-out "
-                         f"`gen_val` CVs, but the splits have no gen_val split: rerun `girl data generate` (with "
-                         f"data.val_cvs > 0) or set reward.n_gen_cvs=0")
+        raise ValueError(f"reward.n_gen_cvs={rcfg.n_gen_cvs} checks the reward model on JDs generated for the "
+                         f"held-out `gen_val` CVs, but the splits have no gen_val split: rerun `girl data "
+                         f"generate` (with data.val_cvs > 0) or set reward.n_gen_cvs=0")
     return splits, list(splits["rm"]), gold
 
 # %% ../nbs/03_reward.ipynb #e1455f29
@@ -551,7 +551,7 @@ def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, 
 
 # %% ../nbs/03_reward.ipynb #15df4df7
 def _generated(cfg, rcfg, out:Path, splits, gold) -> list[dict]:
-    "(seeker_id, cv, jd) rows: `gen_per_cv` JDs sampled by OUT/sft (else the base generator) for `n_gen_cvs` gen_val CVs"
+    "(seeker_id, cv, jd) rows: `gen_per_cv` JDs by OUT/sft (else the base generator) for `n_gen_cvs` gen_val CVs"
     if not rcfg.n_gen_cvs or gold is None: return []
     from girl_nb.data import pick_seekers
     from girl_nb.generate import cached_generate, generation_folder
@@ -606,7 +606,7 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
                out:str|Path, # run folder: reads OUT/data, writes OUT/reward
                *,
                resume:bool=False, # continue from the last checkpoint in OUT/reward/checkpoints
-               splits=None, # DatasetDict/dict with `rm` (and `gen_val`) splits, a splits folder, or None for OUT/data/splits
+               splits=None, # DatasetDict/dict with `rm` and `gen_val` splits, a splits folder, or None: OUT/data
                gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
                callbacks:list|None=None, # extra `transformers.TrainerCallback`s
               ) -> dict:
@@ -621,7 +621,8 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
     model, tok = load_backbone(rcfg.model or cfg.models.encoder, device,
                                trust_remote_code=cfg.models.trust_remote_code, seed=cfg.seed)
     train, held, held_lab, st, fb_held = _prepare(cfg, rcfg, rm, tok, _feedback(rcfg, out))
-    log.info(f"{len(train)} training pairs ({st['n_pairs_feedback']} of them feedback), {len(held)} held-out pairs; skipped: {st['n_no_pos']} CVs "
+    log.info(f"{len(train)} training pairs ({st['n_pairs_feedback']} of them feedback), {len(held)} held-out "
+             f"pairs; skipped: {st['n_no_pos']} CVs "
              f"without J+, {st['n_no_neg']} without J-, "
              f"{st['n_identical']} identical pairs; cut: {st['n_cv_truncated']} CVs, {st['n_jd_truncated']} "
              f"JDs")

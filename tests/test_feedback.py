@@ -6,7 +6,8 @@ from datasets import load_from_disk
 from girl_nb.core import ConfigError
 from girl_nb.data import load_splits
 from girl_nb.data_stage import run_data
-from girl_nb.feedback import FeedbackConfig, panel_pairs, read_ratings, run_feedback, simulated_panel, validate_ratings
+from girl_nb.feedback import (FeedbackConfig, panel_pairs, read_ratings, run_feedback, simulated_panel,
+                              validate_ratings)
 from girl_nb.generate import GenConfig
 from girl_nb.pipeline import load_config
 
@@ -41,17 +42,20 @@ def test_panel_rule():
     gap = np.random.default_rng(0).uniform(-.2, .2, n)
     pa, kept = simulated_panel(.5 + gap, np.full(n, .5), noise=.1, margin=.02, seed=2)
     assert (kept == (np.abs(gap) >= .02)).all()
-    assert abs((pa == (gap > 0))[kept].mean() - .9) < 0.01            # a better JD wins more often: 90% here
+    assert abs((pa == (gap > 0))[kept].mean() - .9) < 0.01  # a better JD wins more often: 90% here
     assert not simulated_panel([.5], [.5], margin=0)[1][0]              # an exact tie is never rated
-    assert (simulated_panel(.5 + gap, np.full(n, .5), seed=3)[0] == simulated_panel(.5 + gap, np.full(n, .5), seed=3)[0]).all()
+    same = simulated_panel(.5 + gap, np.full(n, .5), seed=3)[0] == simulated_panel(.5 + gap, np.full(n, .5), seed=3)[0]
+    assert same.all()
     with pytest.raises(ValueError, match="noise"): simulated_panel([1], [0], noise=1.5)
 
 
 def test_panel_pairs_counts():
     "Every pair of a CV's non-empty JDs is rated once; empties, ties and flips are counted"
-    rows, st = panel_pairs(Words(), ["a", "b"], ["cv a", "cv b"], [["x", "x y", "x y z"], ["", "p q"]], noise=0, margin=.005)
+    jds = [["x", "x y", "x y z"], ["", "p q"]]
+    rows, st = panel_pairs(Words(), ["a", "b"], ["cv a", "cv b"], jds, noise=0, margin=.005)
     assert st["n_rated"] == 3 and st["n_empty"] == 1 and st["n_pairs"] == 3 and st["n_flipped"] == 0
-    assert [(r["jd_chosen"], r["jd_rejected"]) for r in rows] == [("x y", "x"), ("x y z", "x"), ("x y z", "x y")]
+    assert [(r["jd_chosen"], r["jd_rejected"]) for r in rows] == [("x y", "x"), ("x y z", "x"),
+                                                                  ("x y z", "x y")]
     assert {r["source"] for r in rows} == {"simulated_panel"} and st["gold_gap_mean"] > 0
     rows, st = panel_pairs(Words(), ["a"], ["cv a"], [["x y", "x z"]])
     assert rows == [] and st["n_ties"] == 1
@@ -70,16 +74,20 @@ def test_ratings_file(tmp_path):
             dict(seeker_id=7, cv="cook cv", jd_a="Job title: Cook", jd_b="Job title: Nurse", preferred="A")]
     f = tmp_path/"ratings.jsonl"; f.write_text("".join(json.dumps(r) + "\n" for r in good))
     rows = read_ratings(f)
-    assert [(r["jd_chosen"], r["jd_rejected"]) for r in rows] == [("Job title: ICU Nurse", "Job title: Cook"), ("Job title: Cook", "Job title: Nurse")]
-    assert rows[0]["seeker_id"].startswith("cv-") and rows[1]["seeker_id"] == "7" and {r["source"] for r in rows} == {"user_ratings"}
+    assert [(r["jd_chosen"], r["jd_rejected"]) for r in rows] == [("Job title: ICU Nurse", "Job title: Cook"),
+                                                                  ("Job title: Cook", "Job title: Nurse")]
+    assert rows[0]["seeker_id"].startswith("cv-") and rows[1]["seeker_id"] == "7"
+    assert {r["source"] for r in rows} == {"user_ratings"}
     bad = [dict(cv="c", jd_a="x", jd_b="y", preferred="maybe-secret"), dict(cv="c", jd_a="x", jd_b=" ", preferred="a"),
            dict(cv="c", jd_a="x", jd_b="y"), dict(cv=3, jd_a="x", jd_b="y", preferred="a"), ["a", "list"],
-           dict(cv="c", jd_a="same", jd_b="same", preferred="b"), dict(cv="c", jd_a="x", jd_b="y", preferred="a", seeker_id=True)]
+           dict(cv="c", jd_a="same", jd_b="same", preferred="b"),
+           dict(cv="c", jd_a="x", jd_b="y", preferred="a", seeker_id=True)]
     f = tmp_path/"bad.jsonl"; f.write_text("".join(json.dumps(r) + "\n" for r in bad) + "{oops\n")
     with pytest.raises(ValueError) as e: read_ratings(f)
     msg = str(e.value)
-    for want in ("bad.jsonl:1: preferred: must be", "bad.jsonl:2: jd_b: empty", "bad.jsonl:3: preferred: missing required field",
-                 "bad.jsonl:4: cv: must be text", "bad.jsonl:5: expected a JSON object", "bad.jsonl:6: jd_b: the same text as jd_a",
+    for want in ("bad.jsonl:1: preferred: must be", "bad.jsonl:2: jd_b: empty",
+                 "bad.jsonl:3: preferred: missing required field", "bad.jsonl:4: cv: must be text",
+                 "bad.jsonl:5: expected a JSON object", "bad.jsonl:6: jd_b: the same text as jd_a",
                  "bad.jsonl:7: seeker_id", "bad.jsonl:8: malformed JSON"):
         assert want in msg, (want, msg)
     assert "maybe-secret" not in msg
@@ -114,4 +122,5 @@ def test_run_feedback_simulator(data, tmp_path):
 
 def test_simulator_needs_gold(data, tmp_path):
     out = tmp_path/"run"; (out/"data").mkdir(parents=True); (out/"data"/"splits").symlink_to(data/"data"/"splits")
-    with pytest.raises(ValueError, match="feedback.source 'simulator' needs the simulator's gold"): run_feedback(_cfg(n_cvs=2), out)
+    with pytest.raises(ValueError, match="feedback.source 'simulator' needs the simulator's gold"):
+        run_feedback(_cfg(n_cvs=2), out)
