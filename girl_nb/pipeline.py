@@ -10,6 +10,7 @@ from pathlib import Path
 from .core import (COST, STAGES, across_draws, cfg_field, config_dict, cost_since, free_memory, from_dict, get_logger,
                           read_config, write_json)
 from .data_stage import DataConfig, code_version, data_key, input_fingerprint, run_data
+from .feedback import FeedbackConfig
 from .judge import EvalConfig, run_eval
 from .models import ModelsConfig
 from .rec_stage import run_rec
@@ -38,6 +39,8 @@ class RunConfig:
     data: DataConfig = cfg_field(DataConfig(), "Data stage (nbs/01d_data_stage)")
     models: ModelsConfig = cfg_field(ModelsConfig(), "Models each stage starts from (nbs/00a_models)")
     sft: SFTConfig = cfg_field(SFTConfig(), "Supervised fine-tuning stage (nbs/02_sft)")
+    feedback: FeedbackConfig = cfg_field(FeedbackConfig(),
+                                         "Recruiter feedback on generated JDs (nbs/02b_feedback)")
     reward: RewardConfig = cfg_field(RewardConfig(), "Reward-model stage (nbs/03_reward, paper §IV-B)")
     rlrf: RLRFConfig = cfg_field(RLRFConfig(), "Reinforcement learning from recruiter feedback (nbs/04_rlrf)")
     rec: RecConfig = cfg_field(RecConfig(), "Generation-enhanced recommender (nbs/05_recommender, paper §V)")

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['RewardConfig', 'group_by_cv', 'pair_rows', 'resolve_segment_a', 'encode_pairs', 'encode_pair', 'tokenize_pairs',
-           'pairwise_loss', 'load_backbone', 'make_reward_trainer', 'encoding_settings', 'score', 'save_reward_model',
-           'load_reward_model', 'pairwise_accuracy', 'spearman', 'eval_rows', 'plot_training', 'plot_score_hist',
-           'plot_gold_scatter', 'split_seekers', 'run_reward']
+__all__ = ['RewardConfig', 'group_by_cv', 'pair_rows', 'load_feedback_pairs', 'resolve_segment_a', 'encode_pairs', 'encode_pair',
+           'tokenize_pairs', 'pairwise_loss', 'load_backbone', 'make_reward_trainer', 'encoding_settings', 'score',
+           'save_reward_model', 'load_reward_model', 'pairwise_accuracy', 'spearman', 'spearman_within', 'eval_rows',
+           'plot_training', 'plot_score_hist', 'plot_gold_scatter', 'split_seekers', 'run_reward']
 
 # %% ../nbs/03_reward.ipynb #926f83de
 @dataclass
@@ -42,6 +42,9 @@ class RewardConfig:
     pairs_per_cv: int = cfg_field(0,
                                   "(J+, J-) pairs per CV: 0 = every matched x mismatched pair, else a seeded "
                                   "sample of this many")
+    feedback_pairs: bool = cfg_field(True,
+                                     "Add the preference pairs of OUT/feedback/pairs (nbs/02b_feedback), when there, "
+                                     "to the paper's; false = the paper's pairs only")
     eval_share: float = cfg_field(0.1,
                                   "Share of reward-model seekers held out for pairwise_accuracy, auc and "
                                   "gold_spearman")
@@ -70,11 +73,11 @@ class RewardConfig:
     save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
     logging_steps: int = cfg_field(5, "Log loss and pairwise accuracy every N steps")
     score_batch_size: int = cfg_field(64, "Pairs per forward pass when scoring")
-    # Generated JDs for gold_spearman (paper: the reward model must judge the generator's JDs too)
-    n_gen_cvs: int = cfg_field(16,
-                               "Held-out CVs whose generated JDs join gold_spearman (OUT/sft when it exists, "
-                               "else models.generator); 0 = none")
-    gen_per_cv: int = cfg_field(2, "Generated JDs per CV (sampled)")
+    # The validity check where PPO reads the reward: generated JDs of held-out CVs, scored against gold
+    n_gen_cvs: int = cfg_field(64,
+                               "CVs of the held-out `gen_val` split whose generated JDs (OUT/sft when it exists, "
+                               "else models.generator) give rm_gen_spearman; 0 = none")
+    gen_per_cv: int = cfg_field(4, "Generated JDs per CV (sampled): rm_gen_spearman_within_cv ranks them")
     gen: GenConfig = cfg_field(GenConfig(temperature=0.7, max_new_tokens=160),
                                "Generation of those JDs (sampled)")
 
@@ -94,6 +97,8 @@ class RewardConfig:
         need(self.score_batch_size >= 1, "score_batch_size", "must be >= 1")
         need(self.n_gen_cvs >= 0, "n_gen_cvs", "must be >= 0")
         need(self.gen_per_cv >= 1, "gen_per_cv", "must be >= 1")
+        need(self.gen_per_cv == 1 or self.gen.temperature > 0, "gen_per_cv",
+             "must be 1 when reward.gen.temperature is 0 (greedy JDs repeat)")
 
 # %% ../nbs/03_reward.ipynb #b746f8d4
 def _text(s, where:str) -> str:
@@ -139,6 +144,23 @@ def pair_rows(split, # labelled rows: seeker_id, cv, jd, label
         rows += [dict(seeker_id=g["seeker_id"], cv=g["cv"], chosen=p, rejected=n) for p, n in ps]
     st["n_pairs"] = len(rows)
     return rows, st
+
+# %% ../nbs/03_reward.ipynb #156e435c
+def load_feedback_pairs(folder:str|Path, # a pairs folder of the feedback stage, e.g. OUT/feedback/pairs
+                       ) -> list[dict]:
+    "Preference rows (seeker_id, cv, chosen, rejected, source) from a feedback `datasets` folder"
+    from datasets import load_from_disk
+    ds = load_from_disk(str(folder))
+    missing = {"seeker_id", "cv", "jd_chosen", "jd_rejected"} - set(ds.column_names)
+    if missing: raise ValueError(f"{folder}: not a feedback pairs folder (missing columns {sorted(missing)})")
+    rows = []
+    for i, r in enumerate(ds):
+        where = f"{folder} row {i}"
+        rows.append(dict(seeker_id=str(r["seeker_id"]), cv=_text(r["cv"], f"{where}: cv"),
+                         chosen=_text(r["jd_chosen"], f"{where}: jd_chosen"),
+                         rejected=_text(r["jd_rejected"], f"{where}: jd_rejected"),
+                         source=r.get("source") or "feedback"))
+    return rows
 
 # %% ../nbs/03_reward.ipynb #cfcdb65f
 def resolve_segment_a(tokenizer, segment_a:str="auto") -> str:
@@ -378,6 +400,17 @@ def spearman(x, y) -> float:
     if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0: return float("nan")
     return float(spearmanr(x, y).statistic)
 
+# %% ../nbs/03_reward.ipynb #a9475605
+def spearman_within(keys, # a group key per item, e.g. the seeker id of each generated JD
+                    x, y) -> float:
+    "Mean over groups of the Spearman of `x` and `y` within each group; groups where it is undefined are skipped"
+    groups = {}
+    for i, k in enumerate(keys): groups.setdefault(k, []).append(i)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    rs = [spearman(x[ix], y[ix]) for ix in groups.values()]
+    rs = [r for r in rs if not math.isnan(r)]
+    return float(np.mean(rs)) if rs else float("nan")
+
 # %% ../nbs/03_reward.ipynb #14220bbf
 def eval_rows(model, tokenizer, pairs:list[dict], labelled:list[dict], gold=None, batch_size:int=64) -> dict:
     "Score held-out pairs and labelled rows: pairwise_accuracy, auc, gold scores and the raw scores"
@@ -448,11 +481,29 @@ def plot_gold_scatter(u, g, path:str|Path, u_gen=None, g_gen=None) -> Path:
     return Path(path)
 
 # %% ../nbs/03_reward.ipynb #34ed0caf
-def _load_data(splits, gold, out:Path):
-    "The `rm` split and the gold judge (or None) from arguments or OUT/data"
-    from girl_nb.data import run_split
+def _load_data(rcfg:RewardConfig, splits, gold, out:Path):
+    "The splits, the `rm` split and the gold judge (or None) from arguments or OUT/data; checked before training"
+    from girl_nb.data import run_splits
     from girl_nb.simulator import load_gold
-    return list(run_split(splits, out, "rm")), load_gold(gold, out)
+    splits, gold = run_splits(splits, out), load_gold(gold, out)
+    if "rm" not in splits: raise ValueError(f"splits have no 'rm' split (found: {', '.join(splits) or 'none'})")
+    if rcfg.n_gen_cvs and gold is not None and "gen_val" not in splits:
+        raise ValueError(f"reward.n_gen_cvs={rcfg.n_gen_cvs} checks the reward model on JDs generated for the "
+                         f"held-out `gen_val` CVs, but the splits have no gen_val split: rerun `girl data "
+                         f"generate` (with data.val_cvs > 0) or set reward.n_gen_cvs=0")
+    return splits, list(splits["rm"]), gold
+
+# %% ../nbs/03_reward.ipynb #e1455f29
+def _feedback(rcfg:RewardConfig, out:Path) -> list[dict]:
+    "The feedback pairs of OUT/feedback/pairs when there and `feedback_pairs` is on, else none"
+    p, log = out/"feedback"/"pairs", get_logger("girl_nb.reward")
+    if not rcfg.feedback_pairs:
+        log.info("reward.feedback_pairs is false: the paper's pairs only")
+        return []
+    if not p.exists(): return []
+    rows = load_feedback_pairs(p)
+    log.info(f"{len(rows)} feedback pairs from {p}")
+    return rows
 
 # %% ../nbs/03_reward.ipynb #eb866816
 def split_seekers(rows:list[dict], eval_share:float=0.1, seed:int=0) -> tuple[list[dict], list[dict]]:
@@ -465,17 +516,20 @@ def split_seekers(rows:list[dict], eval_share:float=0.1, seed:int=0) -> tuple[li
     return [r for r in rows if str(r["seeker_id"]) not in held], [r for r in rows if str(r["seeker_id"]) in held]
 
 # %% ../nbs/03_reward.ipynb #91cfb731
-def _prepare(cfg:RunConfig, rcfg:RewardConfig, rm:list[dict], tok):
-    "Training and held-out pairs (tokenized), held-out labelled rows, and the counts"
+def _prepare(cfg:RunConfig, rcfg:RewardConfig, rm:list[dict], tok, fb:list[dict]=()):
+    "Training pairs (the paper's and feedback, tokenized), held-out pairs and rows, counts, held-out feedback pairs"
     train_lab, held_lab = split_seekers(rm, rcfg.eval_share, cfg.seed)
     train, st = pair_rows(train_lab, rcfg.pairs_per_cv, cfg.seed)
     held, hst = pair_rows(held_lab, 0, cfg.seed)
     if not train:
         raise ValueError(f"rm split: no training pairs (CVs without J+: {st['n_no_pos']}, without J-: "
                          f"{st['n_no_neg']}, identical pairs: {st['n_identical']})")
-    train, tst = tokenize_pairs(train, tok, rcfg.max_length, rcfg.segment_a, cfg.data.language)
+    hold = {str(r["seeker_id"]) for r in held_lab}
+    fb_train, fb_held = [r for r in fb if r["seeker_id"] not in hold], [r for r in fb if r["seeker_id"] in hold]
+    st |= dict(n_pairs_paper=len(train), n_pairs_feedback=len(fb_train), n_pairs_feedback_heldout=len(fb_held))
+    train, tst = tokenize_pairs(train + fb_train, tok, rcfg.max_length, rcfg.segment_a, cfg.data.language)
     st = st | tst | {f"heldout_{k}": v for k, v in hst.items()}
-    return train, held, held_lab, st
+    return train, held, held_lab, st, fb_held
 
 # %% ../nbs/03_reward.ipynb #969ddb49
 def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, callbacks):
@@ -496,29 +550,28 @@ def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, 
     return tr
 
 # %% ../nbs/03_reward.ipynb #15df4df7
-def _generated(cfg, rcfg, out:Path, held_lab:list[dict], gold) -> list[dict]:
-    "JDs written for held-out CVs by the SFT generator (OUT/sft) or else the base generator, as (seeker_id, cv, jd) rows"
+def _generated(cfg, rcfg, out:Path, splits, gold) -> list[dict]:
+    "(seeker_id, cv, jd) rows: `gen_per_cv` JDs by OUT/sft (else the base generator) for `n_gen_cvs` gen_val CVs"
     if not rcfg.n_gen_cvs or gold is None: return []
-    from girl_nb.generate import load_backend
-    sft = out/"sft"
-    name = sft if ((sft/"config.json").is_file() or (sft/"adapter_config.json").is_file()) else cfg.models.generator
+    from girl_nb.data import pick_seekers
+    from girl_nb.generate import cached_generate, generation_folder
     first = {}
-    for r in held_lab: first.setdefault(r["seeker_id"], r["cv"])
-    ev = list(first.items())[:rcfg.n_gen_cvs]
+    for r in splits["gen_val"]: first.setdefault(str(r["seeker_id"]), r["cv"])
+    ids = pick_seekers(first, rcfg.n_gen_cvs, cfg.seed)
+    sft = out/"sft"
+    has_sft = (sft/"config.json").is_file() or (sft/"adapter_config.json").is_file()
+    name, label = (str(sft), "sft") if has_sft else (cfg.models.generator, "base")
     dev = get_device(cfg.device)
-    gen = load_backend(rcfg.gen, str(name), dtype=get_dtype(cfg.dtype, dev), device=dev,
-                       seed=cfg.seed,  # `reward.gen.backend`: hf or vllm
-                       trust_remote_code=cfg.models.trust_remote_code)
-    jds = sum(gen.generate([c for _, c in ev], rcfg.gen, n=rcfg.gen_per_cv, seed=cfg.seed,
-                           language=cfg.data.language), [])
-    rows = [dict(seeker_id=s, cv=c, jd=jds[i*rcfg.gen_per_cv + k], generator=str(name)) for i, (s,
-                                                                                                c) in enumerate(ev) for k in range(rcfg.gen_per_cv)]
-    # an empty generation has nothing to score (counted via n_gold_generated)
-    return [r for r in rows if r["jd"].strip()]
+    got = cached_generate(name, ids, [first[s] for s in ids], generation_folder(out, label), rcfg.gen,
+                          n=rcfg.gen_per_cv, seed=cfg.seed, language=cfg.data.language, device=dev,
+                          dtype=get_dtype(cfg.dtype, dev), progress=False,
+                          trust_remote_code=cfg.models.trust_remote_code) if ids else {}
+    # an empty generation has nothing to score (counted via rm_gen_n)
+    return [dict(seeker_id=s, cv=first[s], jd=j.strip(), generator=label) for s in ids for j in got[s] if j.strip()]
 
 # %% ../nbs/03_reward.ipynb #1f1c9c1a
 def _gold_metrics(model, tok, ev:dict, gen:list[dict], gold, batch_size:int) -> dict:
-    "gold_spearman on held-out rows plus generated JDs, and each part alone"
+    "gold_spearman on held-out rows plus generated JDs, the held-out part alone, and the rm_gen_* check"
     if gold is None: return dict(gold_spearman=None)
     u_gen = score(model, tok, [r["cv"] for r in gen], [r["jd"] for r in gen],
                   batch_size).numpy() if gen else np.zeros(0)
@@ -526,22 +579,34 @@ def _gold_metrics(model, tok, ev:dict, gen:list[dict], gold, batch_size:int) -> 
                        float) if gen else np.zeros(0)
     ev |= dict(u_gen=u_gen, g_gen=g_gen)
     sg = spearman(u_gen, g_gen) if len(gen) >= 2 else None
+    sw = spearman_within([r["seeker_id"] for r in gen], u_gen, g_gen) if gen else None
     # PPO optimises U on generated JDs: a proxy that disagrees with gold there steers it the wrong way
-    if sg is not None and sg < 0.2:
-        get_logger("girl_nb.reward").warning(f"reward: gold Spearman on {len(gen)} generated JDs is {sg:.2f} "
-                                             f"(< 0.2): RLRF with this reward model may lower the gold "
-                             "score; more reward data (data.rm_cvs) is the first thing to try (see "
-                             "03_reward, 'The demo preset')")
+    low = [f"{k} {v:.2f}" for k, v in (("overall", sg), ("within CVs", sw)) if v is not None and v < 0.2]
+    if low:
+        get_logger("girl_nb.reward").warning(
+            f"reward: gold Spearman on {len(gen)} generated gen_val JDs: {', '.join(low)} (< 0.2): RLRF with "
+            f"this reward model may lower the gold score; feedback pairs on generated JDs (feedback.n_cvs) and "
+            f"more reward data (data.rm_cvs) are the things to try (see 03_reward, 'The demo preset')")
     return dict(gold_spearman=spearman(np.r_[ev["u"], u_gen], np.r_[ev["g"], g_gen]),
                 gold_spearman_heldout=spearman(ev["u"], ev["g"]),
-                gold_spearman_generated=sg, n_gold_generated=len(gen))
+                rm_gen_spearman=sg, rm_gen_spearman_within_cv=sw, rm_gen_n=len(gen),
+                rm_gen_n_cvs=len({r["seeker_id"] for r in gen}), rm_gen_split="gen_val")
+
+# %% ../nbs/03_reward.ipynb #714244e6
+def _feedback_accuracy(model, tok, fb_held:list[dict], batch_size:int) -> dict:
+    "pairwise_accuracy on the held-out seekers' feedback pairs (generated JDs, the panel's preference)"
+    if not fb_held: return dict(feedback_pairwise_accuracy=None)
+    cvs = [r["cv"] for r in fb_held]
+    u_c = score(model, tok, cvs, [r["chosen"] for r in fb_held], batch_size).numpy()
+    u_r = score(model, tok, cvs, [r["rejected"] for r in fb_held], batch_size).numpy()
+    return dict(feedback_pairwise_accuracy=pairwise_accuracy(u_c, u_r))
 
 # %% ../nbs/03_reward.ipynb #b02bfab2
 def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and `reward`
                out:str|Path, # run folder: reads OUT/data, writes OUT/reward
                *,
                resume:bool=False, # continue from the last checkpoint in OUT/reward/checkpoints
-               splits=None, # DatasetDict/dict with an `rm` split, a splits folder, or None for OUT/data/splits
+               splits=None, # DatasetDict/dict with `rm` and `gen_val` splits, a splits folder, or None: OUT/data
                gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
                callbacks:list|None=None, # extra `transformers.TrainerCallback`s
               ) -> dict:
@@ -552,11 +617,12 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
     log = get_logger("girl_nb.reward")
     device = get_device(cfg.device)
     dtype = get_dtype(cfg.dtype, device)
-    rm, gold = _load_data(splits, gold, out)
+    splits, rm, gold = _load_data(rcfg, splits, gold, out)
     model, tok = load_backbone(rcfg.model or cfg.models.encoder, device,
                                trust_remote_code=cfg.models.trust_remote_code, seed=cfg.seed)
-    train, held, held_lab, st = _prepare(cfg, rcfg, rm, tok)
-    log.info(f"{len(train)} training pairs, {len(held)} held-out pairs; skipped: {st['n_no_pos']} CVs "
+    train, held, held_lab, st, fb_held = _prepare(cfg, rcfg, rm, tok, _feedback(rcfg, out))
+    log.info(f"{len(train)} training pairs ({st['n_pairs_feedback']} of them feedback), {len(held)} held-out "
+             f"pairs; skipped: {st['n_no_pos']} CVs "
              f"without J+, {st['n_no_neg']} without J-, "
              f"{st['n_identical']} identical pairs; cut: {st['n_cv_truncated']} CVs, {st['n_jd_truncated']} "
              f"JDs")
@@ -567,9 +633,10 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
     model, tok = load_reward_model(sdir, device,
                                    trust_remote_code=cfg.models.trust_remote_code)  # score what was saved
     ev = eval_rows(model, tok, held, held_lab, gold, rcfg.score_batch_size)
-    gen = _generated(cfg, rcfg, out, held_lab, gold)
-    return _finish(cfg, rcfg, tr, sdir, st, train, held, held_lab, ev,
-                   _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size))
+    gen = _generated(cfg, rcfg, out, splits, gold)
+    gm = _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size)
+    gm |= _feedback_accuracy(model, tok, fb_held, rcfg.score_batch_size)
+    return _finish(cfg, rcfg, tr, sdir, st, train, held, held_lab, ev, gm)
 
 # %% ../nbs/03_reward.ipynb #746e6aae
 def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict:
@@ -595,9 +662,10 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
             f.write(json.dumps(dict(seeker_id=r["seeker_id"], job_id=r.get("job_id"), label=int(r["label"]),
                                     score=float(ev["u"][i]),
                                     gold=float(ev["g"][i]) if "g" in ev else None)) + "\n")
+    fb = (f" and {st['n_pairs_feedback']} recruiter preferences between generated JDs" if st["n_pairs_feedback"]
+          else "")
     summary = ("Scores how well a job description suits a CV: U(C, J), a scalar learned from recruiters' "
-               "matched and "
-               f"mismatched pairs with the pairwise loss of the GIRL paper (§IV-B, Eq. 2), from "
+               f"matched and mismatched pairs{fb} with the pairwise loss of the GIRL paper (§IV-B, Eq. 2), from "
                f"`{rcfg.model or cfg.models.encoder}`.")
     use = ("from girl_nb.reward import load_reward_model, score\nm, t = load_reward_model('PATH')\n"
            "print(score(m, t, ['Basic information: ...'], ['Job title: ...']))")

@@ -1,5 +1,5 @@
 "Reward-model stage (nbs/03_reward): kill-and-resume, bad input, CLI, LoRA and causal-LM backbones, on the tiny preset"
-import dataclasses, argparse, json, os, signal, subprocess, sys, textwrap
+import dataclasses, argparse, json, os, shutil, signal, subprocess, sys, textwrap
 from pathlib import Path
 import pytest, torch
 from girl_nb.core import ConfigError
@@ -115,3 +115,35 @@ def test_cli(tmp_path, data, capsys):
     lines = capsys.readouterr().out.strip().splitlines(); assert len(lines) == 2 and lines[0] == lines[1]
     a = ap.parse_args(["score", "--model", str(out/"reward"), "--cv", str(tmp_path/"empty.txt"), "--jd", str(tmp_path/"jd.txt")])
     with pytest.raises(ValueError, match="--cv .*empty.txt: empty"): a.func(a)
+
+
+def test_feedback_pairs_and_gen_val_check(tmp_path, data):
+    """Feedback pairs join training, counted apart (held-out seekers' pairs are scored instead); feedback_pairs=false:
+    the paper's pairs only; the rm_gen_* check reads gen_val"""
+    import numpy as np
+    from girl_nb.data import load_splits
+    from girl_nb.feedback import FeedbackConfig, run_feedback
+    from girl_nb.generate import GenConfig
+
+    class Words:
+        def score_many(self, seeker_ids, jds): return np.array([len(j.split()) / 100 for j in jds])
+    out = _out(tmp_path, data)
+    fc = FeedbackConfig(n_cvs=40, gen=GenConfig(temperature=1.0, max_new_tokens=8))
+    cfg = dataclasses.replace(load_config(TINY), feedback=fc)
+    fm = run_feedback(cfg, out, gold=Words())
+    rc = RewardConfig(**FAST | dict(max_steps=2, n_gen_cvs=3, gen_per_cv=2,
+                                    gen=GenConfig(temperature=0.7, max_new_tokens=8)))
+    m = run_reward(dataclasses.replace(cfg, reward=rc), out)
+    assert m["n_pairs_feedback"] + m["n_pairs_feedback_heldout"] == fm["n_pairs"] > 0
+    assert m["n_train_pairs"] == m["n_pairs_paper"] + m["n_pairs_feedback"]
+    assert (m["feedback_pairwise_accuracy"] is None) == (m["n_pairs_feedback_heldout"] == 0)
+    assert m["rm_gen_split"] == "gen_val" and m["rm_gen_n"] <= 6 and m["rm_gen_n_cvs"] <= 3
+    keys = set(json.loads((out/"reward"/"metrics.json").read_text())["metrics"])
+    assert keys >= {"rm_gen_spearman", "rm_gen_spearman_within_cv"}
+    shutil.rmtree(out/"reward")
+    m0 = run_reward(dataclasses.replace(cfg, reward=dataclasses.replace(rc, feedback_pairs=False)), out)
+    assert m0["n_pairs_feedback"] == m0["n_pairs_feedback_heldout"] == 0
+    assert m0["n_train_pairs"] == m0["n_pairs_paper"] == m["n_pairs_paper"]
+    with pytest.raises(ValueError, match="no gen_val split"):  # before any training
+        rm = list(load_splits(out/"data"/"splits")["rm"])
+        run_reward(dataclasses.replace(cfg, reward=rc), tmp_path/"x", splits={"rm": rm}, gold=Words())
