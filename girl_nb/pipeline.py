@@ -271,9 +271,9 @@ FIGURES = {  # name -> (stage, split, figure from that stage's metrics); > 0 is 
     "table2_girl_vs_girl_sft": ("eval", "gen_test", lambda m: _adv(m, "girl:girl_sft")),
     "table2_girl_vs_base": ("eval", "gen_test", lambda m: _adv(m, "girl:base")),
     "table2_girl_sft_vs_base": ("eval", "gen_test", lambda m: _adv(m, "girl_sft:base")),
-    **{f"{t}_{k}_{r}_delta_auc": ("rec", s, lambda m, t=t, k=k, r=r: _get(m, t, k, r, "delta_auc"))
+    **{f"{t}_{k}_{r}_delta_{x}": ("rec", s, lambda m, t=t, k=k, r=r, x=x: _get(m, t, k, r, f"delta_{x}"))
        for t, s in (("table3", "rec_test"), ("cold_start", "rec_test_cold")) for k in ("mlp", "dot")
-       for r in ("girl_sft", "girl")},
+       for r in ("girl_sft", "girl") for x in ("auc", "gauc")},
 }
 
 # %% ../nbs/08_pipeline.ipynb #00a4d9e7
