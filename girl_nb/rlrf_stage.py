@@ -210,6 +210,12 @@ def paired_diff(a, # per-CV figures of the first model
     return dict(mean=m, sd=sd, n=n, ci95=[m - 1.96 * se, m + 1.96 * se], mde=2.8 * se)
 
 
+# %% ../nbs/04b_rlrf_stage.ipynb #b7d0c3a5
+def _rm_mean(tr:RLRF, cvs:list[str], texts:list[str]) -> float:
+    "Mean U of the JDs (an empty one: the lowest minus `empty_penalty`, as in training); NaN when all are empty"
+    return float(tr._score(cvs, texts).mean()) if any(t.strip() for t in texts) else float("nan")
+
+
 # %% ../nbs/04b_rlrf_stage.ipynb #b7d0c3a4
 def compare_on_test(tr:RLRF, # the trained trainer (its actor is the final one, already saved to OUT/rlrf)
                     cfg:RunConfig, out:str|Path,
@@ -240,7 +246,7 @@ def compare_on_test(tr:RLRF, # the trained trainer (its actor is the final one, 
     del sft
     m, per = dict(n_cvs=len(rows)), {}
     for (dec, name), texts in jds.items():
-        m[f"rm_{dec}_{name}"] = float(tr._score(used[dec, name], texts).mean())
+        m[f"rm_{dec}_{name}"] = _rm_mean(tr, used[dec, name], texts)
         m[f"jd_len_{dec}_{name}"] = float(np.mean([len(tr.tok(t, add_special_tokens=False)["input_ids"])
                                                    for t in texts]))
         m[f"format_rate_{dec}_{name}"] = float(np.mean([jd_format_ok(t) for t in texts]))

@@ -94,11 +94,12 @@ def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
     out = _fresh(run_dir, tmp_path)
     rc = RLRFConfig(iterations=3, eval_every=2, save_every=2, **FAST)
     m = run_rlrf(dataclasses.replace(load_config(ROOT/"configs"/"tiny.yaml"), rlrf=rc), out)
-    for k in ("rm_reward_sft", "rm_reward_girl", "gold_sft", "gold_girl", "kl_girl", "kl_girl_seq"): assert math.isfinite(m[k]), k
+    for k in ("gold_sft", "gold_girl", "kl_girl", "kl_girl_seq"): assert math.isfinite(m[k]), k
+    assert "rm_reward_sft" in m and "rm_reward_girl" in m  # NaN when every greedy JD is empty (the tiny generator)
     v, t = m["gen_val"], m["gen_test"]  # every figure names its split
     for k in ("gold_greedy_sft", "gold_greedy_girl", "format_rate_greedy_girl", "rm_reward_girl"): assert math.isfinite(v[k]), k
     assert t["n_cvs"] == 3 and m["gold_girl"] == t["gold_greedy_girl"] and m["kl_girl"] == t["kl_sampled_girl"]
-    for k in ("gold_sampled_sft", "gold_sampled_girl", "rm_greedy_sft", "jd_len_greedy_girl", "format_rate_sampled_sft"): assert math.isfinite(t[k]), k
+    for k in ("gold_sampled_sft", "gold_sampled_girl", "rm_sampled_sft", "jd_len_greedy_girl", "format_rate_sampled_sft"): assert math.isfinite(t[k]), k
     d = t["gold_diff_greedy"]
     assert d["n"] == 3 and d["mde"] == pytest.approx(2.8 * d["sd"] / math.sqrt(3)) and d["ci95"][0] <= d["mean"] <= d["ci95"][1]
     assert (out/"gen"/"sft").is_dir() and (out/"gen"/"rlrf").is_dir()  # the greedy test JDs sit in the judge's cache
@@ -127,7 +128,8 @@ def test_resume_after_kill_loses_nothing(run_dir, tmp_path):
     with pytest.raises(Kill): run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, scorer=short, callbacks=[kill])
     assert last_checkpoint(b/"rlrf").name == "iter-2"
     m = run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, resume=True, scorer=short)
-    assert m["iterations"] == 4 and all(math.isfinite(v) for v in m.values() if isinstance(v, float))
+    # rm_reward_* are the greedy gen_test means: NaN when every greedy JD of the tiny generator is empty
+    assert m["iterations"] == 4 and all(math.isfinite(v) for k, v in m.items() if isinstance(v, float) and not k.startswith("rm_reward_"))
     la, lb = (list(csv_rows(x/"rlrf"/"log.csv")) for x in (a, b))
     drop = lambda r: {k: v for k, v in r.items() if not k.startswith("t_")}
     assert [drop(r) for r in la] == [drop(r) for r in lb]
