@@ -146,7 +146,7 @@ class RLRFConfig:
                                "= 0.1 of the normalised reward's spread)")
     adaptive_kl: bool = cfg_field(True, "Adapt λ toward kl_target (Ziegler et al. 2019)")
     kl_target: float = cfg_field(0.05, "Target per-token KL of Eq. 3, nats")
-    kl_horizon_iters: float = cfg_field(10,
+    kl_horizon_iters: float = cfg_field(10.0,
                                         "Horizon H of the adaptive controller, in iterations: λ moves at most "
                                         "0.2/H an iteration")
     # Reward scale and guards
