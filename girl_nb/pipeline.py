@@ -56,6 +56,9 @@ _RENAMED = ({f"{s}.{old}": f"'{s}.gen.{new}'" for s in ("sft", "rec",
                                                                              "gen_max_new_tokens")}
             | {f"rlrf.{k}": f"'rlrf.rollout.{k}'" for k in ("temperature", "top_p", "max_new_tokens")}
             | {"rlrf.gen_batch_size": "'rlrf.rollout.batch_size'",
+               "rlrf.format_coef": "removed: it coupled the RL reward to the judge's JD-parts check (the reward "
+                                   "is the paper's U - λ·KL, Eq. 4)",
+               "rlrf.kl_horizon": "'rlrf.kl_horizon_iters' (counted in iterations, not CVs)",
                "models.gen_backend": "each stage's own: " + _STAGE_GENS.format("backend"),
                "models.vllm_gpu_memory_utilization": "each stage's own: " + _STAGE_GENS.format("vllm_gpu_memory_utilization"),
                "models.gen_repetition_penalty": "each stage's own: sft.gen.repetition_penalty, "

@@ -80,11 +80,12 @@ def value_loss(r, # rewards of Eq. 4 (targets, no grad), (B,)
 
 # %% ../nbs/04_rlrf.ipynb #afecadf1
 class AdaptiveKL:
-    "λ of Eq. 4, moved toward a target KL per iteration (Ziegler et al. 2019); fixed when `target` is None"
-    def __init__(self, init:float, target:float|None=None, horizon:int=256):
+    "λ of Eq. 4, moved toward a target KL after each iteration (Ziegler et al. 2019); fixed when `target` is None"
+    def __init__(self, init:float, target:float|None=None,
+                 horizon:float=10): # H, in the unit of `update`'s `n` (the trainer counts iterations)
         self.value, self.target, self.horizon = float(init), target, horizon
-    def update(self, kl:float, n:int) -> float:
-        "Move λ after an iteration whose mean KL was `kl` over `n` CVs"
+    def update(self, kl:float, n:float=1) -> float:
+        "Move λ after `n` units of the horizon (one iteration: n = 1) whose mean KL was `kl`"
         if self.target:
             e = float(np.clip(kl / self.target - 1, -0.2, 0.2))
             self.value *= 1 + e * n / self.horizon
@@ -92,6 +93,7 @@ class AdaptiveKL:
     def state_dict(self): return dict(value=self.value, target=self.target, horizon=self.horizon)
     def load_state_dict(self, d):
         self.value, self.target, self.horizon = d["value"], d["target"], d["horizon"]
+
 
 # %% ../nbs/04_rlrf.ipynb #79787155
 class RunningMoments:
@@ -139,22 +141,23 @@ class RLRFConfig:
     clip_eps: float = cfg_field(0.2, "ε of Eq. 7 (PPO paper's recommended 0.2)")
     grad_clip: float = cfg_field(1.0, "Clip each model's gradient norm to this; 0 = off")
     # KL penalty (Eq. 3–4)
-    kl_coef: float = cfg_field(0.2, "λ of Eq. 4 at the start (multiplies the per-token KL of Eq. 3)")
+    kl_coef: float = cfg_field(2.0,
+                               "λ of Eq. 4 at the start (multiplies the per-token KL of Eq. 3; λ·KL at the target "
+                               "= 0.1 of the normalised reward's spread)")
     adaptive_kl: bool = cfg_field(True, "Adapt λ toward kl_target (Ziegler et al. 2019)")
     kl_target: float = cfg_field(0.05, "Target per-token KL of Eq. 3, nats")
-    kl_horizon: int = cfg_field(256, "Horizon H of the adaptive controller, in CVs")
-    # Reward shaping
+    kl_horizon_iters: float = cfg_field(10.0,
+                                        "Horizon H of the adaptive controller, in iterations: λ moves at most "
+                                        "0.2/H an iteration")
+    # Reward scale and guards
     reward_norm: bool = cfg_field(True, "Normalise U(C, J) by its running mean and std before Eq. 4")
     whiten_advantages: bool = cfg_field(True, "Standardise the advantages of Eq. 5 within each iteration")
     no_eos_penalty: float = cfg_field(1.0,
-                                      "Subtracted from r when a JD never reaches EOS within max_new_tokens; "
-                                      "0 = off")
+                                      "Guard (not the paper's): subtracted from r when a JD never reaches EOS "
+                                      "within max_new_tokens; 0 = off")
     empty_penalty: float = cfg_field(1.0,
                                      "An empty JD (nothing to score) gets U = the iteration's lowest U minus "
                                      "this")
-    format_coef: float = cfg_field(0.0,
-                                   "μ: subtract μ x (share of the four JD parts - title, responsibilities, "
-                                   "qualifications, salary - missing) from r; 0 = off, as in the paper")
     # Generation (rollouts)
     rollout: GenConfig = cfg_field(GenConfig(temperature=1.0, max_new_tokens=128, batch_size=8),
                                    "Rollout sampling: temperature (log-probs use it too; > 0), top_p (< 1 is "
@@ -176,11 +179,19 @@ class RLRFConfig:
                                                 "Modules that get adapters: `all-linear` or a list such as "
                                                 "[q_proj, v_proj]")
     critic_max_length: int = cfg_field(256, "Tokens of the CV the critic reads")
+    critic_center: bool = cfg_field(True,
+                                    "At the first iteration, shift the critic's score head so that its mean value "
+                                    "equals the mean target r (the critic starts on its targets' level)")
     # Evaluation, checkpoints, logs
     eval_every: int = cfg_field(5,
                                 "Generate for the held-out CVs every K iterations (over-optimisation check); "
                                 "0 = only at start and end")
-    n_eval_cvs: int = cfg_field(16, "RL CVs held out of training for the evaluation (proxy reward, gold, KL)")
+    n_eval_cvs: int = cfg_field(64,
+                                "gen_val CVs of the held-out check during training (proxy reward, gold, KL); "
+                                "0 = none")
+    n_test_cvs: int = cfg_field(200,
+                                "gen_test CVs on which the SFT model and the final actor are scored once, at "
+                                "the end; 0 = skip")
     eval_greedy: bool = cfg_field(True,
                                   "The evaluation also decodes its CVs greedily (rollout's max_new_tokens "
                                   "and batch_size), as the judge does (gold_greedy, format_rate_greedy): "
@@ -196,9 +207,9 @@ class RLRFConfig:
     def __post_init__(self):
         need = functools.partial(require, "rlrf", self)
         for k in ("iterations", "cvs_per_iter", "ppo_epochs", "minibatch", "max_cv_tokens",
-                  "score_batch_size", "lora_r", "critic_max_length", "save_every", "save_total_limit",
-                  "kl_horizon"):
+                  "score_batch_size", "lora_r", "critic_max_length", "save_every", "save_total_limit"):
             need(getattr(self, k) >= 1, k, "must be >= 1")
+        need(self.kl_horizon_iters > 0, "kl_horizon_iters", "must be > 0")
         need(self.actor_lr > 0, "actor_lr", "must be > 0")
         need(self.critic_lr > 0, "critic_lr", "must be > 0")
         need(0 < self.clip_eps < 1, "clip_eps", "must be in (0, 1)")
@@ -214,9 +225,9 @@ class RLRFConfig:
         need(self.greedy_repetition_penalty > 0, "greedy_repetition_penalty", "must be > 0 (1 = off)")
         need(self.eval_every >= 0, "eval_every", "must be >= 0")
         need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
+        need(self.n_test_cvs >= 0, "n_test_cvs", "must be >= 0")
         need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0")
         need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
-        need(self.format_coef >= 0, "format_coef", "must be >= 0")
         need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")
 
 # %% ../nbs/04_rlrf.ipynb #3abae0cd
@@ -268,6 +279,20 @@ class Critic(torch.nn.Module):
         seg = s["segment_a"]
         self.seg = seg if seg != "auto" else ("cv" if getattr(tokenizer, "sep_token", None) else "prompt")
         self.language = s["language"]
+        head = self.head()
+        if head.bias is None: head.bias = torch.nn.Parameter(torch.zeros(1, dtype=head.weight.dtype))
+    def head(self) -> torch.nn.Linear:
+        "The score head: the network's last linear layer with one output"
+        heads = [m for m in self.model.modules() if isinstance(m, torch.nn.Linear) and m.out_features == 1]
+        if not heads: raise ValueError("critic: no linear layer with one output (a num_labels=1 model?)")
+        return heads[-1]
+    def rescale(self, mean:float, sd:float):
+        "U^c <- (U^c - mean)/sd, folded into the score head's weight and bias"
+        h = self.head()
+        with torch.no_grad():
+            h.weight.div_(sd)
+            h.bias.sub_(mean).div_(sd)
+        return self
     def encode(self, cvs:list[str]) -> dict:
         "Right-padded token ids and mask of the CVs, (B, L)"
         from girl_nb.generate import build_prompt
@@ -276,6 +301,7 @@ class Critic(torch.nn.Module):
         return dict(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
     def forward(self, input_ids, attention_mask):
         return self.model(input_ids=input_ids, attention_mask=attention_mask).logits.squeeze(-1).float()
+
 
 # %% ../nbs/04_rlrf.ipynb #a0a1bc1f
 # a reward-model folder (AutoModelForSequenceClassification, num_labels=1)
@@ -304,7 +330,7 @@ def iteration_indices(it:int, # 0-based iteration
                       N:int, # training CVs
                       seed:int=0) -> list[int]:
     "Indices of the CVs iteration `it` trains on (each epoch a fresh seeded permutation)"
-    if N < 1: raise ValueError("rl split: no CVs to train on (after holding out the evaluation CVs)")
+    if N < 1: raise ValueError("rl split: no CVs to train on")
     out, perms = [], {}
     for g in range(it * n, (it + 1) * n):
         e = g // N

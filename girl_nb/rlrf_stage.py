@@ -4,7 +4,7 @@
 
 # %% ../nbs/04b_rlrf_stage.ipynb #4e4a6d9f
 from __future__ import annotations
-import copy, json, os
+import copy, dataclasses, json, math, os
 from pathlib import Path
 import numpy as np, torch
 from .core import (config_dict, get_device, get_dtype, mixed_precision, plt_agg, seed_everything,
@@ -12,12 +12,12 @@ from .core import (config_dict, get_device, get_dtype, mixed_precision, plt_agg,
                           write_json, write_metrics)
 from .models import load_generator, load_tokenizer, model_card
 from .rlrf import RLRFConfig, load_critic, reward_model_scorer
-from .rlrf_trainer import RLRF, last_checkpoint, make_actor, rollout_model
+from .rlrf_trainer import RLRF, cut_cv, last_checkpoint, make_actor, rollout_model
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf']
+__all__ = ['save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf', 'paired_diff', 'compare_on_test']
 
 # %% ../nbs/04b_rlrf_stage.ipynb #4f85ebc2
 def _concat_lora(sft_dir:Path, actor, folder:Path) -> bool:
@@ -68,18 +68,21 @@ def save_actor(actor, tokenizer, folder:str|Path,
 
 # %% ../nbs/04b_rlrf_stage.ipynb #6f7ca7db
 def plot_training(log:list[dict], path:str|Path) -> Path:
-    "Six panels over the iterations: reward-model reward, KL, λ, policy loss, value loss, clip fraction"
+    "Eight panels over the iterations: U, KL/token, λ, λ·KL / sd(U), policy and value loss, clip fraction, entropy"
     plt = plt_agg()
     it = [r["iteration"] for r in log]
-    fig, axs = plt.subplots(2, 3, figsize=(10, 5))
-    for ax, k in zip(axs.flat, ["rm_reward", "kl", "kl_coef", "policy_loss", "value_loss", "clip_frac"]):
-        ax.plot(it, [r[k] for r in log], marker=".")
-        ax.set_title(k)
+    fig, axs = plt.subplots(2, 4, figsize=(13, 5))
+    keys = ["rm_reward", "kl", "kl_coef", "kl_share", "policy_loss", "value_loss", "clip_frac", "entropy"]
+    titles = dict(kl="KL per token (Eq. 3)", kl_coef="λ", kl_share="λ·KL / sd(U) in the batch")
+    for ax, k in zip(axs.flat, keys):
+        ax.plot(it, [r.get(k, float("nan")) for r in log], marker=".")
+        ax.set_title(titles.get(k, k))
         ax.set_xlabel("iteration")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return Path(path)
+
 
 # %% ../nbs/04b_rlrf_stage.ipynb #70f788db
 def plot_overoptimisation(eval_log:list[dict], path:str|Path) -> Path:
@@ -102,19 +105,20 @@ def plot_overoptimisation(eval_log:list[dict], path:str|Path) -> Path:
     return Path(path)
 
 # %% ../nbs/04b_rlrf_stage.ipynb #e9086265
-def _rl_rows(splits, out:Path) -> list[dict]:
-    "The `rl` split's (seeker_id, cv) rows from a DatasetDict/dict, a splits folder or OUT/data/splits"
+def _rl_rows(splits, out:Path, name:str="rl") -> list[dict]:
+    "Split `name`'s (seeker_id, cv) rows from a DatasetDict/dict, a splits folder or OUT/data/splits"
     from girl_nb.data import run_split
     rows = []
-    for i, r in enumerate(run_split(splits, out, "rl")):
+    for i, r in enumerate(run_split(splits, out, name)):
         cv = r.get("cv")
         if not isinstance(cv, str) or not cv.strip():
-            raise ValueError(f"rl split row {i} (seeker_id {r.get('seeker_id')!r}): cv: empty or not text")
+            raise ValueError(f"{name} split row {i} (seeker_id {r.get('seeker_id')!r}): cv: empty or not text")
         rows.append(dict(seeker_id=str(r.get("seeker_id", i)), cv=cv))
     if not rows:
-        raise ValueError("rl split: no CVs (the split is empty); raise data.rl_cvs or check "
-                         "data.windows['rl']")
+        knob = dict(rl="data.rl_cvs", gen_val="data.val_cvs", gen_test="data.test_cvs").get(name, "the data stage")
+        raise ValueError(f"{name} split: no CVs (the split is empty); raise {knob}")
     return rows
+
 
 # %% ../nbs/04b_rlrf_stage.ipynb #40968bfa
 def _check_stage(p:Path, what:str, cmd:str):
@@ -125,12 +129,12 @@ def _check_stage(p:Path, what:str, cmd:str):
 def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, language)
                out:str|Path, # run folder holding OUT/sft, OUT/reward and OUT/data
                rc:RLRFConfig|None=None, # the stage's settings; `cfg.rlrf` when None
-               splits=None, # DatasetDict/dict with an `rl` split, a splits folder, or None for OUT/data/splits
+               splits=None, # DatasetDict/dict with `rl` (and `gen_val`) splits, a splits folder, or None: OUT/data/splits
                gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
                scorer=None, # a `(cvs, jds) -> tensor` scorer instead of OUT/reward's model (tests)
                folder:str|Path|None=None, # where logs and checkpoints go (None: nothing written)
               ) -> RLRF:
-    "The `RLRF` trainer of run `out`: actor (+ reference) from OUT/sft, scorer and critic from OUT/reward, the RL split's CVs"
+    "The `RLRF` trainer of run `out`: actor (+ reference) from OUT/sft, scorer and critic from OUT/reward; trains on `rl`, checks on `gen_val`"
     from girl_nb.simulator import load_gold
     out = Path(out)
     rc = rc or cfg.rlrf
@@ -154,11 +158,9 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
         rdev = f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if device == "cuda" else device
         rm, rtok = load_reward_model(reward_dir, rdev, trust_remote_code=cfg.models.trust_remote_code)
         scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
-    order = np.random.default_rng(cfg.seed).permutation(len(rows))
-    n_ev = min(rc.n_eval_cvs, len(rows) - 1)
-    ev, trn = [rows[i] for i in order[:n_ev]], [rows[i] for i in order[n_ev:]]
-    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in trn],
-                seeker_ids=[r["seeker_id"] for r in trn],
+    ev = _rl_rows(splits, out, "gen_val")[:rc.n_eval_cvs] if rc.n_eval_cvs else []
+    return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in rows],
+                seeker_ids=[r["seeker_id"] for r in rows],
                 eval_cvs=[r["cv"] for r in ev], eval_ids=[r["seeker_id"] for r in ev], gold=gold,
                 folder=folder, seed=cfg.seed,
                 language=cfg.data.language, mixed_precision=mixed_precision(dtype), cpu=device == "cpu",
@@ -169,7 +171,7 @@ def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dty
              out:str|Path, # run folder: reads OUT/sft, OUT/reward, OUT/data; writes OUT/rlrf
              *,
              resume:bool=False, # continue from the last checkpoint in OUT/rlrf/checkpoints
-             splits=None, # DatasetDict/dict with an `rl` split, a splits folder, or None for OUT/data/splits
+             splits=None, # DatasetDict/dict with `rl`, `gen_val`, `gen_test` splits, a splits folder, or None
              gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
              scorer=None, # a `(cvs, jds) -> tensor` scorer instead of OUT/reward's model (tests)
              callbacks:list|None=None, # `cb(trainer, row)` after each iteration
@@ -192,35 +194,103 @@ def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dty
         return {}  # the other processes trained their shares; the main one saves and reports
     how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft",
                      get_dtype(cfg.dtype, get_device(cfg.device)))
-    return _finish(cfg, rc, tr, sdir, how)
+    test = _rl_rows(splits, out, "gen_test")[:rc.n_test_cvs] if rc.n_test_cvs else []
+    return _finish(cfg, rc, tr, sdir, how, test)
+
+# %% ../nbs/04b_rlrf_stage.ipynb #b7d0c3a2
+def paired_diff(a, # per-CV figures of the first model
+                b, # per-CV figures of the second model, same CVs in the same order
+               ) -> dict:
+    "Mean of b − a per CV, its sd, n, the 95% CI of the mean and the minimum detectable effect 2.8·sd/√n"
+    d = np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64)
+    n = len(d)
+    m = float(d.mean()) if n else float("nan")
+    sd = float(d.std(ddof=1)) if n > 1 else float("nan")
+    se = sd / math.sqrt(n) if n else float("nan")
+    return dict(mean=m, sd=sd, n=n, ci95=[m - 1.96 * se, m + 1.96 * se], mde=2.8 * se)
+
+
+# %% ../nbs/04b_rlrf_stage.ipynb #b7d0c3a5
+def _rm_mean(tr:RLRF, cvs:list[str], texts:list[str]) -> float:
+    "Mean U of the JDs (an empty one: the lowest minus `empty_penalty`, as in training); NaN when all are empty"
+    return float(tr._score(cvs, texts).mean()) if any(t.strip() for t in texts) else float("nan")
+
+
+# %% ../nbs/04b_rlrf_stage.ipynb #b7d0c3a4
+def compare_on_test(tr:RLRF, # the trained trainer (its actor is the final one, already saved to OUT/rlrf)
+                    cfg:RunConfig, out:str|Path,
+                    rows:list[dict], # gen_test (seeker_id, cv) rows
+                   ) -> dict:
+    "The SFT model and the final actor scored once on `rows`: greedy and sampled JDs, gold, U, KL, length, format"
+    from girl_nb.generate import cached_generate, generate_jds, generation_folder, resolve_generator
+    from girl_nb.judge import jd_format_ok  # evaluation only
+    rc, out = tr.rc, Path(out)
+    ids, cvs = [r["seeker_id"] for r in rows], [r["cv"] for r in rows]
+    device = get_device(cfg.device)
+    dtype = get_dtype(cfg.dtype, device)
+    greedy = dataclasses.replace(rc.rollout, temperature=0.0, repetition_penalty=rc.greedy_repetition_penalty)
+    jds, used = {}, {}
+    for name, g in (("sft", "sft"), ("girl", "rlrf")):  # greedy, through the judge's generation cache
+        got = cached_generate(resolve_generator(g, out, cfg), ids, cvs, generation_folder(out, g), greedy,
+                              seed=cfg.seed, language=cfg.data.language, device=device, dtype=dtype,
+                              progress=False, trust_remote_code=cfg.models.trust_remote_code)
+        jds["greedy", name], used["greedy", name] = [got[s][0] for s in ids], cvs
+    seed = cfg.seed * 7919 + 424_242  # sampled: the same seed and CV cut for both models
+    ro = tr.rollout(cvs, seed=seed)
+    jds["sampled", "girl"], used["sampled", "girl"] = ro["texts"], ro["cvs"]
+    sft = load_generator(out/"sft", dtype=dtype, device=str(tr.acc.device), merge=True,
+                         trust_remote_code=cfg.models.trust_remote_code).eval()
+    with tr.acc.autocast():
+        jds["sampled", "sft"] = generate_jds(sft, tr.tok, ro["cvs"], rc.rollout, seed=seed, language=tr.language)
+    used["sampled", "sft"] = ro["cvs"]
+    del sft
+    m, per = dict(n_cvs=len(rows)), {}
+    for (dec, name), texts in jds.items():
+        m[f"rm_{dec}_{name}"] = _rm_mean(tr, used[dec, name], texts)
+        m[f"jd_len_{dec}_{name}"] = float(np.mean([len(tr.tok(t, add_special_tokens=False)["input_ids"])
+                                                   for t in texts]))
+        m[f"format_rate_{dec}_{name}"] = float(np.mean([jd_format_ok(t) for t in texts]))
+        if tr.gold is not None:
+            per[dec, name] = np.asarray(tr.gold.score_many(ids, texts), dtype=np.float64)
+            m[f"gold_{dec}_{name}"] = float(per[dec, name].mean())
+    for dec in ("greedy", "sampled"):
+        if (dec, "sft") in per: m[f"gold_diff_{dec}"] = paired_diff(per[dec, "sft"], per[dec, "girl"])
+    m |= dict(kl_sampled_girl=float(ro["kl"].mean()), kl_seq_sampled_girl=float((ro["kl"] * ro["jd_len"]).mean()))
+    ec = cfg.eval
+    m["greedy_as_judge"] = bool(ec.gen.backend == "hf" and ec.gen.temperature == 0
+                                and ec.gen.max_new_tokens == greedy.max_new_tokens
+                                and ec.gen.repetition_penalty == greedy.repetition_penalty
+                                and ec.generators.get("girl_sft") == "sft" and ec.generators.get("girl") == "rlrf")
+    return m
+
 
 # %% ../nbs/04b_rlrf_stage.ipynb #7f3a1eaa
-def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
-    "metrics.json, plots, held-out samples and the model card"
+def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str, test:list[dict]=()) -> dict:
+    "metrics.json (the gen_val check, the gen_test comparison), plots, held-out samples and the model card"
     log, ev = tr.log, tr.eval_log
-    m = dict(iterations=tr.iteration, n_train_cvs=len(tr.cvs), n_eval_cvs=len(tr.eval_cvs), saved_as=how,
-             rm_reward_first_iter=log[0]["rm_reward"], rm_reward_last_iter=log[-1]["rm_reward"],
-             kl_coef_last=tr.kl_ctl.value,
+    m = dict(iterations=tr.iteration, n_train_cvs=len(tr.cvs), n_eval_cvs=len(tr.eval_cvs), n_test_cvs=len(test),
+             saved_as=how, rm_reward_first_iter=log[0]["rm_reward"], rm_reward_last_iter=log[-1]["rm_reward"],
+             kl_coef_last=tr.kl_ctl.value, kl_share_last=log[-1].get("kl_share"),
              s_per_iter=float(np.mean([r["t_total"] for r in log])),
              **{f"s_{k[2:]}_per_iter": float(np.mean([r[k] for r in log])) for k in ("t_gen", "t_ref",
                                                                                      "t_score", "t_train")})
-    if ev:
-        m |= dict(rm_reward_sft=ev[0]["rm_reward"], rm_reward_girl=ev[-1]["rm_reward"], kl_girl=ev[-1]["kl"],
-                  kl_girl_seq=ev[-1].get("kl_seq"), jd_len_sft=ev[0]["jd_len"], jd_len_girl=ev[-1]["jd_len"])
-        if "format_rate" in ev[-1]:
-            m |= dict(format_rate_sft=ev[0]["format_rate"], format_rate_girl=ev[-1]["format_rate"])
-        if "format_rate_greedy" in ev[-1]:
-            m |= dict(format_rate_greedy_sft=ev[0]["format_rate_greedy"],
-                      format_rate_greedy_girl=ev[-1]["format_rate_greedy"])
-        if "gold_greedy" in ev[-1]:
-            m |= dict(gold_greedy_sft=ev[0]["gold_greedy"], gold_greedy_girl=ev[-1]["gold_greedy"])
-        if "gold" in ev[-1]: m |= dict(gold_sft=ev[0]["gold"], gold_girl=ev[-1]["gold"])
+    if ev:  # the held-out check: first evaluation (the SFT model) and last (the final actor)
+        val = dict(n_cvs=len(tr.eval_cvs))
+        for k in ("rm_reward", "gold", "gold_greedy", "format_rate", "format_rate_greedy", "jd_len"):
+            if k in ev[-1]: val |= {f"{k}_sft": ev[0][k], f"{k}_girl": ev[-1][k]}
+        m["gen_val"] = val | dict(kl_girl=ev[-1]["kl"], kl_girl_seq=ev[-1].get("kl_seq"))
         plot_overoptimisation(ev, sdir/"overoptimisation.png")
         if not hasattr(tr, "last_eval_texts"):
             tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
         with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
             for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, tr.last_eval_texts):
                 f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_girl=jd), ensure_ascii=False) + "\n")
+    if test:  # read once: the SFT model and the final actor on gen_test
+        t = m["gen_test"] = compare_on_test(tr, cfg, sdir.parent, list(test))
+        m |= dict(rm_reward_sft=t["rm_greedy_sft"], rm_reward_girl=t["rm_greedy_girl"],
+                  kl_girl=t["kl_sampled_girl"], kl_girl_seq=t["kl_seq_sampled_girl"])
+        if "gold_greedy_sft" in t: m |= dict(gold_sft=t["gold_greedy_sft"], gold_girl=t["gold_greedy_girl"])
+        tr.logger.info("gen_test (once): " + " ".join(f"{k}={v:.4g}" for k, v in t.items() if isinstance(v, float)))
     plot_training(log, sdir/"training.png")
     conf = config_dict(cfg) | dict(rlrf=config_dict(rc))
     write_metrics(sdir, m, cfg)
@@ -230,7 +300,10 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str) -> dict:
                f"(§IV-C, Eq. 3–8, Alg. 1), {tr.iteration} iterations of {rc.cvs_per_iter} CVs. "
                f"`girl generate --model {sdir} --cv CV.txt` prints JDs.")
     use = f"from girl_nb.models import load_generator, load_tokenizer\nm, t = load_generator('{sdir}'), load_tokenizer('{sdir}')"
-    card = model_card(f"{cfg.name}: GIRL generator after RLRF", summary, m, use, conf,
+    flat = {k: v for k, v in m.items() if not isinstance(v, dict)}
+    flat |= {f"{sp}.{k}": v for sp in ("gen_val", "gen_test") for k, v in m.get(sp, {}).items()
+             if not isinstance(v, dict)}
+    card = model_card(f"{cfg.name}: GIRL generator after RLRF", summary, flat, use, conf,
                       base=str(sdir.parent/"sft"),
                       adapter=how.startswith("adapter"), tags=("rlrf", "ppo", "job-recommendation"))
     (sdir/"README.md").write_text(card, encoding="utf-8")

@@ -15,20 +15,20 @@ from .rlrf import (AdaptiveKL, Critic, RLRFConfig, RunningMoments, advantage, it
                           whiten)
 
 # %% auto #0
-__all__ = ['RLRF', 'cut_cv', 'rollout_model', 'refresh_rollout_model', 'missing_parts', 'last_checkpoint', 'make_actor']
+__all__ = ['RLRF', 'cut_cv', 'rollout_model', 'refresh_rollout_model', 'last_checkpoint', 'make_actor']
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #4e992203
 class RLRF:
     "PPO from recruiter feedback (Alg. 1): actor (+ reference), frozen reward scorer, critic, optimizers and logs"
     def __init__(self, actor, tokenizer, critic:Critic, scorer, rc:RLRFConfig,
-                 cvs:list[str], # training CVs (the RL split minus the evaluation CVs)
+                 cvs:list[str], # training CVs: the `rl` split
                  *, seeker_ids:list[str]|None=None, eval_cvs:list[str]=(), eval_ids:list[str]=(),
                  gold=None, # a GoldJudge (`score_many(seeker_ids, texts)`) or None
                  folder:str|Path|None=None, # where logs and checkpoints go (None: no files)
                  seed:int=0, language:str="en", mixed_precision:str="no", cpu:bool=True, ref_model=None):
         from accelerate import Accelerator
         if not len(cvs):
-            raise ValueError("rl split: no CVs to train on (after holding out the evaluation CVs)")
+            raise ValueError("rl split: no CVs to train on")
         self.acc = Accelerator(cpu=cpu, mixed_precision=mixed_precision)
         # unequal shares would leave the processes' collectives out of step
         if rc.cvs_per_iter % self.acc.num_processes:
@@ -41,8 +41,8 @@ class RLRF:
         self.ref_model = ref_model.to(self.acc.device).eval().requires_grad_(False) if ref_model is not None else None
         self.tok, self.scorer, self.rc, self.gold, self.seed, self.language = tokenizer, scorer, rc, gold, seed, language
         self.cvs, self.ids = list(cvs), list(seeker_ids) if seeker_ids is not None else [str(i) for i in range(len(cvs))]
-        self.eval_cvs, self.eval_ids = list(eval_cvs), list(eval_ids)
-        self.kl_ctl = AdaptiveKL(rc.kl_coef, rc.kl_target if rc.adaptive_kl else None, rc.kl_horizon)
+        self.eval_cvs, self.eval_ids = list(eval_cvs), list(eval_ids)  # gen_val: the held-out check
+        self.kl_ctl = AdaptiveKL(rc.kl_coef, rc.kl_target if rc.adaptive_kl else None, rc.kl_horizon_iters)
         self.moments, self.iteration, self.log, self.eval_log = RunningMoments(), 0, [], []
         self.folder = Path(folder) if folder is not None else None
         self._tb = None
@@ -137,7 +137,7 @@ def rollout(self:RLRF, cvs:list[str], seed:int) -> dict:
     logp_old, logp_ref = self._logprobs(ids, attn, jd)
     kl = kl_estimate(logp_old, logp_ref, jd)
     return dict(cvs=cvs, texts=texts, ids=ids, attn=attn, jd=jd, logp_old=logp_old, logp_ref=logp_ref, kl=kl,
-                no_eos=no_eos, missing=missing_parts(texts),
+                no_eos=no_eos,
                 jd_len=jd.sum(-1).float(), t_gen=t1 - t0, t_ref=time.perf_counter() - t1)
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #6b3d6262
@@ -161,7 +161,7 @@ def _score(self:RLRF, cvs:list[str], texts:list[str]):
 # %% ../nbs/04a_rlrf_trainer.ipynb #a58c3721
 @patch
 def rewards(self:RLRF, ro:dict) -> dict:
-    "Add U, the normalised U, r (Eq. 4, minus the no-EOS and structure penalties), critic values and advantages (Eq. 5) to a rollout"
+    "Add U, r (Eq. 4 on the normalised U, minus the no-EOS guard), critic values and advantages (Eq. 5) to a rollout"
     t0, rc = time.perf_counter(), self.rc
     u = self._score(ro["cvs"], ro["texts"])
     un = u
@@ -169,22 +169,20 @@ def rewards(self:RLRF, ro:dict) -> dict:
         self.moments.update(self._gather(u).numpy())
         un = torch.as_tensor(self.moments.normalise(u.numpy()), dtype=torch.float32)
     r = penalised_reward(un, ro["kl"], self.kl_ctl.value) - rc.no_eos_penalty * ro["no_eos"]
-    if rc.format_coef: r = r - rc.format_coef * ro["missing"]
     cv_in = self.acc.unwrap_model(self.critic).encode(ro["cvs"])
     self.critic.eval()
     with torch.no_grad(), self.acc.autocast():
         v = self.critic(**{k: x.to(self.acc.device) for k, x in cv_in.items()}).float().cpu()
+    if rc.critic_center and self.iteration == 0 and not getattr(self, "_centred", False):
+        delta = float(self._gather(v).mean() - self._gather(r).mean())  # the first batch: onto r's level, once
+        self.acc.unwrap_model(self.critic).rescale(delta, 1.0)
+        v, self._centred = v - delta, True
     a = advantage(r, v)
     if rc.whiten_advantages: a = whiten(a, self._gather(a))  # the moments of the whole iteration
     if not (torch.isfinite(r).all() and torch.isfinite(a).all()):
         raise FloatingPointError(f"iteration {self.iteration}: non-finite rewards or advantages")
-    return ro | dict(u=u, r=r, v=v, adv=a, cv_in=cv_in, t_score=time.perf_counter() - t0)
+    return ro | dict(u=u, un=un, r=r, v=v, adv=a, cv_in=cv_in, t_score=time.perf_counter() - t0)
 
-# %% ../nbs/04a_rlrf_trainer.ipynb #554c472b
-def missing_parts(texts:list[str]) -> torch.Tensor:
-    "m(J): the share of a JD's four parts (title, responsibilities, qualifications, salary) missing from each text, (B,)"
-    from girl_nb.judge import jd_parts
-    return torch.tensor([1 - sum(jd_parts(t).values()) / 4 for t in texts], dtype=torch.float32)
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #1567e175
 def _trim(*xs, left_of):
@@ -236,14 +234,15 @@ def update(self:RLRF, ro:dict) -> dict:
 # %% ../nbs/04a_rlrf_trainer.ipynb #e64a2e48
 @patch
 def evaluate(self:RLRF) -> dict|None:
-    "Proxy reward, gold score, KL (Eq. 3) and JD length on the held-out CVs"
+    "Proxy reward, gold score, KL (Eq. 3), JD length and format rates on the gen_val CVs"
     if not self.eval_cvs: return None
+    from girl_nb.judge import jd_format_ok  # evaluation only
     ro = self.rollout(self.eval_cvs, seed=self.seed + 7)  # the same seed every time: only the actor changes
     u = self._score(ro["cvs"], ro["texts"])
     row = dict(iteration=self.iteration, kl=float(ro["kl"].mean()),
                kl_seq=float((ro["kl"] * ro["jd_len"]).mean()),  # Eq. 3 per token; summed over the JD
                rm_reward=float(u.mean()), jd_len=float(ro["jd_len"].mean()),
-               no_eos_rate=float(ro["no_eos"].mean()), format_rate=float((ro["missing"] == 0).float().mean()))
+               no_eos_rate=float(ro["no_eos"].mean()), format_rate=float(np.mean([jd_format_ok(t) for t in ro["texts"]])))
     if self.gold is not None: row["gold"] = float(np.mean(self.gold.score_many(self.eval_ids, ro["texts"])))
     if self.rc.eval_greedy:  # the judge decodes greedily: loops that sampling hides show here
         from girl_nb.generate import generate_jds
@@ -251,7 +250,7 @@ def evaluate(self:RLRF) -> dict|None:
                                      repetition_penalty=self.rc.greedy_repetition_penalty)
         with self.acc.autocast():
             gt = generate_jds(self._sampler(), self.tok, ro["cvs"], greedy, language=self.language)
-        row["format_rate_greedy"] = float((missing_parts(gt) == 0).float().mean())
+        row["format_rate_greedy"] = float(np.mean([jd_format_ok(t) for t in gt]))
         if self.gold is not None: row["gold_greedy"] = float(np.mean(self.gold.score_many(self.eval_ids, gt)))
     self.last_eval_texts = ro["texts"]
     return row
@@ -268,26 +267,24 @@ def step(self:RLRF) -> dict:
     ro = self.rewards(self.rollout([self.cvs[i] for i in idx], seed=seed))
     lam = self.kl_ctl.value
     tr = self.update(ro)
-    g = {k: self._gather(ro[k]) for k in ("u", "r", "kl", "v", "jd_len", "no_eos",
-                                          "missing")}  # the whole iteration: every process's share
+    # the whole iteration: every process's share
+    g = {k: self._gather(ro[k]) for k in ("u", "un", "r", "kl", "v", "jd_len", "no_eos")}
     loss = self._gather(torch.tensor([tr[k] for k in ("pl", "vl", "cf", "ent")],
                                      dtype=torch.float64)).view(-1, 4).mean(0).tolist()
     kl = float(g["kl"].mean())
-    self.kl_ctl.update(kl, len(g["kl"]))
+    self.kl_ctl.update(kl)  # one iteration of the horizon
+    u_sd = float(g["un"].std(unbiased=False))  # the spread of U as it enters r
     row = dict(iteration=self.iteration + 1, rm_reward=float(g["u"].mean()), reward=float(g["r"].mean()),
-               kl=kl, kl_seq=float((g["kl"] * g["jd_len"]).mean()), kl_coef=lam,
+               kl=kl, kl_seq=float((g["kl"] * g["jd_len"]).mean()), kl_coef=lam, kl_pen=lam * kl,
+               u_sd=u_sd, kl_share=lam * kl / u_sd if u_sd > 0 else float("nan"),
                value=float(g["v"].mean()), policy_loss=loss[0], value_loss=loss[1], clip_frac=loss[2],
                entropy=loss[3],
                jd_len=float(g["jd_len"].mean()), no_eos_rate=float(g["no_eos"].mean()),
-               format_rate=float((g["missing"] == 0).float().mean()),
                t_gen=ro["t_gen"], t_ref=ro["t_ref"], t_score=ro["t_score"], t_train=tr["t_train"],
                t_total=time.perf_counter() - t0)
-    if self.gold is not None:
-        gs = torch.as_tensor(np.asarray(self.gold.score_many([self.ids[i] for i in idx], ro["texts"]),
-                                        dtype=np.float64))
-        row["gold"] = float(np.mean(self._gather(gs).numpy()))
     self.iteration += 1
     return row
+
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #a061320f
 @patch
