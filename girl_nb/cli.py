@@ -19,10 +19,11 @@ from .rec_stage import recommend, run_rec, tables_md
 from .report import write_report
 from .reward import load_reward_model, run_reward, score
 from .rlrf_stage import run_rlrf
+from .feedback import run_feedback
 from .sft import run_sft
 
 # %% auto #0
-__all__ = ['make_parser', 'main']
+__all__ = ['make_parser', 'add_feedback_cli', 'main']
 
 # %% ../nbs/90_cli.ipynb #6e5936fc
 def make_parser() -> argparse.ArgumentParser:
@@ -63,6 +64,7 @@ def make_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("config", help="print the resolved configuration as YAML")
     add_config_args(c)
     add_sft_cli(sub)  # `girl sft`, `girl generate` (02_sft, 02a_generate)
+    add_feedback_cli(sub)  # `girl feedback` (nbs/02b_feedback)
     add_reward_cli(sub)  # `girl reward`, `girl score` (nbs/03_reward)
     add_rlrf_cli(sub)  # `girl rlrf` (nbs/04b_rlrf_stage)
     add_rec_cli(sub)  # `girl rec`, `girl recommend` (nbs/05a_rec_stage)
@@ -184,6 +186,27 @@ def sft_cli(args) -> int:
     m = run_sft(cfg, args.out, resume=args.resume)
     for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
     print(f"saved {Path(args.out)/'sft'}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #d7ed17c9
+def add_feedback_cli(subparsers):
+    "Add the `feedback` subcommand to the `girl` parser's `subparsers`"
+    p = subparsers.add_parser("feedback",
+                              help="recruiter preferences on the SFT model's own JDs (simulated panel or your "
+                              "ratings file), for the reward model; writes OUT/feedback")
+    add_config_args(p, "feedback.n_cvs=256")
+    p.add_argument("--out", required=True, help="run folder holding data/ and sft/; the stage writes OUT/feedback")
+    p.add_argument("--resume", action="store_true", help="reuse the JDs already generated (the JD cache)")
+    p.set_defaults(func=feedback_cli)
+    return subparsers
+
+# %% ../nbs/90_cli.ipynb #39d6b9b8
+def feedback_cli(args) -> int:
+    "`girl feedback`: run the stage from a config on OUT/data and OUT/sft"
+    cfg = load_config(args.config, args.overrides)
+    m = run_feedback(cfg, args.out, resume=args.resume)
+    for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
+    print(f"saved {Path(args.out)/'feedback'}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #940be43a
@@ -375,7 +398,7 @@ def add_report_cli(subparsers):
 def add_pipeline_cli(subparsers):
     "Add the `pipeline` subcommand to the `girl` parser's `subparsers`"
     p = subparsers.add_parser("pipeline",
-                              help="run every stage (data, sft, reward, rlrf, rec, eval, report), skipping "
+                              help="run every stage (data, sft, feedback, reward, rlrf, rec, eval, report), skipping "
                               "up-to-date ones")
     p.add_argument("--preset", help="tiny, demo or gpu (configs/<preset>.yaml); or --config FILE")
     add_config_args(p, "rlrf.iterations=20")

@@ -296,7 +296,7 @@ def get_logger(name:str="girl_nb", level:str|int|None=None) -> logging.Logger:
     return log
 
 # %% ../nbs/00_core.ipynb #a4e1c7d2
-STAGES = ("data", "sft", "reward", "rlrf", "rec", "eval",
+STAGES = ("data", "sft", "feedback", "reward", "rlrf", "rec", "eval",
           "report")  # a run's stages, in the order the pipeline runs them
 
 # %% ../nbs/00_core.ipynb #850d50bb

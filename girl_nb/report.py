@@ -14,13 +14,14 @@ from .judge import NAMES, fmt_value, pair_label
 __all__ = ['build_report', 'md_to_html', 'write_report', 'run_report']
 
 # %% ../nbs/07_report.ipynb #58318461
-_TITLES = dict(data="Data", sft="Supervised fine-tuning (§IV-A)", reward="Reward model (§IV-B)",
+_TITLES = dict(data="Data", sft="Supervised fine-tuning (§IV-A)", feedback="Recruiter feedback on generated JDs",
+               reward="Reward model (§IV-B)",
                rlrf="RLRF: PPO from recruiter feedback (§IV-C)",
                rec="Generation-enhanced recommendation (§V, Tables III–IV, Fig. 5)",
                eval="Generation quality (§VI-C, Table II)")
 
 # %% ../nbs/07_report.ipynb #4d7f2a08
-_PLOTS = dict(data=["card/*.png"], sft=["loss.png"], reward=["loss.png", "*.png"],
+_PLOTS = dict(data=["card/*.png"], sft=["loss.png"], feedback=["*.png"], reward=["loss.png", "*.png"],
               rlrf=["training.png", "overoptimisation.png"], rec=["*.png"], eval=["winrate.png", "*.png"])
 
 # %% ../nbs/07_report.ipynb #c8a2e5d1
