@@ -249,8 +249,8 @@ def test_run_eval_bad_input(tiny, run_dir, gold, tmp_path):
     bare = tmp_path/"bare"; shutil.copytree(run_dir/"data", bare/"data")
     with pytest.raises(FileNotFoundError, match="eval.generators.girl: generator 'rlrf'.*run `girl rlrf"):
         run_eval(dataclasses.replace(tiny, eval=EvalConfig(n_cvs=3, pairs=["girl:base"])), bare, jds=dict(base=jds["base"]), progress=False)
-    with pytest.raises(ValueError, match="no held-out CVs"):
-        run_eval(dataclasses.replace(tiny, eval=EvalConfig(pairs=["girl:base"])), run_dir, splits=dict(rec_test=[]), jds=jds, progress=False)
+    with pytest.raises(ValueError, match="no held-out CVs to judge: the gen_test split is empty"):
+        run_eval(dataclasses.replace(tiny, eval=EvalConfig(pairs=["girl:base"])), run_dir, splits=dict(gen_test=[]), jds=jds, progress=False)
     with pytest.raises(FileNotFoundError, match="no data splits"):
         run_eval(dataclasses.replace(tiny, eval=EvalConfig(pairs=["girl:base"])), tmp_path/"nothing", jds=jds, progress=False)
     nogold = tmp_path/"nogold"; shutil.copytree(run_dir/"data"/"splits", nogold/"data"/"splits")
