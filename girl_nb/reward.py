@@ -8,7 +8,7 @@ import functools, json, math, random, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (ConfigError, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg,
+from .core import (ConfigError, add_cost, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg,
                           require,
                           seed_everything, stage_dir, write_json, write_metrics)
 from .generate import GenConfig
@@ -547,6 +547,8 @@ def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, 
     t = time.perf_counter()
     tr.train(resume_from_checkpoint=last)
     tr.train_seconds = time.perf_counter() - t
+    per_epoch = sum(len(r["chosen_ids"]) + len(r["rejected_ids"]) for r in train)  # both sides of every pair
+    add_cost("trained", tr.state.epoch * per_epoch, tr.train_seconds)
     return tr
 
 # %% ../nbs/03_reward.ipynb #15df4df7

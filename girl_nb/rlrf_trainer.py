@@ -8,7 +8,7 @@ import copy, csv, dataclasses, os, random, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import patch
-from .core import ConfigError, get_logger, precision_dtype, read_state, write_state
+from .core import ConfigError, add_cost, get_logger, precision_dtype, read_state, write_state
 from .rlrf import (AdaptiveKL, Critic, RLRFConfig, RunningMoments, advantage, iteration_indices,
                           kl_estimate, pack_rollout, penalised_reward, policy_loss, token_logprobs,
                           value_loss,
@@ -229,6 +229,7 @@ def update(self:RLRF, ro:dict) -> dict:
             st["vl"].append(vl.item())
             st["cf"].append(cf.item())
             st["ent"].append(((ent * m).sum() / m.sum()).item())
+    add_cost("trained", rc.ppo_epochs * int(ro["attn"].sum()), time.perf_counter() - t0)  # prompt + JD, every epoch
     return {k: float(np.mean(v)) for k, v in st.items()} | dict(t_train=time.perf_counter() - t0)
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #e64a2e48
