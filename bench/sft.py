@@ -2,12 +2,14 @@
 
     python bench/sft.py [--model smollm2-135m-instruct] [--pairs 64] [--steps 6] [--batch 8] [--full] [--dtype auto] [--device auto]
     python bench/sft.py --sides ours            # only ours (e.g. to compare --full or --dtype fp32 runs)
+    python bench/sft.py --sides ours --full --batching pad,group_by_length,padding_free   # the padding options, back to back
 
 Both sides train `--steps` optimizer steps on the same matched pairs of a tiny data stage (prompt-completion rows, CVs cut to 256
 tokens as in the demo) with the same batch, dtype and LoRA settings (r 16, alpha 32, all-linear), after one warm-up step that is left
 out. `ours` is `girl_nb.sft.make_trainer` (what `girl sft` runs); `bare` is `trl.SFTTrainer` given the text rows with its own defaults
 (tokenisation inside TRL, gradient checkpointing on as TRL defaults). The sides run back to back in one process, ours first, `--rounds`
-times in turn (the last round is reported: the first pays CUDA/oneDNN warm-up), and the ratio ours / bare of tokens/s is printed. Tokens/s counts every token of every sequence (prompt + JD + EOS; padding excluded).
+times in turn (the last round is reported: the first pays CUDA/oneDNN warm-up), and the ratio ours / bare of tokens/s is printed. Tokens/s counts every token of every sequence (prompt + JD + EOS; padding excluded) as the trainer counts them.
+With --batching, ours runs once per batching (ours:pad, ours:group_by_length, ours:padding_free) and each one's ratio to ours:pad is printed.
 MFU = 6 * N_params * tokens/s / peak (forward + backward FLOPs of a dense decoder, attention left out, so a slight underestimate);
 the peak is --peak-tflops, or the bf16 dense peak of a known GPU (H100/H200 SXM: 989 TFLOP/s); on CPU only with --peak-tflops.
 Peak memory: the process's peak RSS so far (CPU; it never falls, so the second side's figure is an upper bound) and
@@ -24,14 +26,15 @@ def _timer(device):
     "A Trainer callback recording the wall clock at each step's start and at the end of training"
     import torch
     from transformers import TrainerCallback
-    times = []
+    times, seen = [], []
     def mark():
         if device == "cuda": torch.cuda.synchronize()
         times.append(time.perf_counter())
     class _T(TrainerCallback):
         def on_step_begin(self, *x, **k): mark()
+        def on_step_end(self, args, state, *x, **k): seen.append(state.num_input_tokens_seen)
         def on_train_end(self, *x, **k): mark()
-    return _T(), times
+    return _T(), times, seen
 
 
 def _bare(model, tok, rows, a, dtype, device, out, cb):
@@ -54,11 +57,18 @@ def main(argv=None):
     ap.add_argument("--full", action="store_true", help="full fine-tuning instead of LoRA"); ap.add_argument("--device", default="auto")
     ap.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
     ap.add_argument("--sides", default="ours,bare", help="comma-separated: ours, bare")
+    ap.add_argument("--batching", default="pad", help="comma-separated batchings of ours: pad, group_by_length, padding_free "
+                                                         "(each is one more side, ours:<batching>; sft.group_by_length / sft.padding_free)")
     ap.add_argument("--rounds", type=int, default=2, help="the sides this many times in turn; the last round is reported (the first pays warm-up costs)")
     ap.add_argument("--peak-tflops", type=float); ap.add_argument("--json")
     a = ap.parse_args(argv)
     sides = [s.strip() for s in a.sides.split(",") if s.strip()]
     if not set(sides) <= {"ours", "bare"} or not sides: ap.error("--sides takes ours and/or bare")
+    batchings = [b.strip() for b in a.batching.split(",") if b.strip()]
+    if not set(batchings) <= {"pad", "group_by_length", "padding_free"} or not batchings:
+        ap.error("--batching takes pad, group_by_length and/or padding_free")
+    if "ours" in sides and batchings != ["pad"]:
+        sides = [s for s in sides if s != "ours"] + [f"ours:{b}" for b in batchings]
     import torch
     from girl_nb.core import get_device, get_dtype
     from girl_nb.sft import SFTConfig
@@ -82,15 +92,18 @@ def main(argv=None):
             torch.manual_seed(0)
             model = load_generator(a.model, dtype=torch.float32, device=device)  # fp32 weights, bf16 autocast: as `girl sft`
             n_params = sum(p.numel() for p in model.parameters()); res["params"] = n_params
-            cb, times = _timer(device)
+            cb, times, seen = _timer(device)
             if device == "cuda": torch.cuda.reset_peak_memory_stats()
-            if side == "ours":
-                cfg = SFTConfig(max_steps=a.steps + 1, batch_size=a.batch, full_finetune=a.full, save_steps=10**6, logging_steps=10**6, warmup=0)
+            if side.startswith("ours"):
+                b = side.partition(":")[2]
+                cfg = SFTConfig(max_steps=a.steps + 1, batch_size=a.batch, full_finetune=a.full, save_steps=10**6, logging_steps=10**6, warmup=0,
+                                group_by_length=b == "group_by_length", padding_free=b == "padding_free")
                 tr = make_trainer(model, tok, rows, [], cfg, Path(d)/side, bf16=dtype == torch.bfloat16, device=device, callbacks=[cb])
             else: tr = _bare(model, tok, rows, a, dtype, device, Path(d)/side, cb)
             tr.train()
             secs = times[-1] - times[1]  # step 0 is the warm-up
-            tps = sum(ntok) / len(ntok) * a.batch * a.steps / secs
+            # the tokens of the timed steps as the trainer counted them (padding excluded), else the pairs' mean length x batch
+            tps = ((seen[-1] - seen[0]) if seen and seen[-1] > seen[0] else sum(ntok) / len(ntok) * a.batch * a.steps) / secs
             r = dict(s_per_step=secs / a.steps, train_tokens_per_s=tps, mfu=(6 * n_params * tps / (peak * 1e12)) if peak else None,
                      peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
                      activation_checkpointing=bool(getattr(tr.args, "activation_checkpointing", None) or getattr(tr.args, "gradient_checkpointing", False)))
@@ -99,6 +112,9 @@ def main(argv=None):
         rounds = [{side: side_run(side) for side in sides} for _ in range(a.rounds)]
         res["sides"], res["earlier_rounds"] = rounds[-1], rounds[:-1]
     res["peak_tflops"] = peak
+    if "ours:pad" in res["sides"]:
+        base = res["sides"]["ours:pad"]["train_tokens_per_s"]
+        res["ratio_over_pad"] = {k: v["train_tokens_per_s"] / base for k, v in res["sides"].items() if k.startswith("ours:")}
     if {"ours", "bare"} <= set(res["sides"]):
         res["ratio_ours_over_bare"] = res["sides"]["ours"]["train_tokens_per_s"] / res["sides"]["bare"]["train_tokens_per_s"]
     print(json.dumps(res, indent=1))

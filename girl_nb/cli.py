@@ -23,7 +23,7 @@ from .feedback import run_feedback
 from .sft import run_sft
 
 # %% auto #0
-__all__ = ['make_parser', 'add_feedback_cli', 'main']
+__all__ = ['make_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #6e5936fc
 def make_parser() -> argparse.ArgumentParser:
@@ -166,60 +166,65 @@ def generate_cli(args) -> int:
     for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
     return 0
 
+# %% ../nbs/90_cli.ipynb #fbfc549c
+def _print_metrics(m:dict, width:int=22):
+    "A stage's metrics, one `key value` line each"
+    for k, v in m.items(): print(f"{k:{width}s} {v:.4g}" if isinstance(v, float) else f"{k:{width}s} {v}")
+
+# %% ../nbs/90_cli.ipynb #0a89fa6c
+def _add_stage_cli(subparsers, name:str, func, help:str, example:str, out_help:str, resume_help:str):
+    "Add `girl NAME --config FILE --set k=v --out OUT [--resume]`, handled by `func(args)`"
+    p = subparsers.add_parser(name, help=help)
+    add_config_args(p, example)
+    p.add_argument("--out", required=True, help=out_help)
+    p.add_argument("--resume", action="store_true", help=resume_help)
+    p.set_defaults(func=func)
+    return p
+
+# %% ../nbs/90_cli.ipynb #75848aa6
+def _run_stage_cli(args, run, name:str, width:int=22) -> int:
+    "Run a stage's `run(cfg, out, resume=...)` from `--config`/`--set` on `--out`; print its metrics and folder"
+    _print_metrics(run(load_config(args.config, args.overrides), args.out, resume=args.resume), width)
+    print(f"saved {Path(args.out)/name}")
+    return 0
+
 # %% ../nbs/90_cli.ipynb #c49d5b0f
 def add_sft_cli(subparsers):
     "Add the `sft` subcommand (and `generate`, from `02a_generate`) to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("sft",
-                              help="supervised fine-tuning of the generator (paper §IV-A); writes OUT/sft")
-    add_config_args(p, "sft.lr=1e-4")
-    p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/sft")
-    p.add_argument("--resume", action="store_true",
-                   help="continue from the last checkpoint in OUT/sft/checkpoints")
-    p.set_defaults(func=sft_cli)
+    _add_stage_cli(subparsers, "sft", sft_cli,
+                   help="supervised fine-tuning of the generator (paper §IV-A); writes OUT/sft",
+                   example="sft.lr=1e-4", out_help="run folder holding data/splits; the stage writes OUT/sft",
+                   resume_help="continue from the last checkpoint in OUT/sft/checkpoints")
     add_generate_cli(subparsers)
     return subparsers
 
 # %% ../nbs/90_cli.ipynb #27edb93e
 def sft_cli(args) -> int:
     "`girl sft`: run the stage from a config on OUT/data"
-    cfg = load_config(args.config, args.overrides)
-    m = run_sft(cfg, args.out, resume=args.resume)
-    for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
-    print(f"saved {Path(args.out)/'sft'}")
-    return 0
+    return _run_stage_cli(args, run_sft, "sft")
 
 # %% ../nbs/90_cli.ipynb #d7ed17c9
 def add_feedback_cli(subparsers):
     "Add the `feedback` subcommand to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("feedback",
-                              help="recruiter preferences on the SFT model's own JDs (simulated panel or your "
-                              "ratings file), for the reward model; writes OUT/feedback")
-    add_config_args(p, "feedback.n_cvs=256")
-    p.add_argument("--out", required=True, help="run folder holding data/ and sft/; the stage writes OUT/feedback")
-    p.add_argument("--resume", action="store_true", help="reuse the JDs already generated (the JD cache)")
-    p.set_defaults(func=feedback_cli)
+    _add_stage_cli(subparsers, "feedback", feedback_cli,
+                   help="recruiter preferences on the SFT model's own JDs (simulated panel or your ratings file), "
+                   "for the reward model; writes OUT/feedback", example="feedback.n_cvs=256",
+                   out_help="run folder holding data/ and sft/; the stage writes OUT/feedback",
+                   resume_help="reuse the JDs already generated (the JD cache)")
     return subparsers
 
 # %% ../nbs/90_cli.ipynb #39d6b9b8
 def feedback_cli(args) -> int:
     "`girl feedback`: run the stage from a config on OUT/data and OUT/sft"
-    cfg = load_config(args.config, args.overrides)
-    m = run_feedback(cfg, args.out, resume=args.resume)
-    for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
-    print(f"saved {Path(args.out)/'feedback'}")
-    return 0
+    return _run_stage_cli(args, run_feedback, "feedback")
 
 # %% ../nbs/90_cli.ipynb #940be43a
 def add_reward_cli(subparsers):
     "Add the `reward` and `score` subcommands to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("reward",
-                              help="train the reward model on recruiter feedback (paper §IV-B, Eq. 2); "
-                              "writes OUT/reward")
-    add_config_args(p, "reward.lr=1e-4")
-    p.add_argument("--out", required=True, help="run folder holding data/splits; the stage writes OUT/reward")
-    p.add_argument("--resume", action="store_true",
-                   help="continue from the last checkpoint in OUT/reward/checkpoints")
-    p.set_defaults(func=reward_cli)
+    _add_stage_cli(subparsers, "reward", reward_cli,
+                   help="train the reward model on recruiter feedback (paper §IV-B, Eq. 2); writes OUT/reward",
+                   example="reward.lr=1e-4", out_help="run folder holding data/splits; the stage writes OUT/reward",
+                   resume_help="continue from the last checkpoint in OUT/reward/checkpoints")
     s = subparsers.add_parser("score", help="print the reward U(C, J) of a CV and a JD")
     s.add_argument("--model", required=True, help="reward-model folder, e.g. runs/demo/reward")
     s.add_argument("--cv", required=True, help="file holding the CV, or - for stdin")
@@ -232,11 +237,7 @@ def add_reward_cli(subparsers):
 # %% ../nbs/90_cli.ipynb #c26ecfb9
 def reward_cli(args) -> int:
     "`girl reward`: run the stage from a config on OUT/data"
-    cfg = load_config(args.config, args.overrides)
-    m = run_reward(cfg, args.out, resume=args.resume)
-    for k, v in m.items(): print(f"{k:28s} {v:.4g}" if isinstance(v, float) else f"{k:28s} {v}")
-    print(f"saved {Path(args.out)/'reward'}")
-    return 0
+    return _run_stage_cli(args, run_reward, "reward", 28)
 
 # %% ../nbs/90_cli.ipynb #a8f82a27
 def score_cli(args) -> int:
@@ -250,24 +251,17 @@ def score_cli(args) -> int:
 # %% ../nbs/90_cli.ipynb #578d5d67
 def add_rlrf_cli(subparsers):
     "Add the `rlrf` subcommand to the `girl` parser's `subparsers`"
-    p = subparsers.add_parser("rlrf",
-                              help="PPO from recruiter feedback (paper §IV-C); reads OUT/sft, OUT/reward, "
-                              "OUT/data, writes OUT/rlrf")
-    add_config_args(p, "rlrf.iterations=20")
-    p.add_argument("--out", required=True, help="run folder holding sft/, reward/ and data/")
-    p.add_argument("--resume", action="store_true",
-                   help="continue from the last checkpoint in OUT/rlrf/checkpoints")
-    p.set_defaults(func=rlrf_cli)
+    _add_stage_cli(subparsers, "rlrf", rlrf_cli,
+                   help="PPO from recruiter feedback (paper §IV-C); reads OUT/sft, OUT/reward, OUT/data, "
+                   "writes OUT/rlrf", example="rlrf.iterations=20",
+                   out_help="run folder holding sft/, reward/ and data/",
+                   resume_help="continue from the last checkpoint in OUT/rlrf/checkpoints")
     return subparsers
 
 # %% ../nbs/90_cli.ipynb #8d7b5168
 def rlrf_cli(args) -> int:
     "`girl rlrf`: run the stage from a config on OUT"
-    cfg = load_config(args.config, args.overrides)
-    m = run_rlrf(cfg, args.out, resume=args.resume)
-    for k, v in m.items(): print(f"{k:22s} {v:.4g}" if isinstance(v, float) else f"{k:22s} {v}")
-    print(f"saved {Path(args.out)/'rlrf'}")
-    return 0
+    return _run_stage_cli(args, run_rlrf, "rlrf")
 
 # %% ../nbs/90_cli.ipynb #c98e5e64
 def add_rec_cli(subparsers):

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from .core import cfg_field, require
+from .core import cfg_field, min_detectable_effect, require
 from .generate import GenConfig
 from .models import load_encoder, mean_pool, resolve_model
 
 # %% auto #0
 __all__ = ['RecConfig', 'encoder_key', 'EmbeddingCache', 'mlp', 'MLPPredictor', 'DotPredictor', 'make_predictor',
-           'pool_generated', 'RecData', 'check_two_classes', 'auc_logloss', 'predict', 'fit_predictor', 'mde',
+           'pool_generated', 'RecData', 'check_two_classes', 'auc_logloss', 'predict', 'fit_predictor',
            'bootstrap_table', 'seed_aucs', 'group_aucs', 'gauc', 'query_bootstrap', 'candidate_pool', 'score_matrix',
            'score_recall_at_k', 'ndcg_at_k', 'reciprocal_rank', 'ranking_metrics', 'top_k', 'recall_at_k']
 
@@ -305,11 +305,6 @@ def _sd(a) -> float:
     a = np.asarray(a, np.float64)
     return float(a.std(ddof=1)) if len(a) > 1 else float("nan")
 
-# %% ../nbs/05_recommender.ipynb #3f439fb2
-def mde(delta_samples) -> float:
-    "Minimum detectable effect of a paired difference: 2.8 × its bootstrap sd (80% power, two-sided α = 0.05)"
-    return 2.8 * _sd(delta_samples)
-
 # %% ../nbs/05_recommender.ipynb #50a80d92
 def bootstrap_table(y, # labels of the test pairs
                     probs:dict, # row name -> probabilities; must contain `base` for lifts
@@ -340,7 +335,7 @@ def bootstrap_table(y, # labels of the test pairs
             out[k] |= dict(lift_auc=(out[k]["auc"] - b["auc"]) / b["auc"],
                            lift_logloss=(b["logloss"] - out[k]["logloss"]) / b["logloss"],
                            delta_auc=out[k]["auc"] - b["auc"], delta_auc_ci=ci(s[:, 0] - sb[:, 0]),
-                           delta_auc_sd=_sd(s[:, 0] - sb[:, 0]), mde_auc=mde(s[:, 0] - sb[:, 0]))
+                           delta_auc_sd=_sd(s[:, 0] - sb[:, 0]), mde_auc=min_detectable_effect(_sd(s[:, 0] - sb[:, 0])))
     return out
 
 # %% ../nbs/05_recommender.ipynb #3a2b2e17
@@ -388,7 +383,7 @@ def query_bootstrap(values:dict, # row name -> one value per query (the same que
     for k in V:
         if "base" in V and k != "base":
             d = S[k] - S["base"]
-            out[k] |= dict(delta=out[k]["value"] - out["base"]["value"], delta_ci=ci(d), delta_sd=_sd(d), mde=mde(d))
+            out[k] |= dict(delta=out[k]["value"] - out["base"]["value"], delta_ci=ci(d), delta_sd=_sd(d), mde=min_detectable_effect(_sd(d)))
     return out
 
 # %% ../nbs/05_recommender.ipynb #117f0909

@@ -35,6 +35,12 @@ class SFTConfig:
     gradient_checkpointing: bool = cfg_field(False,
                                              "Recompute activations in the backward pass (saves memory; "
                                              "1.33x slower on CPU)")
+    padding_free: bool = cfg_field(False,
+                                   "Concatenate a batch's rows into one sequence with position ids (TRL "
+                                   "`padding_free`): no pad tokens; each row attends only to itself")
+    group_by_length: bool = cfg_field(False,
+                                      "Batch rows of similar length (HF `train_sampling_strategy="
+                                      "'group_by_length'`): less padding, batches drawn within megabatches of 50")
     # Sequence budget
     max_length: int = cfg_field(512,
                                 "Tokens of prompt + JD + EOS; the CV is cut first, the JD only when it alone "
@@ -191,6 +197,8 @@ def make_trainer(model, tokenizer, train_rows:list[dict], eval_rows:list[dict], 
         eval_strategy="no", report_to="none", seed=seed, data_seed=seed, bf16=bf16, use_cpu=device == "cpu",
                      disable_tqdm=True,
         max_length=None, completion_only_loss=True, packing=False, include_num_input_tokens_seen="non_padding",
+                     padding_free=c.padding_free,
+                     train_sampling_strategy="group_by_length" if c.group_by_length else "random",
                      dataloader_pin_memory=False)  # lengths fitted by `fit_pair`
     peft = None
     if not c.full_finetune:
