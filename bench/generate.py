@@ -4,11 +4,15 @@
     python bench/generate.py --n-cvs 128 --batch-size 64 --max-new-tokens 200 --threads 1
     python bench/generate.py --device cuda --n-cvs 512 --batch-size 256 --json gen.json   # a GPU: adds MFU against its bf16 peak
     python bench/generate.py --device cuda --static both     # a GPU: the dynamic loop and the static-cache/CUDA-graph loop, back to back
+    python bench/generate.py --ct2 int8,float32              # adds CTranslate2 rows (pip install girl_nb[bench]); default: int8 when installed
 
 Baseline: HF `generate`, greedy, the first `--baseline-cvs` CVs left-padded in one batch (the call the pipeline used
 to make). Ours: `generate_jds` on `--n-cvs` CVs (greedy, `--batch-size` rows at a time). Tokens/s counts generated
 tokens (each completion up to and including its EOS) over wall time, prompts' prefill included. Greedy check: our
 completions for the baseline CVs must equal HF's token for token. Prints the machine, date, load average and peak RSS.
+CTranslate2 (optional, `--ct2`): the same model converted once (`ct2-transformers-converter`'s Python API) and decoded
+greedily on the same CVs and batch size, one row per compute type, with how many completions equal ours token for token
+(int8 changes the arithmetic, so its texts may differ; float32 should match).
 """
 import argparse, datetime, json, os, platform, resource, sys, time
 from pathlib import Path
@@ -29,6 +33,30 @@ def hf_generate(model, tok, enc, max_new_tokens):
     return [until_eos(r[ids.shape[1]:].tolist(), tok.eos_token_id, tok.pad_token_id) for r in out]
 
 
+def ct2_generator(model_name, tok, folder, compute_type):
+    "A CTranslate2 Generator of `model_name` (an fp32 HF copy converted into `folder`), or None when ctranslate2 is absent"
+    try: import ctranslate2
+    except ImportError: return None
+    from ctranslate2.converters import TransformersConverter
+    from girl_nb.models import load_generator
+    import torch
+    hf, ct = Path(folder)/"hf", Path(folder)/f"ct2-{compute_type}"
+    if not hf.exists():
+        load_generator(model_name, dtype=torch.float32).save_pretrained(hf, safe_serialization=True); tok.save_pretrained(hf)
+    if not ct.exists(): TransformersConverter(str(hf)).convert(str(ct), quantization=compute_type)
+    return ctranslate2.Generator(str(ct), device="cpu", compute_type=compute_type, intra_threads=os.cpu_count() or 0)
+
+
+def ct2_generate(gen, tok, enc, max_new_tokens, batch_size):
+    "Greedy CTranslate2 completions of the prompts `enc` (token ids), `batch_size` at a time, each up to and including its EOS"
+    out = []
+    for i in range(0, len(enc), batch_size):
+        res = gen.generate_batch([tok.convert_ids_to_tokens(e) for e in enc[i:i + batch_size]], max_length=max_new_tokens,
+                                 sampling_topk=1, include_prompt_in_result=False, end_token=tok.eos_token)
+        out += [r.sequences_ids[0] + ([tok.eos_token_id] if len(r.sequences_ids[0]) < max_new_tokens else []) for r in res]
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', default='smollm2-135m-instruct', help='bundled name, `tiny`, or an HF folder')
@@ -43,6 +71,8 @@ def main(argv=None):
                     help="generate_jds's static_cache: auto (on for CUDA), on, off, or both (off, then on, compared)")
     ap.add_argument('--device', default='cpu', help='cpu, cuda or auto')
     ap.add_argument('--peak-tflops', type=float, help='bf16 dense peak for MFU (default: known GPUs; none on CPU)')
+    ap.add_argument('--ct2', default='auto', help="CTranslate2 compute types to add as rows (int8, int8_float32, float32; comma-separated), "
+                                                   "off, or auto: int8 when ctranslate2 is installed")
     ap.add_argument('--json', help='also write the figures to this file')
     a = ap.parse_args(argv)
     import torch
@@ -75,6 +105,20 @@ def main(argv=None):
     outs = [run(f"generate_jds, batch {a.batch_size}{label[st]}", lambda st=st: generate_jds(model, tok, cvs[:a.n_cvs], max_new_tokens=a.max_new_tokens,
                 batch_size=a.batch_size, return_ids=True, static_cache=st)[2], a.n_cvs) for st in static]
     ours = outs[0]; i_ours = len(rows) - len(static)   # the first of our rows
+    ct2_same = {}
+    try: import ctranslate2  # noqa: F401
+    except ImportError: ctranslate2 = None
+    ct2_types = [] if a.ct2 == 'off' or dev != 'cpu' else ['int8'] if a.ct2 == 'auto' else [c.strip() for c in a.ct2.split(',') if c.strip()]
+    if ct2_types and ctranslate2 is None and a.ct2 != 'auto': ap.error("--ct2: ctranslate2 is not installed (pip install girl_nb[bench])")
+    if ct2_types and ctranslate2 is not None:
+        import tempfile
+        enc_all = [prompt_ids(tok, build_prompt(cv, tok)) for cv in cvs[:a.n_cvs]]
+        with tempfile.TemporaryDirectory() as d:
+            for ct in ct2_types:
+                g = ct2_generator(a.model, tok, d, ct)
+                ct2_generate(g, tok, enc_all[:2], 2, 2)  # warm-up
+                comp = run(f"CTranslate2 {ctranslate2.__version__} {ct}, batch {a.batch_size}", lambda: ct2_generate(g, tok, enc_all, a.max_new_tokens, a.batch_size), a.n_cvs)
+                ct2_same[ct] = sum(o == c for o, c in zip(ours, comp))
     same_graph = None
     if a.static == 'both' and dev == 'cuda':  # the graphs must replay exactly what the same static loop computes eagerly
         import functools, girl_nb.generate as G
@@ -93,10 +137,13 @@ def main(argv=None):
         same_small = sum(o == h for o, h in zip(small, hf))
         print(f"greedy check (token ids equal to HF generate): same batch of {a.baseline_cvs}: {same_small}/{a.baseline_cvs}; "
               f"inside the {a.n_cvs}-CV run: {same_big}/{k}")
+    for ct, n in ct2_same.items():
+        r = next(r for r in rows if r[0].startswith("CTranslate2") and f" {ct}," in r[0])
+        print(f"generate_jds / CTranslate2 {ct}: **{rows[i_ours][4] / r[4]:.2f}x** tokens/s; completions token for token the same: {n}/{len(ours)}")
     same_static = None
     if len(outs) == 2:
         same_static = sum(o == g for o, g in zip(outs[0], outs[1]))
-        print(f"static / dynamic: **{rows[-1][4] / rows[-2][4]:.2f}x** tokens/s; completions token for token the same: {same_static}/{len(outs[0])}")
+        print(f"static / dynamic: **{rows[i_ours + 1][4] / rows[i_ours][4]:.2f}x** tokens/s; completions token for token the same: {same_static}/{len(outs[0])}")
     lens = sorted(map(len, ours))
     print(f"completion lengths (ours): min {lens[0]}, median {lens[len(lens)//2]}, max {lens[-1]}; ended with EOS: "
           f"{sum(c[-1] == tok.eos_token_id for c in ours)}/{len(ours)}")
@@ -109,7 +156,8 @@ def main(argv=None):
     res = dict(model=a.model, device=dev, gpu=gpu, dtype=a.dtype, max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, n_params=n_params,
                runs=[dict(what=r[0], cvs=r[1], tokens=r[2], seconds=round(r[3], 3), tokens_per_s=round(r[4], 1)) for r in rows],
                peak_rss_gib=round(rss, 2), ratio=round(rows[i_ours][4] / rows[0][4], 2) if not a.skip_baseline else None,
-               static_vs_dynamic=round(rows[-1][4] / rows[-2][4], 2) if len(outs) == 2 else None, static_same=same_static, graph_same_as_eager=same_graph)
+               static_vs_dynamic=round(rows[i_ours + 1][4] / rows[i_ours][4], 2) if len(outs) == 2 else None, static_same=same_static, graph_same_as_eager=same_graph,
+               ct2_same_as_ours=ct2_same or None)
     if peak:
         for r in res['runs']: r['mfu'] = round(2 * n_params * r['tokens_per_s'] / (peak * 1e12), 5)
         res['peak_tflops'] = peak
