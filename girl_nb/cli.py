@@ -166,12 +166,12 @@ def generate_cli(args) -> int:
     for i, jd in enumerate(jds, 1): print(f"=== JD {i} ===\n{jd}\n")
     return 0
 
-# %% ../nbs/90_cli.ipynb #fbfc549c
+# %% ../nbs/90_cli.ipynb #564f5a54
 def _print_metrics(m:dict, width:int=22):
     "A stage's metrics, one `key value` line each"
     for k, v in m.items(): print(f"{k:{width}s} {v:.4g}" if isinstance(v, float) else f"{k:{width}s} {v}")
 
-# %% ../nbs/90_cli.ipynb #0a89fa6c
+# %% ../nbs/90_cli.ipynb #f3af5751
 def _add_stage_cli(subparsers, name:str, func, help:str, example:str, out_help:str, resume_help:str):
     "Add `girl NAME --config FILE --set k=v --out OUT [--resume]`, handled by `func(args)`"
     p = subparsers.add_parser(name, help=help)
@@ -181,7 +181,7 @@ def _add_stage_cli(subparsers, name:str, func, help:str, example:str, out_help:s
     p.set_defaults(func=func)
     return p
 
-# %% ../nbs/90_cli.ipynb #75848aa6
+# %% ../nbs/90_cli.ipynb #e43f52e7
 def _run_stage_cli(args, run, name:str, width:int=22) -> int:
     "Run a stage's `run(cfg, out, resume=...)` from `--config`/`--set` on `--out`; print its metrics and folder"
     _print_metrics(run(load_config(args.config, args.overrides), args.out, resume=args.resume), width)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import copy, dataclasses, json, math, os
 from pathlib import Path
 import numpy as np, torch
-from .core import (config_dict, get_device, get_dtype, mixed_precision, plt_agg, seed_everything,
+from .core import (config_dict, get_device, get_dtype, min_detectable_effect, mixed_precision, plt_agg,
+                          seed_everything,
                           stage_dir,
                           write_json, write_metrics)
 from .models import load_generator, load_tokenizer, model_card
@@ -207,8 +208,7 @@ def paired_diff(a, # per-CV figures of the first model
     m = float(d.mean()) if n else float("nan")
     sd = float(d.std(ddof=1)) if n > 1 else float("nan")
     se = sd / math.sqrt(n) if n else float("nan")
-    return dict(mean=m, sd=sd, n=n, ci95=[m - 1.96 * se, m + 1.96 * se], mde=2.8 * se)
-
+    return dict(mean=m, sd=sd, n=n, ci95=[m - 1.96 * se, m + 1.96 * se], mde=min_detectable_effect(se))
 
 # %% ../nbs/04b_rlrf_stage.ipynb #b7d0c3a5
 def _rm_mean(tr:RLRF, cvs:list[str], texts:list[str]) -> float:
