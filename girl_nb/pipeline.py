@@ -233,7 +233,7 @@ def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:
         r = run_stage(s, cfg, out, force=s in force, runner=runner)
         r["headline"] = headline(out, s)
         rows.append(r)
-        echo(f"[{i}/{len(stages)}] {s:<7s}{r['status']:>9s} {_fmt_s(r['time_s']):>9s}  {r['headline']}")
+        echo(f"[{i}/{len(stages)}] {s:<{max(map(len, STAGES))}s}{r['status']:>9s} {_fmt_s(r['time_s']):>9s}  {r['headline']}")
         # torch uses every core: more load is another process
         if (r.get("load_5min") or 0) > 1.5 * (os.cpu_count() or 1):
             echo(f"          load average {r['load_5min']:.1f} on {os.cpu_count()} CPUs at the end of {s}: "
