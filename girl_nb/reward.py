@@ -45,6 +45,9 @@ class RewardConfig:
     feedback_pairs: bool = cfg_field(True,
                                      "Add the preference pairs of OUT/feedback/pairs (nbs/02b_feedback), when there, "
                                      "to the paper's; false = the paper's pairs only")
+    feedback_repeat: int = cfg_field(1,
+                                     "Times each feedback pair enters the training pairs: > 1 weighs the "
+                                     "preferences between generated JDs up against the paper's pairs", ge=1)
     eval_share: float = cfg_field(0.1,
                                   "Share of reward-model seekers held out for pairwise_accuracy, auc and "
                                   "gold_spearman")
@@ -85,6 +88,7 @@ class RewardConfig:
         need = functools.partial(require, "reward", self)
         need(self.max_length >= 32, "max_length", "must be >= 32")
         need(self.pairs_per_cv >= 0, "pairs_per_cv", "must be >= 0")
+        need(self.feedback_repeat >= 1, "feedback_repeat", "must be >= 1")
         need(0 < self.eval_share < 1, "eval_share", "must be in (0, 1)")
         need(self.lr > 0, "lr", "must be > 0")
         need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
@@ -527,7 +531,7 @@ def _prepare(cfg:RunConfig, rcfg:RewardConfig, rm:list[dict], tok, fb:list[dict]
     hold = {str(r["seeker_id"]) for r in held_lab}
     fb_train, fb_held = [r for r in fb if r["seeker_id"] not in hold], [r for r in fb if r["seeker_id"] in hold]
     st |= dict(n_pairs_paper=len(train), n_pairs_feedback=len(fb_train), n_pairs_feedback_heldout=len(fb_held))
-    train, tst = tokenize_pairs(train + fb_train, tok, rcfg.max_length, rcfg.segment_a, cfg.data.language)
+    train, tst = tokenize_pairs(train + fb_train * rcfg.feedback_repeat, tok, rcfg.max_length, rcfg.segment_a, cfg.data.language)
     st = st | tst | {f"heldout_{k}": v for k, v in hst.items()}
     return train, held, held_lab, st, fb_held
 
