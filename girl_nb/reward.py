@@ -47,7 +47,7 @@ class RewardConfig:
                                      "to the paper's; false = the paper's pairs only")
     feedback_repeat: int = cfg_field(1,
                                      "Times each feedback pair enters the training pairs: > 1 weighs the "
-                                     "preferences between generated JDs up against the paper's pairs", ge=1)
+                                     "preferences between generated JDs up against the paper's pairs")
     eval_share: float = cfg_field(0.1,
                                   "Share of reward-model seekers held out for pairwise_accuracy, auc and "
                                   "gold_spearman")
