@@ -202,7 +202,7 @@ def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dty
 def paired_diff(a, # per-CV figures of the first model
                 b, # per-CV figures of the second model, same CVs in the same order
                ) -> dict:
-    "Mean of b − a per CV, its sd, n, the 95% CI of the mean and the minimum detectable effect 2.8·sd/√n"
+    "Mean of b − a per CV, its sd, n, the 95% CI of the mean and the minimum detectable effect of sd/√n"
     d = np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64)
     n = len(d)
     m = float(d.mean()) if n else float("nan")

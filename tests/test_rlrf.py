@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np, pytest, torch
 
-from girl_nb.core import read_metrics, read_state
+from girl_nb.core import min_detectable_effect, read_metrics, read_state
 from girl_nb.generate import GenConfig
 from girl_nb.pipeline import load_config
 from girl_nb.models import load_generator, load_tokenizer, tiny_model_path
@@ -101,7 +101,7 @@ def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
     assert t["n_cvs"] == 3 and m["gold_girl"] == t["gold_greedy_girl"] and m["kl_girl"] == t["kl_sampled_girl"]
     for k in ("gold_sampled_sft", "gold_sampled_girl", "rm_sampled_sft", "jd_len_greedy_girl", "format_rate_sampled_sft"): assert math.isfinite(t[k]), k
     d = t["gold_diff_greedy"]
-    assert d["n"] == 3 and d["mde"] == pytest.approx(2.8 * d["sd"] / math.sqrt(3)) and d["ci95"][0] <= d["mean"] <= d["ci95"][1]
+    assert d["n"] == 3 and d["mde"] == pytest.approx(min_detectable_effect(d["sd"] / math.sqrt(3))) and d["ci95"][0] <= d["mean"] <= d["ci95"][1]
     assert (out/"gen"/"sft").is_dir() and (out/"gen"/"rlrf").is_dir()  # the greedy test JDs sit in the judge's cache
     assert m["kl_girl_seq"] >= m["kl_girl"]  # summed over the JD vs per token (a JD has >= 1 token)
     assert read_metrics(out/"rlrf")["iterations"] == 3 and m["saved_as"] == "adapter"
