@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_rec_stage.ipynb #423c247c
 from __future__ import annotations
-import time
+import json, time
 from pathlib import Path
 import numpy as np, torch
 from .core import (get_device, get_dtype, get_logger, plt_agg, read_metrics, seed_everything, stage_dir,
@@ -148,12 +148,17 @@ def ranking_table(pool:tuple, # `candidate_pool` of the split: rows, columns, re
 
 # %% ../nbs/05a_rec_stage.ipynb #7988590e
 def matcher_regime(out:str|Path, n_matcher:int) -> dict:
-    "Pairs the matcher trains on, the SFT generator's (`n_train_pairs` of OUT/sft/metrics.json) and their ratio"
-    p, n_sft = Path(out)/"sft", None
+    "Pairs the matcher trains on, the distinct pairs the SFT generator trained on, and their ratio (the paper's is ~3)"
+    p, n_sft, n_split = Path(out)/"sft", None, None
     if (p/"metrics.json").is_file():
-        try: n_sft = read_metrics(p).get("n_train_pairs")
-        except (ValueError, KeyError, AttributeError): n_sft = None
-    return dict(n_matcher_train_pairs=n_matcher, n_sft_pairs=n_sft,
+        try:
+            d = json.loads((p/"metrics.json").read_text())
+            m, c = d.get("metrics", {}), (d.get("config") or {}).get("sft", {})
+            n_split = n_sft = m.get("n_train_pairs")
+            if n_sft and m.get("train_steps") and c.get("batch_size"):  # max_steps can stop SFT inside its first epoch
+                n_sft = min(n_sft, m["train_steps"] * c["batch_size"] * c.get("grad_accum", 1))
+        except (ValueError, KeyError, AttributeError, TypeError): n_sft = n_split = None
+    return dict(n_matcher_train_pairs=n_matcher, n_sft_pairs=n_sft, n_sft_split_pairs=n_split,
                 sft_to_matcher_pairs=n_sft / n_matcher if n_sft and n_matcher else None)
 
 # %% ../nbs/05a_rec_stage.ipynb #7ae45d86
@@ -376,7 +381,8 @@ def run_rec(cfg:RunConfig, # the run's configuration; its `rec` section drives t
                             ranking="the ensemble ranks the split's jobs (CV → job) or seekers (job → CV); pairs "
                                     "labelled in rec_train/rec_val are excluded; queries with >= 1 match",
                             mde="2.8 × bootstrap sd of the paired Δ vs Base (80% power, two-sided α = 0.05)",
-                            n_sft_pairs="n_train_pairs of OUT/sft/metrics.json (None: no SFT metrics)")
+                            n_sft_pairs="distinct pairs SFT trained on: n_train_pairs of OUT/sft/metrics.json, at most train_steps × "
+                                        "batch_size × grad_accum (None: no SFT metrics)")
     plot_auc_bars(m["table3"], sdir/"auc_test.png", "test")
     if m["cold_start"]: plot_auc_bars(m["cold_start"], sdir/"auc_cold.png", "cold start")
     m["time_s"] = dict(generation=t_gen, encoding=t_enc, predictors=t_train, total=time.perf_counter() - T0)
