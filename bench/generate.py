@@ -34,9 +34,8 @@ def hf_generate(model, tok, enc, max_new_tokens):
 
 
 def ct2_generator(model_name, tok, folder, compute_type):
-    "A CTranslate2 Generator of `model_name` (an fp32 HF copy converted into `folder`), or None when ctranslate2 is absent"
-    try: import ctranslate2
-    except ImportError: return None
+    "A CTranslate2 Generator of `model_name` (an fp32 HF copy converted into `folder`)"
+    import ctranslate2
     from ctranslate2.converters import TransformersConverter
     from girl_nb.models import load_generator
     import torch

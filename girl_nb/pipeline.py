@@ -228,12 +228,12 @@ def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:
     bad = [s for s in list(stages) + list(force) if s not in STAGES]
     if bad: raise ValueError(f"unknown stage(s) {bad}; stages: {', '.join(STAGES)}")
     out.mkdir(parents=True, exist_ok=True)
-    rows, T = [], time.perf_counter()
+    rows, T, w = [], time.perf_counter(), max(map(len, STAGES))  # w: the stage names' column
     for i, s in enumerate(stages, 1):
         r = run_stage(s, cfg, out, force=s in force, runner=runner)
         r["headline"] = headline(out, s)
         rows.append(r)
-        echo(f"[{i}/{len(stages)}] {s:<{max(map(len, STAGES))}s}{r['status']:>9s} {_fmt_s(r['time_s']):>9s}  {r['headline']}")
+        echo(f"[{i}/{len(stages)}] {s:<{w}s}{r['status']:>9s} {_fmt_s(r['time_s']):>9s}  {r['headline']}")
         # torch uses every core: more load is another process
         if (r.get("load_5min") or 0) > 1.5 * (os.cpu_count() or 1):
             echo(f"          load average {r['load_5min']:.1f} on {os.cpu_count()} CPUs at the end of {s}: "

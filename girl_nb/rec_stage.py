@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, time
 from pathlib import Path
 import numpy as np, torch
-from .core import (get_device, get_dtype, get_logger, plt_agg, read_metrics, seed_everything, stage_dir,
+from .core import (get_device, get_dtype, get_logger, plt_agg, seed_everything, stage_dir,
                           write_metrics)
 from .data import pick_seekers, run_splits
 from .generate import cached_generate, generation_folder, resolve_generator
