@@ -14,7 +14,7 @@ from .data_stage import generate_status, run_data, summary_text, validate_cli
 from .generate import GEN_BACKENDS, INSTRUCTIONS, GenConfig, check_text, load_backend
 from .judge import case_study_markdown, compare, fmt_value, pair_label, run_eval
 from .llm_judges import JudgeError
-from .pipeline import load_config, preset_path, run_pipeline, run_replicates
+from .pipeline import collect_replicates, keep_draw, load_config, preset_path, run_pipeline, run_replicates
 from .rec_stage import recommend, run_rec, tables_md
 from .report import write_report
 from .reward import load_reward_model, run_reward, score
@@ -71,6 +71,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_judge_cli(sub)  # `girl judge`, `girl compare` (nbs/06_judge)
     add_report_cli(sub)  # `girl report` (nbs/07_report)
     add_pipeline_cli(sub)  # `girl pipeline` (nbs/08_pipeline)
+    add_replicates_cli(sub)  # `girl keep-draw`, `girl replicates` (nbs/08_pipeline)
     return p
 
 # %% ../nbs/90_cli.ipynb #9655830a
@@ -413,6 +414,30 @@ def pipeline_cli(args) -> int:
     if args.draws != 1: run_replicates(cfg, args.out, args.draws, split(args.stages) or None, split(args.force))
     else: run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force))
     return 0
+
+# %% ../nbs/90_cli.ipynb #ef1fb2a8
+def keep_draw_cli(args) -> int:
+    "`girl keep-draw RUN DEST`"
+    print(f"kept {len(keep_draw(args.run, args.dest))} files of {args.run} in {args.dest}")
+    return 0
+
+def replicates_cli(args) -> int:
+    "`girl replicates FOLDER...`: prints (and with --out writes) the table"
+    collect_replicates(args.folders, args.out)
+    return 0
+
+def add_replicates_cli(subparsers):
+    "Add `keep-draw` and `replicates`: keep a draw's evidence; build the replicate table from draws run apart"
+    p = subparsers.add_parser("keep-draw", help="copy a finished run's pipeline.json and metrics.json files "
+                              "(a few hundred KB) to a folder to commit, with the code's git commit")
+    p.add_argument("run", help="a run folder `girl pipeline` finished")
+    p.add_argument("dest", help="the folder to write, e.g. nbs/draws/demo-seed1")
+    p.set_defaults(func=keep_draw_cli)
+    p = subparsers.add_parser("replicates", help="the replicate table (per draw, mean, 95%% interval, 'holds in k "
+                              "of K') of draws run apart: run folders or kept draws of one configuration")
+    p.add_argument("folders", nargs="+", help="one folder per draw")
+    p.add_argument("--out", help="write OUT/replicates.md and .json")
+    p.set_defaults(func=replicates_cli)
 
 # %% ../nbs/90_cli.ipynb #23b6cc12
 def _error_text(e:Exception) -> str:

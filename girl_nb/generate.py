@@ -8,6 +8,7 @@ import dataclasses, functools, hashlib, json, os, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import add_cost, cfg_field, get_device, get_dtype, get_logger, read_text_arg, require, write_json
+from .data_stage import file_digest
 from .models import load_generator, load_tokenizer, resolve_model, safetensors_only
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
@@ -496,13 +497,15 @@ def generation_folder(out:str|Path, # run folder
     return Path(out)/"gen"/name
 
 # %% ../nbs/02a_generate.ipynb #9fefc8a8
-def fingerprint(model:str, settings:dict) -> str:
-    "Hash of a generator's weight files (name, size, mtime) and the decoding settings"
-    p, parts = Path(model), [str(model)]
-    if p.is_dir():
-        for f in sorted(p.glob("*.safetensors")):
-            st = f.stat()
-            parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
+_MODEL_FILES = ("config.json", "generation_config.json", "adapter_config.json")  # read besides the weights
+
+def fingerprint(model:str, # a model folder, or a name (bundled, `tiny`) that stands for itself
+                settings:dict) -> str:
+    "Hash of a generator's content (its weights' and configs' bytes, not its path) and the decoding settings"
+    p = Path(model)
+    if not p.is_dir(): parts = [str(model)]
+    else: parts = [f"{f.name}:{file_digest(f)}" for f in sorted(p.iterdir())
+                   if f.is_file() and (f.suffix == ".safetensors" or f.name in _MODEL_FILES)]
     return hashlib.sha256(json.dumps([parts, settings], sort_keys=True).encode()).hexdigest()[:16]
 
 # %% ../nbs/02a_generate.ipynb #4cf9371c

@@ -22,9 +22,9 @@ from .rlrf_stage import run_rlrf
 from .sft import SFTConfig, run_sft
 
 # %% auto #0
-__all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'RunConfig', 'load_config', 'stage_key', 'finished_key',
-           'run_stage', 'headline', 'cost_table', 'run_pipeline', 'preset_path', 'draw_figures', 'replicate_table',
-           'run_replicates']
+__all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'KEPT', 'RunConfig', 'load_config', 'stage_key',
+           'finished_key', 'run_stage', 'headline', 'cost_table', 'run_pipeline', 'preset_path', 'draw_figures',
+           'replicate_table', 'run_replicates', 'keep_draw', 'collect_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
 @dataclass
@@ -241,7 +241,9 @@ def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:
     total = time.perf_counter() - T
     table = cost_table(rows)
     echo(f"total {_fmt_s(total)}; what each stage computed (skipped stages: their last run's figures):\n{table}")
-    write_json(out/"pipeline.json", dict(stages=rows, total_s=total, cost_table=table, config=config_dict(cfg)))
+    import girl_nb
+    write_json(out/"pipeline.json", dict(stages=rows, total_s=total, cost_table=table, config=config_dict(cfg),
+                                         commit=_git_commit(Path(girl_nb.__file__).parent)))
     return rows
 
 # %% ../nbs/08_pipeline.ipynb #ba9112d4
@@ -306,6 +308,15 @@ def replicate_table(draws:list[dict], # `draw_figures` of each draw
         lines.append(f"| {n} | {r['split']} | {vals} | {r['mean']:+.3f} | {ci} | {r['k_pos']} of {r['K']} |")
     return res, "\n".join(lines)
 
+# %% ../nbs/08_pipeline.ipynb #36714b28
+def _write_replicates(out:Path|None, name:str, seeds:list, res:dict, table:str, config:dict, **extra):
+    "OUT/replicates.md and OUT/replicates.json (nothing when `out` is None)"
+    if out is None: return
+    out.mkdir(parents=True, exist_ok=True)
+    (out/"replicates.md").write_text(f"# {name}: {len(seeds)} draws (seeds {', '.join(map(str, seeds))})\n\n"
+                                     f"{table}\n", encoding="utf-8")
+    write_json(out/"replicates.json", dict(draws=len(seeds), seeds=seeds, figures=res, config=config) | extra)
+
 # %% ../nbs/08_pipeline.ipynb #a12ef210
 def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent draws: seeds cfg.seed .. cfg.seed+K-1
                    stages:list[str]|None=None, force:list[str]=(), runner=_run, echo=print) -> dict:
@@ -317,9 +328,79 @@ def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent dra
         run_pipeline(dataclasses.replace(cfg, seed=cfg.seed + d), out/f"draw{d}", stages, force, runner, echo)
         figs.append(draw_figures(out/f"draw{d}"))
     res, table = replicate_table(figs)
-    (out/"replicates.md").write_text(f"# {cfg.name}: {draws} draws (seeds {cfg.seed}..{cfg.seed + draws - 1})\n\n"
-                                     f"{table}\n", encoding="utf-8")
-    write_json(out/"replicates.json", dict(draws=draws, seeds=[cfg.seed + d for d in range(draws)], figures=res,
-                                           config=config_dict(cfg)))
+    _write_replicates(out, cfg.name, [cfg.seed + d for d in range(draws)], res, table, config_dict(cfg))
+    echo(table)
+    return res
+
+# %% ../nbs/08_pipeline.ipynb #2eb1ae42
+KEPT = ("pipeline.json", *(f"{s}/metrics.json" for s in STAGES))  # what `keep_draw` copies
+
+def _git_commit(path:Path) -> str|None:
+    "The commit checked out where `path` lives (None outside a git work tree, or with local changes, marked `+dirty`)"
+    import subprocess
+    try:
+        run = lambda *a: subprocess.run(["git", *a], cwd=path, capture_output=True, text=True, timeout=30)
+        r = run("rev-parse", "HEAD")
+        if r.returncode: return None
+        dirty = run("status", "--porcelain", "--untracked-files=no", "--", ".").stdout.strip()
+        return r.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError): return None
+
+# %% ../nbs/08_pipeline.ipynb #a10accd7
+def keep_draw(out:str|Path, # a finished run folder (`run_pipeline`'s OUT)
+              dest:str|Path, # where its evidence goes: a small folder to commit
+             ) -> list[str]:
+    "Copy a run's `pipeline.json` and each stage's `metrics.json` into `dest` (+ `kept.json`: where from, when)"
+    import girl_nb
+    out, dest = Path(out), Path(dest)
+    if not (out/"pipeline.json").is_file():
+        raise FileNotFoundError(f"{out/'pipeline.json'}: not found; keep a run that `girl pipeline` finished")
+    cfg = json.loads((out/"pipeline.json").read_text())["config"]
+    kept = []
+    for f in KEPT:
+        if (out/f).is_file():
+            (dest/f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out/f, dest/f)
+            kept.append(f)
+    write_json(dest/"kept.json", dict(source=str(out.resolve()), seed=cfg.get("seed"), files=kept,
+                                      kept_with=_git_commit(Path(girl_nb.__file__).parent),
+                                      version=girl_nb.__version__, kept_at=time.strftime("%Y-%m-%d %H:%M:%S")))
+    return kept
+
+# %% ../nbs/08_pipeline.ipynb #5d21fcf7
+def _flat_cfg(d:dict, pre:str="") -> dict:
+    "A nested config as {'a.b.c': value}"
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v: out |= _flat_cfg(v, f"{pre}{k}.")
+        else: out[f"{pre}{k}"] = v
+    return out
+
+def collect_replicates(folders:list, # run folders or `keep_draw` folders, one per draw
+                       out:str|Path|None=None, # where replicates.md/.json go (None: only returned)
+                       echo=print) -> dict:
+    "The replicate table of draws run apart: checks one config but the seed and distinct seeds; lists the code commits"
+    folders = [Path(f) for f in folders]
+    if not folders: raise ValueError("no draw folders given")
+    cfgs = []
+    for f in folders:
+        if not (f/"pipeline.json").is_file():
+            raise FileNotFoundError(f"{f/'pipeline.json'}: not found; each folder must be a finished run or a kept draw")
+        cfgs.append(_flat_cfg(json.loads((f/"pipeline.json").read_text())["config"]))
+    ref = cfgs[0]
+    for f, c in zip(folders[1:], cfgs[1:]):
+        diff = sorted(k for k in set(ref) | set(c) if k != "seed" and ref.get(k) != c.get(k))
+        if diff: raise ValueError(f"{f}: not a draw of the same experiment as {folders[0]}: settings differ at "
+                                  f"{', '.join(diff[:8])}{' ...' if len(diff) > 8 else ''} (draws share every "
+                                  f"setting but `seed`)")
+    seeds = [c["seed"] for c in cfgs]
+    if len(set(seeds)) < len(seeds): raise ValueError(f"seeds {seeds}: two folders are the same draw")
+    commits = [json.loads((f/"pipeline.json").read_text()).get("commit") for f in folders]  # the run's own
+    res, table = replicate_table([draw_figures(f) for f in folders])
+    table += "\n\nDraws: " + "; ".join(f"draw {i}: seed {s}, code {(c or 'unrecorded')[:12]}"
+                                       for i, (s, c) in enumerate(zip(seeds, commits)))
+    _write_replicates(None if out is None else Path(out), ref.get("name", "run"), seeds, res, table,
+                      json.loads((folders[0]/"pipeline.json").read_text())["config"],
+                      folders=[str(f) for f in folders], commits=commits)
     echo(table)
     return res

@@ -11,7 +11,7 @@ from .core import (get_device, get_dtype, get_logger, plt_agg, seed_everything, 
                           write_metrics)
 from .data import pick_seekers, run_splits
 from .generate import cached_generate, generation_folder, resolve_generator
-from .recommender import (EmbeddingCache, RecConfig, RecData, bootstrap_table, candidate_pool,
+from .recommender import (EmbeddingCache, RecConfig, RecData, bootstrap_table, candidate_pool, cosine_auc,
                                  check_two_classes, fit_predictor, group_aucs, make_predictor, pool_generated,
                                  predict, query_bootstrap, ranking_metrics, recall_at_k, score_matrix, seed_aucs,
                                  top_k)
@@ -155,7 +155,8 @@ def matcher_regime(out:str|Path, n_matcher:int) -> dict:
             d = json.loads((p/"metrics.json").read_text())
             m, c = d.get("metrics", {}), (d.get("config") or {}).get("sft", {})
             n_split = n_sft = m.get("n_train_pairs")
-            if n_sft and m.get("train_steps") and c.get("batch_size"):  # max_steps can stop SFT inside its first epoch
+            if m.get("n_pairs_trained"): n_sft = m["n_pairs_trained"]  # what the SFT stage records
+            elif n_sft and m.get("train_steps") and c.get("batch_size"):  # older runs: from steps x batch
                 n_sft = min(n_sft, m["train_steps"] * c["batch_size"] * c.get("grad_accum", 1))
         except (ValueError, KeyError, AttributeError, TypeError): n_sft = n_split = None
     return dict(n_matcher_train_pairs=n_matcher, n_sft_pairs=n_sft, n_sft_split_pairs=n_split,
@@ -266,6 +267,9 @@ def tables_md(m:dict) -> str:
         if m.get(key): out += _auc_md(m[key], title)
     for key, title in (("ranking", "Ranking: test"), ("ranking_cold", "Ranking: cold start")):
         if m.get(key): out += _rank_md(m[key], title)
+    if m.get("cosine_auc"):  # the untrained reference every trained row should beat
+        out.append("Eq. 11 before training (cosine of the frozen embeddings), AUC: " +
+                   ", ".join(f"{s} {v:.4f}" for s, v in m["cosine_auc"].items()))
     return "\n".join(out)
 
 # %% ../nbs/05a_rec_stage.ipynb #9b0f9a14
@@ -331,7 +335,7 @@ def run_rec(cfg:RunConfig, # the run's configuration; its `rec` section drives t
              n_seekers={k: len({r["seeker_id"] for r in v}) for k, v in sp.items()},
              rows=rows, generators={r: rc.generators[r] for r in gens}, n_jds=rc.n_jds, seeds=rc.seeds,
              **matcher_regime(out, len(sp["rec_train"])), table3={}, cold_start={}, ranking={}, ranking_cold={},
-             val_auc={})
+             val_auc={}, cosine_auc={s: cosine_auc(F.data[s], F.C, F.J) for s in F.data if s != "rec_train"})
     t0 = time.perf_counter()
     mlp_res = {}
     for kind in rc.predictors:

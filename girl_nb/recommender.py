@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_recommender.ipynb #8ac06db1
 from __future__ import annotations
-import functools, hashlib, json, os, time
+import functools, hashlib, json, math, os, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
@@ -15,7 +15,7 @@ from .models import load_encoder, mean_pool, resolve_model
 
 # %% auto #0
 __all__ = ['RecConfig', 'encoder_key', 'EmbeddingCache', 'mlp', 'MLPPredictor', 'DotPredictor', 'make_predictor',
-           'pool_generated', 'RecData', 'check_two_classes', 'auc_logloss', 'predict', 'fit_predictor',
+           'pool_generated', 'RecData', 'check_two_classes', 'auc_logloss', 'predict', 'fit_predictor', 'cosine_auc',
            'bootstrap_table', 'seed_aucs', 'group_aucs', 'gauc', 'query_bootstrap', 'candidate_pool', 'score_matrix',
            'score_recall_at_k', 'ndcg_at_k', 'reciprocal_rank', 'ranking_metrics', 'top_k', 'recall_at_k']
 
@@ -48,7 +48,6 @@ class RecConfig:
     predictors: list = cfg_field(["mlp", "dot"],
                                  "Predictors to train: `mlp` (Eq. 10/13) and/or `dot` (Eq. 11/14–15)")
     hidden: int = cfg_field(256, "Hidden width of the MLPs and of the Dot towers")
-    tower_dim: int = cfg_field(128, "Output width of the Dot predictor's trainable towers")
     dropout: float = cfg_field(0.1, "Dropout inside the MLPs")
     lr: float = cfg_field(1e-3, "AdamW learning rate")
     weight_decay: float = cfg_field(1e-4, "AdamW weight decay")
@@ -68,7 +67,7 @@ class RecConfig:
 
     def __post_init__(self):
         need = functools.partial(require, "rec", self)
-        for k in ("encoder_max_length", "encode_batch_size", "n_jds", "hidden", "tower_dim",
+        for k in ("encoder_max_length", "encode_batch_size", "n_jds", "hidden",
                   "batch_size", "max_epochs", "patience", "seeds", "grounding_k"):
             need(getattr(self, k) >= 1, k, "must be >= 1")
         for k in ("fig5_max_n", "max_train_seekers", "max_eval_seekers", "bootstrap", "grounding_cvs"):
@@ -192,28 +191,29 @@ class MLPPredictor(nn.Module):
 
 # %% ../nbs/05_recommender.ipynb #612a8c93
 class DotPredictor(nn.Module):
-    "Eq. 11 (`enhanced=False`: f_c(c)·f_j(j)) and Eq. 14–15 (c' = MLP([c; j']), c'·f_j(j)), plus a learned bias"
-    def __init__(self, d:int, hidden:int=256, tower_dim:int=128, dropout:float=0.1, enhanced:bool=False):
+    "Eq. 11 (c·j) and Eq. 14–15 (c' = MLP([c; j']), c'·j) on frozen embeddings: residual towers that start at zero"
+    def __init__(self, d:int, hidden:int=256, dropout:float=0.1, enhanced:bool=False,
+                 scale:float=10.0): # the temperature's start: cosines of unit embeddings are small logits
         super().__init__()
         self.enhanced = enhanced
-        self.f_c = mlp(d * (2 if enhanced else 1), hidden, tower_dim, dropout)
-        self.f_j = mlp(d, hidden, tower_dim, dropout)
+        self.f_c = mlp(d * (2 if enhanced else 1), hidden, d, dropout)
+        self.f_j = mlp(d, hidden, d, dropout)
+        for f in (self.f_c, self.f_j): nn.init.zeros_(f[-1].weight); nn.init.zeros_(f[-1].bias)  # start at Eq. 11
+        self.log_scale = nn.Parameter(torch.tensor(math.log(scale)))
         self.bias = nn.Parameter(torch.zeros(()))
-    def forward(self, c, j, g=None):
-        cc = self.f_c(torch.cat([c, g], -1) if self.enhanced else c)
-        return (cc * self.f_j(j)).sum(-1) + self.bias
     def tables(self, C, J, G=None):
-        "Both towers over every seeker and job once"
-        return self.f_c(torch.cat([C, G], -1) if self.enhanced else C), self.f_j(J)
+        "Both sides over every seeker and job once: c + f_c(c) (or c + f_c([c; j'])) and j + f_j(j)"
+        return C + self.f_c(torch.cat([C, G], -1) if self.enhanced else C), J + self.f_j(J)
     def score(self, tabs, si, ji):
         cc, jj = tabs
-        return (cc[si] * jj[ji]).sum(-1) + self.bias
+        return self.log_scale.exp() * (cc[si] * jj[ji]).sum(-1) + self.bias
+    def forward(self, c, j, g=None): return self.score(self.tables(c, j, g), slice(None), slice(None))
 
 # %% ../nbs/05_recommender.ipynb #ad859b34
 def make_predictor(kind:str, d:int, rc:RecConfig, enhanced:bool) -> nn.Module:
     "`mlp` or `dot` predictor for embeddings of width `d`"
     if kind == "mlp": return MLPPredictor(d, rc.hidden, rc.dropout, enhanced)
-    if kind == "dot": return DotPredictor(d, rc.hidden, rc.tower_dim, rc.dropout, enhanced)
+    if kind == "dot": return DotPredictor(d, rc.hidden, rc.dropout, enhanced)
     raise ValueError(f"predictor {kind!r}: expected `mlp` or `dot`")
 
 # %% ../nbs/05_recommender.ipynb #0ebc6eaf
@@ -275,7 +275,10 @@ def fit_predictor(model, train:RecData, val:RecData, C, J, G=None, rc:RecConfig|
     check_two_classes(val.y.numpy(), "validation split")
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=rc.lr, weight_decay=rc.weight_decay)
-    best, best_state, bad, hist = -1.0, None, 0, dict(train_loss=[], val_auc=[])
+    # the starting weights are a candidate too: for the Dot predictor they are Eq. 11 itself
+    best, bad = auc_logloss(val.y.numpy(), predict(model, val, C, J, G))["auc"], 0
+    best_state, hist = {k: v.detach().clone() for k, v in model.state_dict().items()}, dict(train_loss=[], val_auc=[])
+    hist["val_auc_start"] = best
     for ep in range(rc.max_epochs):
         model.train()
         tot = 0.0
@@ -298,6 +301,11 @@ def fit_predictor(model, train:RecData, val:RecData, C, J, G=None, rc:RecConfig|
     model.eval()
     hist |= dict(best_val_auc=best, epochs=len(hist["val_auc"]))
     return hist
+
+# %% ../nbs/05_recommender.ipynb #f2aaec61
+def cosine_auc(data:RecData, C, J) -> float:
+    "AUC of Eq. 11 before any training: the inner product of the frozen unit embeddings, c·j"
+    return auc_logloss(data.y.numpy(), torch.sigmoid((C[data.si] * J[data.ji]).sum(-1)).numpy())["auc"]
 
 # %% ../nbs/05_recommender.ipynb #7a850057
 def _sd(a) -> float:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_sft.ipynb #e9490ae6
 from __future__ import annotations
-import functools, json, math, random, re, time
+import functools, json, math, os, random, re, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import (add_cost, cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, require,
@@ -389,6 +389,9 @@ def _finish(cfg, sft_cfg, state, sdir:Path, st, train, held, ev, base, sft, eval
     m = dict(train_loss_first=losses[0] if losses else None, train_loss_last=losses[-1] if losses else None,
              eval_loss=eval_loss,
              train_steps=state.global_step, n_train_pairs=len(train), n_eval_pairs=len(held),
+             # distinct pairs trained on: max_steps can stop SFT inside its first epoch
+             n_pairs_trained=min(len(train), state.global_step * sft_cfg.batch_size * sft_cfg.grad_accum
+                                 * int(os.environ.get("WORLD_SIZE", 1))),
              n_eval_cvs=len(ev), **st)
     if base:
         m |= dict(format_rate_base=base["format_rate"], format_rate_sft=sft["format_rate"],
