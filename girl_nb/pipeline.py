@@ -220,6 +220,18 @@ def cost_table(rows:list[dict], # `run_stage` results, each with `stage`, `time_
     lines.append(f"| total | | {_fmt_s(total)} | 100% | | | | |")
     return "\n".join(lines)
 
+# %% ../nbs/08_pipeline.ipynb #ac4f9e99
+def _git_commit(path:Path) -> str|None:
+    "The commit checked out where `path` lives (None outside a git work tree), `+dirty` with local changes"
+    import subprocess
+    try:
+        run = lambda *a: subprocess.run(["git", *a], cwd=path, capture_output=True, text=True, timeout=30)
+        r = run("rev-parse", "HEAD")
+        if r.returncode: return None
+        dirty = run("status", "--porcelain", "--untracked-files=no", "--", ".").stdout.strip()
+        return r.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError): return None
+
 # %% ../nbs/08_pipeline.ipynb #83de4539
 def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:list[str]=(), runner=_run,
                  echo=print) -> list[dict]:
@@ -334,17 +346,6 @@ def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent dra
 
 # %% ../nbs/08_pipeline.ipynb #2eb1ae42
 KEPT = ("pipeline.json", *(f"{s}/metrics.json" for s in STAGES))  # what `keep_draw` copies
-
-def _git_commit(path:Path) -> str|None:
-    "The commit checked out where `path` lives (None outside a git work tree, or with local changes, marked `+dirty`)"
-    import subprocess
-    try:
-        run = lambda *a: subprocess.run(["git", *a], cwd=path, capture_output=True, text=True, timeout=30)
-        r = run("rev-parse", "HEAD")
-        if r.returncode: return None
-        dirty = run("status", "--porcelain", "--untracked-files=no", "--", ".").stdout.strip()
-        return r.stdout.strip() + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError): return None
 
 # %% ../nbs/08_pipeline.ipynb #a10accd7
 def keep_draw(out:str|Path, # a finished run folder (`run_pipeline`'s OUT)
