@@ -383,11 +383,12 @@ def collect_replicates(folders:list, # run folders or `keep_draw` folders, one p
     "The replicate table of draws run apart: checks one config but the seed and distinct seeds; lists the code commits"
     folders = [Path(f) for f in folders]
     if not folders: raise ValueError("no draw folders given")
-    cfgs = []
+    runs = []  # each folder's pipeline.json, read once
     for f in folders:
         if not (f/"pipeline.json").is_file():
             raise FileNotFoundError(f"{f/'pipeline.json'}: not found; each folder must be a finished run or a kept draw")
-        cfgs.append(_flat_cfg(json.loads((f/"pipeline.json").read_text())["config"]))
+        runs.append(json.loads((f/"pipeline.json").read_text()))
+    cfgs = [_flat_cfg(r["config"]) for r in runs]
     ref = cfgs[0]
     for f, c in zip(folders[1:], cfgs[1:]):
         diff = sorted(k for k in set(ref) | set(c) if k != "seed" and ref.get(k) != c.get(k))
@@ -396,12 +397,12 @@ def collect_replicates(folders:list, # run folders or `keep_draw` folders, one p
                                   f"setting but `seed`)")
     seeds = [c["seed"] for c in cfgs]
     if len(set(seeds)) < len(seeds): raise ValueError(f"seeds {seeds}: two folders are the same draw")
-    commits = [json.loads((f/"pipeline.json").read_text()).get("commit") for f in folders]  # the run's own
+    commits = [r.get("commit") for r in runs]  # the code each run recorded
     res, table = replicate_table([draw_figures(f) for f in folders])
     table += "\n\nDraws: " + "; ".join(f"draw {i}: seed {s}, code {(c or 'unrecorded')[:12]}"
                                        for i, (s, c) in enumerate(zip(seeds, commits)))
     _write_replicates(None if out is None else Path(out), ref.get("name", "run"), seeds, res, table,
-                      json.loads((folders[0]/"pipeline.json").read_text())["config"],
+                      runs[0]["config"],
                       folders=[str(f) for f in folders], commits=commits)
     echo(table)
     return res
