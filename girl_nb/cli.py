@@ -433,8 +433,8 @@ def add_replicates_cli(subparsers):
     p.add_argument("run", help="a run folder `girl pipeline` finished")
     p.add_argument("dest", help="the folder to write, e.g. nbs/draws/demo-seed1")
     p.set_defaults(func=keep_draw_cli)
-    p = subparsers.add_parser("replicates", help="the replicate table (per draw, mean, 95%% interval, 'holds in k "
-                              "of K') of draws run apart: run folders or kept draws of one configuration")
+    p = subparsers.add_parser("replicates", help="the replicate table (per draw, mean, 95%% interval, the mean effect "
+                              "the draws detect, 'holds in k of K') of draws run apart: run folders or kept draws of one configuration")
     p.add_argument("folders", nargs="+", help="one folder per draw")
     p.add_argument("--out", help="write OUT/replicates.md and .json")
     p.set_defaults(func=replicates_cli)

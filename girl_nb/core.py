@@ -434,16 +434,17 @@ def min_detectable_effect(se:float, # standard error of the paired difference (o
 # %% ../nbs/00_core.ipynb #e3525bce
 def across_draws(values:list, # one figure per independent draw (None = the draw lacks it)
                  level:float=0.95) -> dict:
-    "Mean, sd, t interval and 'holds in k of K' (k: draws above 0) of one figure across draws"
+    "Mean, sd, t interval, 'holds in k of K' (k: draws above 0) and the detectable mean effect of one figure across draws"
     from scipy import stats
     x = np.array([v for v in values if v is not None], dtype=float)
     K = len(x)
     res = dict(values=[None if v is None else float(v) for v in values], K=K, k_pos=int((x > 0).sum()))
-    if K == 0: return res | dict(mean=None, sd=None, ci=None)
-    sd = float(x.std(ddof=1)) if K > 1 else None
-    half = float(stats.t.ppf((1 + level) / 2, K - 1) * sd / np.sqrt(K)) if K > 1 else None
-    ci = [float(x.mean() - half), float(x.mean() + half)] if half is not None else None
-    return res | dict(mean=float(x.mean()), sd=sd, ci=ci)
+    if K == 0: return res | dict(mean=None, sd=None, ci=None, mde=None)
+    if K == 1: return res | dict(mean=float(x[0]), sd=None, ci=None, mde=None)
+    sd, se = float(x.std(ddof=1)), float(x.std(ddof=1) / np.sqrt(K))
+    half = float(stats.t.ppf((1 + level) / 2, K - 1) * se)
+    mde = float((stats.t.ppf((1 + level) / 2, K - 1) + stats.t.ppf(0.8, K - 1)) * se)  # power 0.8
+    return res | dict(mean=float(x.mean()), sd=sd, ci=[float(x.mean() - half), float(x.mean() + half)], mde=mde)
 
 # %% ../nbs/00_core.ipynb #fe6a5e2e
 COST = collections.defaultdict(float)  # "<kind>_tokens" and "<kind>_s": kind is generated, prefilled or trained

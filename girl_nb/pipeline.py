@@ -281,6 +281,7 @@ def _get(m:dict, *path):
 
 # %% ../nbs/08_pipeline.ipynb #6d0f9d2c
 def _diff(a, b): return None if a is None or b is None else a - b
+def _rel(a, b): return None if a is None or not b else 100 * (a - b) / b  # a over b, in %
 
 # %% ../nbs/08_pipeline.ipynb #5806aa4f
 def _adv(m:dict, pair:str):
@@ -291,6 +292,7 @@ def _adv(m:dict, pair:str):
 FIGURES = {  # name -> (stage, split, figure from that stage's metrics); > 0 is the paper's claim
     "rm_gen_spearman": ("reward", "gen_val", lambda m: _get(m, "rm_gen_spearman")),
     "rlrf_gold_gain": ("rlrf", "gen_test", lambda m: _diff(_get(m, "gold_girl"), _get(m, "gold_sft"))),
+    "rlrf_gold_gain_pct": ("rlrf", "gen_test", lambda m: _rel(_get(m, "gold_girl"), _get(m, "gold_sft"))),
     "table2_girl_vs_girl_sft": ("eval", "gen_test", lambda m: _adv(m, "girl:girl_sft")),
     "table2_girl_vs_base": ("eval", "gen_test", lambda m: _adv(m, "girl:base")),
     "table2_girl_sft_vs_base": ("eval", "gen_test", lambda m: _adv(m, "girl_sft:base")),
@@ -308,16 +310,17 @@ def draw_figures(out:str|Path) -> dict:
 # %% ../nbs/08_pipeline.ipynb #510517ba
 def replicate_table(draws:list[dict], # `draw_figures` of each draw
                    ) -> tuple[dict, str]:
-    "Per figure: `across_draws` of its values; and the markdown table of them"
+    "Per figure: `across_draws` of its values; and the markdown table of them (MDE: the mean effect K draws detect)"
     res = {n: across_draws([d.get(n) for d in draws]) | dict(split=FIGURES[n][1]) for n in FIGURES}
     K = len(draws)
-    head = "| figure | split | " + " | ".join(f"draw {i}" for i in range(K)) + " | mean | 95% CI | > 0 in |"
-    lines = [head, "|---|---|" + "---:|" * (K + 3)]
+    head = "| figure | split | " + " | ".join(f"draw {i}" for i in range(K)) + " | mean | 95% CI | MDE | > 0 in |"
+    lines = [head, "|---|---|" + "---:|" * (K + 4)]
     for n, r in res.items():
         if not r["K"]: continue
         ci = f"[{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}]" if r["ci"] else "–"
+        mde = f"{r['mde']:.3f}" if r["mde"] is not None else "–"
         vals = " | ".join(_f(v, "+.3f") for v in r["values"])
-        lines.append(f"| {n} | {r['split']} | {vals} | {r['mean']:+.3f} | {ci} | {r['k_pos']} of {r['K']} |")
+        lines.append(f"| {n} | {r['split']} | {vals} | {r['mean']:+.3f} | {ci} | {mde} | {r['k_pos']} of {r['K']} |")
     return res, "\n".join(lines)
 
 # %% ../nbs/08_pipeline.ipynb #36714b28
