@@ -5,7 +5,7 @@
 # %% ../nbs/00_core.ipynb #7e16546d
 from __future__ import annotations
 import collections, copy, dataclasses, difflib, errno, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys
-import tempfile, types, typing
+import tempfile, time, types, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
 import numpy as np, yaml
@@ -14,8 +14,8 @@ import numpy as np, yaml
 __all__ = ['STAGES', 'COST', 'ConfigError', 'cfg_field', 'require', 'from_dict', 'parse_override', 'add_config_args',
            'read_text_arg', 'read_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory',
            'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir',
-           'write_json', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'plt_agg', 'to_safe', 'from_safe',
-           'write_state', 'read_state', 'min_detectable_effect', 'across_draws', 'add_cost', 'cost_since']
+           'write_json', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'file_digest', 'plt_agg',
+           'to_safe', 'from_safe', 'write_state', 'read_state', 'min_detectable_effect', 'add_cost', 'cost_since']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -358,6 +358,23 @@ def last_trainer_checkpoint(folder:str|Path) -> str|None:
                              f"{[d.name for d in cks if d not in good]} (no complete trainer_state.json)")
     return str(good[-1]) if good else None
 
+# %% ../nbs/00_core.ipynb #51dab252
+_DIGESTS = {}  # (path, size, mtime_ns, inode) -> sha256 of files that were over 2 s old when hashed
+
+def file_digest(path:str|Path) -> str:
+    "sha256 of a file's bytes, read in 1 MiB blocks; reused in this process while its size and mtime stay the same"
+    p = Path(path)
+    st = p.stat()
+    k = (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+    if k in _DIGESTS: return _DIGESTS[k]
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for block in iter(functools.partial(f.read, 1 << 20), b""): h.update(block)
+    # a younger file could change again within its mtime tick
+    if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
+        _DIGESTS[k] = h.hexdigest()
+    return h.hexdigest()
+
 # %% ../nbs/00_core.ipynb #d65495dd
 def plt_agg():
     "`matplotlib.pyplot` on the non-interactive Agg backend (the stages write their plots to files)"
@@ -430,21 +447,6 @@ def min_detectable_effect(se:float, # standard error of the paired difference (o
     from statistics import NormalDist
     z = NormalDist().inv_cdf
     return float((z(1 - alpha / 2) + z(power)) * se)
-
-# %% ../nbs/00_core.ipynb #e3525bce
-def across_draws(values:list, # one figure per independent draw (None = the draw lacks it)
-                 level:float=0.95) -> dict:
-    "Mean, sd, t interval, 'holds in k of K' (k: draws above 0) and the detectable mean effect of one figure across draws"
-    from scipy import stats
-    x = np.array([v for v in values if v is not None], dtype=float)
-    K = len(x)
-    res = dict(values=[None if v is None else float(v) for v in values], K=K, k_pos=int((x > 0).sum()))
-    if K == 0: return res | dict(mean=None, sd=None, ci=None, mde=None)
-    if K == 1: return res | dict(mean=float(x[0]), sd=None, ci=None, mde=None)
-    sd, se = float(x.std(ddof=1)), float(x.std(ddof=1) / np.sqrt(K))
-    half = float(stats.t.ppf((1 + level) / 2, K - 1) * se)
-    mde = float((stats.t.ppf((1 + level) / 2, K - 1) + stats.t.ppf(0.8, K - 1)) * se)  # power 0.8
-    return res | dict(mean=float(x.mean()), sd=sd, ci=[float(x.mean() - half), float(x.mean() + half)], mde=mde)
 
 # %% ../nbs/00_core.ipynb #fe6a5e2e
 COST = collections.defaultdict(float)  # "<kind>_tokens" and "<kind>_s": kind is generated, prefilled or trained

@@ -8,7 +8,7 @@ import ast, functools, hashlib, json, secrets, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (cfg_field, config_dict, config_hash, get_logger, read_metrics, require,
+from .core import (cfg_field, config_dict, config_hash, file_digest, get_logger, read_metrics, require,
                           seed_everything,
                           stage_dir, write_json, write_metrics)
 from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table,
@@ -23,8 +23,8 @@ if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: th
 
 # %% auto #0
 __all__ = ['DataConfig', 'simulate_tables', 'validate_tables', 'delink', 'split_stats', 'length_stats', 'gold_label_auc',
-           'plot_card', 'file_digest', 'input_files', 'input_fingerprint', 'code_version', 'data_key', 'run_data',
-           'validate_cli', 'summary_text', 'generate_status']
+           'plot_card', 'input_files', 'input_fingerprint', 'code_version', 'data_key', 'run_data', 'validate_cli',
+           'summary_text', 'generate_status']
 
 # %% ../nbs/01d_data_stage.ipynb #c8d742e2
 @dataclass
@@ -218,23 +218,6 @@ def plot_card(splits, jobs:list, gold:GoldJudge|None, folder:Path) -> list[Path]
         fig.savefig(paths[-1], dpi=90)
         plt.close(fig)
     return paths
-
-# %% ../nbs/01d_data_stage.ipynb #51dab252
-_DIGESTS = {}  # (path, size, mtime_ns, inode) -> sha256 of files that were over 2 s old when hashed
-
-def file_digest(path:str|Path) -> str:
-    "sha256 of a file's bytes, read in 1 MiB blocks; reused in this process while its size and mtime stay the same"
-    p = Path(path)
-    st = p.stat()
-    k = (str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
-    if k in _DIGESTS: return _DIGESTS[k]
-    h = hashlib.sha256()
-    with open(p, "rb") as f:
-        for block in iter(functools.partial(f.read, 1 << 20), b""): h.update(block)
-    # a younger file could change again within its mtime tick
-    if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
-        _DIGESTS[k] = h.hexdigest()
-    return h.hexdigest()
 
 # %% ../nbs/01d_data_stage.ipynb #25db7e51
 def input_files(source:str|Path) -> tuple[Path, list[Path]]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import dataclasses, functools, hashlib, json, os, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import add_cost, cfg_field, get_device, get_dtype, get_logger, read_text_arg, require, write_json
-from .data_stage import file_digest
+from .core import add_cost, cfg_field, file_digest, get_device, get_dtype, get_logger, read_text_arg, require, write_json
 from .models import load_generator, load_tokenizer, resolve_model, safetensors_only
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module

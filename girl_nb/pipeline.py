@@ -6,8 +6,9 @@
 from __future__ import annotations
 import dataclasses, hashlib, json, os, shutil, time
 from dataclasses import dataclass
+import numpy as np
 from pathlib import Path
-from .core import (COST, STAGES, across_draws, cfg_field, config_dict, cost_since, free_memory, from_dict, get_logger,
+from .core import (COST, STAGES, cfg_field, config_dict, cost_since, free_memory, from_dict, get_logger,
                           read_config, write_json)
 from .data_stage import DataConfig, code_version, data_key, input_fingerprint, run_data
 from .feedback import FeedbackConfig, run_feedback
@@ -23,8 +24,8 @@ from .sft import SFTConfig, run_sft
 
 # %% auto #0
 __all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'KEPT', 'RunConfig', 'load_config', 'stage_key',
-           'finished_key', 'run_stage', 'headline', 'cost_table', 'run_pipeline', 'preset_path', 'draw_figures',
-           'replicate_table', 'run_replicates', 'keep_draw', 'collect_replicates']
+           'finished_key', 'run_stage', 'headline', 'cost_table', 'run_pipeline', 'preset_path', 'across_draws',
+           'draw_figures', 'replicate_table', 'run_replicates', 'keep_draw', 'collect_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
 @dataclass
@@ -270,6 +271,21 @@ def preset_path(name:str) -> Path:
                                 f"{', '.join(have) or 'none (is this a source checkout?)'}; or pass --config "
                                 f"FILE")
     return p
+
+# %% ../nbs/08_pipeline.ipynb #e3525bce
+def across_draws(values:list, # one figure per independent draw (None = the draw lacks it)
+                 level:float=0.95) -> dict:
+    "Mean, sd, t interval, 'holds in k of K' (k: draws above 0) and the detectable mean effect of one figure across draws"
+    from scipy import stats
+    x = np.array([v for v in values if v is not None], dtype=float)
+    K = len(x)
+    res = dict(values=[None if v is None else float(v) for v in values], K=K, k_pos=int((x > 0).sum()))
+    if K == 0: return res | dict(mean=None, sd=None, ci=None, mde=None)
+    if K == 1: return res | dict(mean=float(x[0]), sd=None, ci=None, mde=None)
+    sd, se = float(x.std(ddof=1)), float(x.std(ddof=1) / np.sqrt(K))
+    half = float(stats.t.ppf((1 + level) / 2, K - 1) * se)
+    mde = float((stats.t.ppf((1 + level) / 2, K - 1) + stats.t.ppf(0.8, K - 1)) * se)  # power 0.8
+    return res | dict(mean=float(x.mean()), sd=sd, ci=[float(x.mean() - half), float(x.mean() + half)], mde=mde)
 
 # %% ../nbs/08_pipeline.ipynb #361b2ede
 def _get(m:dict, *path):
