@@ -202,6 +202,13 @@ class RLRFConfig:
                                                  "eval.gen.repetition_penalty")
     save_every: int = cfg_field(5, "Write a resumable checkpoint every N iterations")
     save_total_limit: int = cfg_field(2, "Checkpoints kept (oldest deleted first)")
+    select: str = cfg_field("last",
+                            "The actor the stage ships: `last` (Alg. 1: the final iteration's) or `best_val` (the one "
+                            "whose gen_val check scored the highest `select_metric`, the SFT model at iteration 0 "
+                            "included); gen_test is read once, after the choice", choices=["last", "best_val"])
+    select_metric: str = cfg_field("gold_greedy",
+                                   "The gen_val figure `best_val` maximises: `gold_greedy` (JDs decoded as the judge "
+                                   "decodes) or `gold` (sampled)", choices=["gold_greedy", "gold"])
     tensorboard: bool = cfg_field(True, "Also log to OUT/rlrf/tb when tensorboard is installed")
 
     def __post_init__(self):
@@ -226,6 +233,10 @@ class RLRFConfig:
         need(self.eval_every >= 0, "eval_every", "must be >= 0")
         need(self.n_eval_cvs >= 0, "n_eval_cvs", "must be >= 0")
         need(self.n_test_cvs >= 0, "n_test_cvs", "must be >= 0")
+        need(self.select == "last" or self.n_eval_cvs > 0, "select",
+             "best_val needs the gen_val check: set n_eval_cvs > 0")
+        need(self.select_metric != "gold_greedy" or self.eval_greedy or self.select == "last", "select_metric",
+             "gold_greedy needs eval_greedy: true (or select_metric: gold)")
         need(self.no_eos_penalty >= 0, "no_eos_penalty", "must be >= 0")
         need(self.empty_penalty >= 0, "empty_penalty", "must be >= 0")
         need(0 <= self.lora_dropout < 1, "lora_dropout", "must be in [0, 1)")

@@ -190,6 +190,7 @@ def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dty
         tr.load_checkpoint(last)
         tr.logger.info(f"resumed from {last} (iteration {tr.iteration})")
     tr.fit(callbacks)
+    tr.restore_best()  # select: best_val; a no-op for select: last
     tr.acc.wait_for_everyone()
     if not tr.acc.is_main_process:
         return {}  # the other processes trained their shares; the main one saves and reports
@@ -274,16 +275,20 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str, test:list[dict]=()) -> dict:
              s_per_iter=float(np.mean([r["t_total"] for r in log])),
              **{f"s_{k[2:]}_per_iter": float(np.mean([r[k] for r in log])) for k in ("t_gen", "t_ref",
                                                                                      "t_score", "t_train")})
-    if ev:  # the held-out check: first evaluation (the SFT model) and last (the final actor)
-        val = dict(n_cvs=len(tr.eval_cvs))
+    best = tr.best if rc.select == "best_val" else None
+    m |= dict(select=rc.select, selected_iteration=best["iteration"] if best else tr.iteration)
+    if ev:  # the held-out check: first evaluation (the SFT model) and the shipped actor's (the last, or the chosen)
+        val, sel = dict(n_cvs=len(tr.eval_cvs)), next((e for e in ev if e["iteration"] == m["selected_iteration"]), ev[-1])
         for k in ("rm_reward", "gold", "gold_greedy", "format_rate", "format_rate_greedy", "jd_len"):
-            if k in ev[-1]: val |= {f"{k}_sft": ev[0][k], f"{k}_girl": ev[-1][k]}
-        m["gen_val"] = val | dict(kl_girl=ev[-1]["kl"], kl_girl_seq=ev[-1].get("kl_seq"))
+            if k in sel: val |= {f"{k}_sft": ev[0][k], f"{k}_girl": sel[k]}
+        m["gen_val"] = val | dict(kl_girl=sel["kl"], kl_girl_seq=sel.get("kl_seq"))
         plot_overoptimisation(ev, sdir/"overoptimisation.png")
-        if not hasattr(tr, "last_eval_texts"):
+        texts = best.get("texts") if best else getattr(tr, "last_eval_texts", None)
+        if not texts:
             tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
+            texts = tr.last_eval_texts
         with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
-            for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, tr.last_eval_texts):
+            for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, texts):
                 f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_girl=jd), ensure_ascii=False) + "\n")
     if test:  # read once: the SFT model and the final actor on gen_test
         t = m["gen_test"] = compare_on_test(tr, cfg, sdir.parent, list(test))

@@ -44,6 +44,7 @@ class RLRF:
         self.eval_cvs, self.eval_ids = list(eval_cvs), list(eval_ids)  # gen_val: the held-out check
         self.kl_ctl = AdaptiveKL(rc.kl_coef, rc.kl_target if rc.adaptive_kl else None, rc.kl_horizon_iters)
         self.moments, self.iteration, self.log, self.eval_log = RunningMoments(), 0, [], []
+        self.best = None  # rc.select == "best_val": the best gen_val check so far, with the actor's weights then
         self.folder = Path(folder) if folder is not None else None
         self._tb = None
         self.logger = get_logger("girl_nb.rlrf")
@@ -292,6 +293,9 @@ def step(self:RLRF) -> dict:
 def fit(self:RLRF, callbacks:list|None=None) -> list[dict]:
     "Run iterations until `rc.iterations`, with evaluation, logs and checkpoints; returns the log"
     rc = self.rc
+    if rc.select == "best_val" and (self.gold is None or not self.eval_cvs):
+        raise ValueError("rlrf.select=best_val chooses the actor by a gen_val score of its JDs: it needs gen_val CVs "
+                         "(n_eval_cvs > 0) and their gold judge (OUT/data/gold); use select: last")
     if self.eval_cvs and not self.eval_log:
         self._record_eval(self.evaluate())  # iteration 0: the SFT model itself
     while self.iteration < rc.iterations:
@@ -344,12 +348,32 @@ def _record_eval(self:RLRF, row:dict|None):
     "Keep an evaluation row; rewrite eval.csv and the over-optimisation plot"
     if row is None: return
     self.eval_log.append(row)
+    self._keep_if_best(row)
     self.logger.info("eval " + " ".join(f"{k}={v:.4g}" for k, v in row.items()))
     if self.folder is None or not self.acc.is_main_process: return
     _write_csv(self.folder/"eval.csv", self.eval_log)
     if tb := self._tensorboard():
         for k, v in row.items():
             if k != "iteration": tb.add_scalar(f"eval/{k}", v, row["iteration"])
+
+# %% ../nbs/04a_rlrf_trainer.ipynb #7698cf75
+@patch
+def _keep_if_best(self:RLRF, row:dict):
+    "With `select: best_val`: remember the gen_val check with the highest `select_metric` and the actor's weights then"
+    m = self.rc.select_metric
+    if self.rc.select != "best_val" or row.get(m) is None: return
+    if self.best is None or row[m] > self.best["value"]:
+        self.best = dict(iteration=row["iteration"], value=float(row[m]),
+                         actor=_trainable_state(self.acc.unwrap_model(self.actor)),
+                         texts=list(getattr(self, "last_eval_texts", [])))  # its sampled gen_val JDs
+
+# %% ../nbs/04a_rlrf_trainer.ipynb #189463de
+@patch
+def restore_best(self:RLRF) -> int:
+    "Put the actor's weights of the best gen_val check back (`select: best_val`); the iteration the actor is now at"
+    if self.rc.select != "best_val" or self.best is None: return self.iteration
+    self.acc.unwrap_model(self.actor).load_state_dict(self.best["actor"], strict=False)
+    return self.best["iteration"]
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #3aca67fb
 def _trainable_state(model) -> dict:
@@ -390,7 +414,8 @@ def save_checkpoint(self:RLRF) -> Path|None:
                 dict(actor=_trainable_state(actor), critic=critic.state_dict(), opt_a=self.opt_a.state_dict(),
                           opt_c=self.opt_c.state_dict(), kl_ctl=self.kl_ctl.state_dict(),
                      moments=self.moments.state_dict(),
-                          rng=_rng_state(), iteration=self.iteration, log=self.log, eval_log=self.eval_log))
+                          rng=_rng_state(), iteration=self.iteration, log=self.log, eval_log=self.eval_log,
+                     best=self.best))
     dest = ck/f"iter-{self.iteration}"
     if dest.exists(): shutil.rmtree(dest)
     os.replace(tmp, dest)
@@ -423,6 +448,7 @@ def load_checkpoint(self:RLRF, path:str|Path):
     self.moments.load_state_dict(d["moments"])
     _set_rng_state(d["rng"])
     self.iteration, self.log, self.eval_log = d["iteration"], d["log"], d["eval_log"]
+    self.best = d.get("best")
     if self.folder is not None and self.acc.is_main_process:
         _write_csv(self.folder/"log.csv", self.log)
         if self.eval_log: _write_csv(self.folder/"eval.csv", self.eval_log)

@@ -143,6 +143,34 @@ def test_resume_after_kill_loses_nothing(run_dir, tmp_path):
     assert (b/"rlrf"/"samples.jsonl").read_text() == (a/"rlrf"/"samples.jsonl").read_text()
 
 
+def test_best_val_ships_the_chosen_actor(run_dir, tmp_path):
+    "select: best_val: the metrics name the chosen gen_val check, the saved actor is that check's, and a resumed run chooses alike"
+    from safetensors.torch import load_file
+    cfg = load_config(ROOT/"configs"/"tiny.yaml")
+    rc = RLRFConfig(iterations=4, save_every=2, eval_every=1, select="best_val", **FAST)
+    a = _fresh(run_dir, tmp_path/"a"); m = run_rlrf(dataclasses.replace(cfg, rlrf=rc), a, scorer=short)
+    ev = list(csv_rows(a/"rlrf"/"eval.csv"))
+    gg = [float(r["gold_greedy"]) for r in ev]
+    assert [int(r["iteration"]) for r in ev] == [0, 1, 2, 3, 4]
+    assert m["select"] == "best_val" and m["iterations"] == 4 and m["selected_iteration"] == int(np.argmax(gg))
+    assert m["gen_val"]["gold_greedy_girl"] == pytest.approx(max(gg)) and m["gen_val"]["gold_greedy_sft"] == pytest.approx(gg[0])
+    kept = read_state(last_checkpoint(a/"rlrf"))["best"]
+    assert kept["iteration"] == m["selected_iteration"]
+    saved = load_file(str(a/"rlrf"/"adapter_model.safetensors"))
+    chosen = {k.replace(".default", ""): v for k, v in kept["actor"].items()}
+    assert set(saved) == set(chosen) and all(torch.equal(saved[k], chosen[k]) for k in saved)
+    b = _fresh(run_dir, tmp_path/"b")
+    def kill(tr, row):
+        if row["iteration"] == 3: raise Kill()
+    with pytest.raises(Kill): run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, scorer=short, callbacks=[kill])
+    m2 = run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, resume=True, scorer=short)
+    assert m2["selected_iteration"] == m["selected_iteration"]
+    wb = load_file(str(b/"rlrf"/"adapter_model.safetensors"))
+    assert all(torch.equal(saved[k], wb[k]) for k in saved)
+    c = _fresh(run_dir, tmp_path/"c"); shutil.rmtree(c/"data"/"gold")  # no gold judge: nothing to choose by
+    with pytest.raises(ValueError, match="select=best_val.*select: last"): run_rlrf(dataclasses.replace(cfg, rlrf=rc), c, scorer=short)
+
+
 def csv_rows(path):
     import csv
     with open(path) as f: yield from csv.DictReader(f)
