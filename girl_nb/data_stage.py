@@ -4,7 +4,7 @@
 
 # %% ../nbs/01d_data_stage.ipynb #1f32ec21
 from __future__ import annotations
-import ast, functools, hashlib, json, secrets, time
+import ast, functools, hashlib, json, os, secrets, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['DataConfig', 'simulate_tables', 'validate_tables', 'delink', 'split_stats', 'length_stats', 'gold_label_auc',
-           'plot_card', 'input_files', 'input_fingerprint', 'code_version', 'data_key', 'run_data', 'validate_cli',
-           'summary_text', 'generate_status']
+__all__ = ['DataConfig', 'simulate_tables', 'validate_tables', 'delink', 'id_salt', 'split_stats', 'length_stats',
+           'gold_label_auc', 'plot_card', 'input_files', 'input_fingerprint', 'code_version', 'data_key', 'run_data',
+           'validate_cli', 'summary_text', 'generate_status']
 
 # %% ../nbs/01d_data_stage.ipynb #c8d742e2
 @dataclass
@@ -66,7 +66,7 @@ class DataConfig:
     scrub_pii: bool = cfg_field(True,
                                 "Remove emails, phones, URLs and ID numbers from CVs before anything trains "
                                 "on or logs them")
-    hash_ids: bool = cfg_field(True, "Replace seeker/job ids by salted hashes (one-time salt, never stored)")
+    hash_ids: bool = cfg_field(True, "Replace seeker/job ids by salted hashes (salt never stored: `id_salt`)")
 
     def __post_init__(self):
         need = functools.partial(require, "data", self)
@@ -138,6 +138,14 @@ def delink(seekers:list, jobs:list, interactions:list, scrub:bool=True, hash_ids
     I = [r | dict(seeker_id=smap.get(r["seeker_id"], r["seeker_id"]),
                   job_id=jmap.get(r["job_id"], r["job_id"])) for r in interactions]
     return S, J, I, (smap, jmap), n
+
+# %% ../nbs/01d_data_stage.ipynb #2d75a52c
+def id_salt(source:str, # `data.source`: `simulator` or your data's folder
+            seed:int) -> bytes:
+    "The de-linking salt: from the seed for the simulator; for your data GIRL_ID_SALT's secret, else one-time"
+    if source == "simulator": return hashlib.sha256(f"girl-simulator-ids:{seed}".encode()).digest()
+    if s := os.environ.get("GIRL_ID_SALT"): return hashlib.sha256(s.encode()).digest()
+    return secrets.token_bytes(32)
 
 # %% ../nbs/01d_data_stage.ipynb #8f7db037
 def split_stats(splits) -> dict:
@@ -311,7 +319,8 @@ def run_data(cfg:RunConfig, # the run's configuration; its `data` section drives
     else: seekers, jobs, inter, rep = load_tables(d.source, d.max_cv_chars)
     T["validate_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    seekers, jobs, inter, (smap, jmap), n_pii = delink(seekers, jobs, inter, d.scrub_pii, d.hash_ids)
+    seekers, jobs, inter, (smap, jmap), n_pii = delink(seekers, jobs, inter, d.scrub_pii, d.hash_ids,
+                                                         id_salt(d.source, cfg.seed))
     if gold is not None and (smap or jmap): gold = gold.rekey(smap, jmap)
     del smap, jmap  # the mapping (and its salt) dies here: it is never written
     T["delink_s"] = time.perf_counter() - t
