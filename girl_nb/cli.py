@@ -430,7 +430,7 @@ def add_replicates_cli(subparsers):
     "Add `keep-draw` and `replicates`: keep a draw's evidence; build the replicate table from draws run apart"
     p = subparsers.add_parser("keep-draw", help="copy a finished run's pipeline.json and metrics.json files "
                               "(a few hundred KB) to a folder to commit, with the code's git commit")
-    p.add_argument("run", help="a run folder `girl pipeline` finished")
+    p.add_argument("run", help="a run folder that `girl pipeline`, or the stage commands one by one, finished")
     p.add_argument("dest", help="the folder to write, e.g. nbs/draws/demo-seed1")
     p.set_defaults(func=keep_draw_cli)
     p = subparsers.add_parser("replicates", help="the replicate table (per draw, mean, 95%% interval, the mean effect "

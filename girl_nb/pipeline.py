@@ -367,22 +367,41 @@ def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent dra
 KEPT = ("pipeline.json", *(f"{s}/metrics.json" for s in STAGES))  # what `keep_draw` copies
 
 # %% ../nbs/08_pipeline.ipynb #a10accd7
-def keep_draw(out:str|Path, # a finished run folder (`run_pipeline`'s OUT)
+def _stage_run_record(out:Path) -> dict:
+    "A `pipeline.json` for a draw whose stages ran one by one: the config of its last stage, and where the others differ"
+    cfgs = {s: json.loads((out/s/"metrics.json").read_text()).get("config") for s in STAGES
+            if (out/s/"metrics.json").is_file()}
+    cfgs = {s: c for s, c in cfgs.items() if c}
+    if not cfgs:
+        raise FileNotFoundError(f"{out/'pipeline.json'}: not found, nor any stage's metrics.json with its config; "
+                                "keep a run that `girl pipeline` or the stage commands finished")
+    seeds = {s: c.get("seed") for s, c in cfgs.items()}
+    if len(set(seeds.values())) > 1:
+        raise ValueError(f"{out}: its stages ran with different seeds {seeds}; they are not one draw")
+    last = list(cfgs)[-1]
+    ref = _flat_cfg(cfgs[last])
+    diffs = {s: sorted(k for k in set(ref) | set(f) if ref.get(k) != f.get(k))
+             for s, c in cfgs.items() if s != last for f in [_flat_cfg(c)]}
+    return dict(config=cfgs[last], commit=None, stages=[], run_stage_by_stage=True, config_of=last,
+                config_differs={s: d for s, d in diffs.items() if d})
+
+def keep_draw(out:str|Path, # a finished run folder (`run_pipeline`'s OUT, or one the stage commands filled)
               dest:str|Path, # where its evidence goes: a small folder to commit
              ) -> list[str]:
     "Copy a run's `pipeline.json` and each stage's `metrics.json` into `dest` (+ `kept.json`: where from, when)"
     import girl_nb
     out, dest = Path(out), Path(dest)
-    if not (out/"pipeline.json").is_file():
-        raise FileNotFoundError(f"{out/'pipeline.json'}: not found; keep a run that `girl pipeline` finished")
-    cfg = json.loads((out/"pipeline.json").read_text())["config"]
+    made = None if (out/"pipeline.json").is_file() else _stage_run_record(out)
     kept = []
     for f in KEPT:
         if (out/f).is_file():
             (dest/f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out/f, dest/f)
             kept.append(f)
+    if made is not None: write_json(dest/"pipeline.json", made)
+    cfg = json.loads((dest/"pipeline.json").read_text())["config"]
     write_json(dest/"kept.json", dict(source=str(out.resolve()), seed=cfg.get("seed"), files=kept,
+                                      run_stage_by_stage=made is not None,
                                       kept_with=_git_commit(Path(girl_nb.__file__).parent),
                                       version=girl_nb.__version__, kept_at=time.strftime("%Y-%m-%d %H:%M:%S")))
     return kept
@@ -418,8 +437,12 @@ def collect_replicates(folders:list, # run folders or `keep_draw` folders, one p
     if len(set(seeds)) < len(seeds): raise ValueError(f"seeds {seeds}: two folders are the same draw")
     commits = [r.get("commit") for r in runs]  # the code each run recorded
     res, table = replicate_table([draw_figures(f) for f in folders])
-    table += "\n\nDraws: " + "; ".join(f"draw {i}: seed {s}, code {(c or 'unrecorded')[:12]}"
-                                       for i, (s, c) in enumerate(zip(seeds, commits)))
+    def code(r, c):
+        if not r.get("run_stage_by_stage"): return f"code {(c or 'unrecorded')[:12]}"
+        d = sorted({k for v in r.get("config_differs", {}).values() for k in v})
+        return "stages run one by one" + (f", their settings differ at {', '.join(d)}" if d else "")
+    table += "\n\nDraws: " + "; ".join(f"draw {i}: seed {s}, {code(r, c)}"
+                                       for i, (s, c, r) in enumerate(zip(seeds, commits, runs)))
     _write_replicates(None if out is None else Path(out), ref.get("name", "run"), seeds, res, table,
                       runs[0]["config"],
                       folders=[str(f) for f in folders], commits=commits)

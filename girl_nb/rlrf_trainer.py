@@ -295,7 +295,7 @@ def fit(self:RLRF, callbacks:list|None=None) -> list[dict]:
     rc = self.rc
     if rc.select == "best_val" and (self.gold is None or not self.eval_cvs):
         raise ValueError("rlrf.select=best_val chooses the actor by a gen_val score of its JDs: it needs gen_val CVs "
-                         "(n_eval_cvs > 0) and their gold judge (OUT/data/gold); use select: last")
+                         "(n_eval_cvs > 0) with gold scores (OUT/data/gold); use select: last")
     if self.eval_cvs and not self.eval_log:
         self._record_eval(self.evaluate())  # iteration 0: the SFT model itself
     while self.iteration < rc.iterations:
