@@ -380,8 +380,10 @@ def _stage_run_record(out:Path) -> dict:
         raise ValueError(f"{out}: its stages ran with different seeds {seeds}; they are not one draw")
     last = list(cfgs)[-1]
     ref = _flat_cfg(cfgs[last])
-    diffs = {s: sorted(k for k in set(ref) | set(f) if ref.get(k) != f.get(k))
-             for s, c in cfgs.items() if s != last for f in [_flat_cfg(c)]}
+    def differs(c):
+        f = _flat_cfg(c)
+        return sorted(k for k in set(ref) | set(f) if ref.get(k) != f.get(k))
+    diffs = {s: differs(c) for s, c in cfgs.items() if s != last}
     return dict(config=cfgs[last], commit=None, stages=[], run_stage_by_stage=True, config_of=last,
                 config_differs={s: d for s, d in diffs.items() if d})
 
@@ -401,7 +403,6 @@ def keep_draw(out:str|Path, # a finished run folder (`run_pipeline`'s OUT, or on
     if made is not None: write_json(dest/"pipeline.json", made)
     cfg = json.loads((dest/"pipeline.json").read_text())["config"]
     write_json(dest/"kept.json", dict(source=str(out.resolve()), seed=cfg.get("seed"), files=kept,
-                                      run_stage_by_stage=made is not None,
                                       kept_with=_git_commit(Path(girl_nb.__file__).parent),
                                       version=girl_nb.__version__, kept_at=time.strftime("%Y-%m-%d %H:%M:%S")))
     return kept
