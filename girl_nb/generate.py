@@ -4,7 +4,7 @@
 
 # %% ../nbs/02a_generate.ipynb #a0e1c2d5
 from __future__ import annotations
-import dataclasses, functools, hashlib, json, os, time
+import dataclasses, functools, hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import add_cost, cfg_field, file_digest, get_device, get_dtype, get_logger, read_text_arg, require, write_json
@@ -552,6 +552,9 @@ def cached_generate(generator:str,
         settings["repetition_penalty"] = g.repetition_penalty  # θ = 1 keeps the old fingerprints
     fp = fingerprint(generator, settings)
     folder = Path(folder)/fp
+    if not folder.is_dir():  # the same weights and settings under another generator's name (GIRL shipped as the SFT model)
+        same = next((f for f in sorted(folder.parent.parent.glob(f"*/{fp}")) if (f/"dataset_info.json").is_file()), None)
+        if same is not None: shutil.copytree(same, folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder/"girl_generations.json",
                dict(generator=str(generator), backend=g.backend, settings=settings, fingerprint=fp))

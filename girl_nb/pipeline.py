@@ -366,6 +366,15 @@ def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent dra
 # %% ../nbs/08_pipeline.ipynb #2eb1ae42
 KEPT = ("pipeline.json", *(f"{s}/metrics.json" for s in STAGES))  # what `keep_draw` copies
 
+# %% ../nbs/08_pipeline.ipynb #5d21fcf6
+def _flat_cfg(d:dict, pre:str="") -> dict:
+    "A nested config as {'a.b.c': value}"
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v: out |= _flat_cfg(v, f"{pre}{k}.")
+        else: out[f"{pre}{k}"] = v
+    return out
+
 # %% ../nbs/08_pipeline.ipynb #a10accd7
 def _stage_run_record(out:Path) -> dict:
     "A `pipeline.json` for a draw whose stages ran one by one: the config of its last stage, and where the others differ"
@@ -408,14 +417,6 @@ def keep_draw(out:str|Path, # a finished run folder (`run_pipeline`'s OUT, or on
     return kept
 
 # %% ../nbs/08_pipeline.ipynb #5d21fcf7
-def _flat_cfg(d:dict, pre:str="") -> dict:
-    "A nested config as {'a.b.c': value}"
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict) and v: out |= _flat_cfg(v, f"{pre}{k}.")
-        else: out[f"{pre}{k}"] = v
-    return out
-
 def collect_replicates(folders:list, # run folders or `keep_draw` folders, one per draw
                        out:str|Path|None=None, # where replicates.md/.json go (None: only returned)
                        echo=print) -> dict:

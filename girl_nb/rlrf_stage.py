@@ -4,7 +4,7 @@
 
 # %% ../nbs/04b_rlrf_stage.ipynb #4e4a6d9f
 from __future__ import annotations
-import copy, dataclasses, json, math, os
+import copy, dataclasses, json, math, os, shutil
 from pathlib import Path
 import numpy as np, torch
 from .core import (config_dict, get_device, get_dtype, min_detectable_effect, mixed_precision, plt_agg,
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['save_actor', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf', 'paired_diff', 'compare_on_test']
+__all__ = ['save_actor', 'ship_sft', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf', 'paired_diff',
+           'compare_on_test']
 
 # %% ../nbs/04b_rlrf_stage.ipynb #4f85ebc2
 def _concat_lora(sft_dir:Path, actor, folder:Path) -> bool:
@@ -66,6 +67,21 @@ def save_actor(actor, tokenizer, folder:str|Path,
                                                     safe_serialization=True)  # merged copy; the actor is untouched
     tokenizer.save_pretrained(folder)
     return how
+
+# %% ../nbs/04b_rlrf_stage.ipynb #e4f1a36f
+def ship_sft(sft_dir:str|Path, # the SFT folder
+             folder:str|Path, # OUT/rlrf
+             tokenizer) -> str:
+    "When the shipped actor is the SFT model (iteration 0): copy OUT/sft's weights and configs byte for byte; returns `sft`"
+    from girl_nb.generate import _MODEL_FILES  # the files the generation cache's key reads besides the weights
+    sft_dir, folder = Path(sft_dir), Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in ("adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors"):
+        (folder/f).unlink(missing_ok=True)
+    for f in sorted(sft_dir.iterdir()):
+        if f.is_file() and (f.suffix == ".safetensors" or f.name in _MODEL_FILES): shutil.copy2(f, folder/f.name)
+    tokenizer.save_pretrained(folder)
+    return "sft"
 
 # %% ../nbs/04b_rlrf_stage.ipynb #6f7ca7db
 def plot_training(log:list[dict], path:str|Path) -> Path:
@@ -190,12 +206,13 @@ def run_rlrf(cfg:RunConfig, # the run's configuration: models, seed, device, dty
         tr.load_checkpoint(last)
         tr.logger.info(f"resumed from {last} (iteration {tr.iteration})")
     tr.fit(callbacks)
-    tr.restore_best()  # select: best_val; a no-op for select: last
+    it = tr.restore_best()  # select: best_val; a no-op for select: last. The iteration of the actor now in place
     tr.acc.wait_for_everyone()
     if not tr.acc.is_main_process:
         return {}  # the other processes trained their shares; the main one saves and reports
-    how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft",
-                     get_dtype(cfg.dtype, get_device(cfg.device)))
+    if it == 0: how = ship_sft(out/"sft", sdir, tr.tok)  # validation chose the SFT model itself
+    else: how = save_actor(tr.acc.unwrap_model(tr.actor), tr.tok, sdir, out/"sft",
+                           get_dtype(cfg.dtype, get_device(cfg.device)))
     test = _rl_rows(splits, out, "gen_test")[:rc.n_test_cvs] if rc.n_test_cvs else []
     return _finish(cfg, rc, tr, sdir, how, test)
 
@@ -221,6 +238,7 @@ def _rm_mean(tr:RLRF, cvs:list[str], texts:list[str]) -> float:
 def compare_on_test(tr:RLRF, # the trained trainer (its actor is the final one, already saved to OUT/rlrf)
                     cfg:RunConfig, out:str|Path,
                     rows:list[dict], # gen_test (seeker_id, cv) rows
+                    girl_is_sft:bool=False, # the shipped actor is the SFT model (`ship_sft`): decode it once
                    ) -> dict:
     "The SFT model and the final actor scored once on `rows`: greedy and sampled JDs, gold, U, KL, length, format"
     from girl_nb.generate import cached_generate, generate_jds, generation_folder, resolve_generator
@@ -239,13 +257,15 @@ def compare_on_test(tr:RLRF, # the trained trainer (its actor is the final one, 
     seed = cfg.seed * 7919 + 424_242  # sampled: the same seed and CV cut for both models
     ro = tr.rollout(cvs, seed=seed)
     jds["sampled", "girl"], used["sampled", "girl"] = ro["texts"], ro["cvs"]
-    sft = load_generator(out/"sft", dtype=dtype, device=str(tr.acc.device), merge=True,
-                         trust_remote_code=cfg.models.trust_remote_code).eval()
-    with tr.acc.autocast():
-        jds["sampled", "sft"] = generate_jds(sft, tr.tok, ro["cvs"], rc.rollout, seed=seed, language=tr.language)
+    if girl_is_sft: jds["sampled", "sft"] = ro["texts"]  # the same weights, seed and CVs
+    else:
+        sft = load_generator(out/"sft", dtype=dtype, device=str(tr.acc.device), merge=True,
+                             trust_remote_code=cfg.models.trust_remote_code).eval()
+        with tr.acc.autocast():
+            jds["sampled", "sft"] = generate_jds(sft, tr.tok, ro["cvs"], rc.rollout, seed=seed, language=tr.language)
+        del sft
     used["sampled", "sft"] = ro["cvs"]
-    del sft
-    m, per = dict(n_cvs=len(rows)), {}
+    m, per = dict(n_cvs=len(rows), girl_is_sft=girl_is_sft), {}
     for (dec, name), texts in jds.items():
         m[f"rm_{dec}_{name}"] = _rm_mean(tr, used[dec, name], texts)
         m[f"jd_len_{dec}_{name}"] = float(np.mean([len(tr.tok(t, add_special_tokens=False)["input_ids"])
@@ -291,7 +311,7 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str, test:list[dict]=()) -> dict:
             for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, texts):
                 f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_girl=jd), ensure_ascii=False) + "\n")
     if test:  # read once: the SFT model and the final actor on gen_test
-        t = m["gen_test"] = compare_on_test(tr, cfg, sdir.parent, list(test))
+        t = m["gen_test"] = compare_on_test(tr, cfg, sdir.parent, list(test), girl_is_sft=how == "sft")
         m |= dict(rm_reward_sft=t["rm_greedy_sft"], rm_reward_girl=t["rm_greedy_girl"],
                   kl_girl=t["kl_sampled_girl"], kl_girl_seq=t["kl_seq_sampled_girl"])
         if "gold_greedy_sft" in t: m |= dict(gold_sft=t["gold_greedy_sft"], gold_girl=t["gold_greedy_girl"])
@@ -303,7 +323,8 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str, test:list[dict]=()) -> dict:
     summary = ("The SFT generator aligned with the reward model (recruiter feedback) by PPO as in the GIRL "
                "paper "
                f"(§IV-C, Eq. 3–8, Alg. 1), {tr.iteration} iterations of {rc.cvs_per_iter} CVs. "
-               f"`girl generate --model {sdir} --cv CV.txt` prints JDs.")
+               + ("No `gen_val` check beat the SFT model, so these are its weights (iteration 0). " if how == "sft" else "")
+               + f"`girl generate --model {sdir} --cv CV.txt` prints JDs.")
     use = f"from girl_nb.models import load_generator, load_tokenizer\nm, t = load_generator('{sdir}'), load_tokenizer('{sdir}')"
     flat = {k: v for k, v in m.items() if not isinstance(v, dict)}
     flat |= {f"{sp}.{k}": v for sp in ("gen_val", "gen_test") for k, v in m.get(sp, {}).items()

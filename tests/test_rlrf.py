@@ -146,6 +146,7 @@ def test_resume_after_kill_loses_nothing(run_dir, tmp_path):
 def test_best_val_ships_the_chosen_actor(run_dir, tmp_path):
     "select: best_val: the metrics name the chosen gen_val check, the saved actor is that check's, and a resumed run chooses alike"
     from safetensors.torch import load_file
+    from girl_nb.generate import fingerprint
     cfg = load_config(ROOT/"configs"/"tiny.yaml")
     rc = RLRFConfig(iterations=4, save_every=2, eval_every=1, select="best_val", **FAST)
     a = _fresh(run_dir, tmp_path/"a"); m = run_rlrf(dataclasses.replace(cfg, rlrf=rc), a, scorer=short)
@@ -156,19 +157,45 @@ def test_best_val_ships_the_chosen_actor(run_dir, tmp_path):
     assert m["gen_val"]["gold_greedy_girl"] == pytest.approx(max(gg)) and m["gen_val"]["gold_greedy_sft"] == pytest.approx(gg[0])
     kept = read_state(last_checkpoint(a/"rlrf"))["best"]
     assert kept["iteration"] == m["selected_iteration"]
-    saved = load_file(str(a/"rlrf"/"adapter_model.safetensors"))
-    chosen = {k.replace(".default", ""): v for k, v in kept["actor"].items()}
-    assert set(saved) == set(chosen) and all(torch.equal(saved[k], chosen[k]) for k in saved)
+    if m["selected_iteration"] == 0:  # the SFT model won (the next test pins that case): shipped as its own files
+        assert m["saved_as"] == "sft" and fingerprint(str(a/"rlrf"), {}) == fingerprint(str(a/"sft"), {})
+    else:
+        saved = load_file(str(a/"rlrf"/"adapter_model.safetensors"))
+        chosen = {k.replace(".default", ""): v for k, v in kept["actor"].items()}
+        assert set(saved) == set(chosen) and all(torch.equal(saved[k], chosen[k]) for k in saved)
     b = _fresh(run_dir, tmp_path/"b")
     def kill(tr, row):
         if row["iteration"] == 3: raise Kill()
     with pytest.raises(Kill): run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, scorer=short, callbacks=[kill])
     m2 = run_rlrf(dataclasses.replace(cfg, rlrf=rc), b, resume=True, scorer=short)
     assert m2["selected_iteration"] == m["selected_iteration"]
-    wb = load_file(str(b/"rlrf"/"adapter_model.safetensors"))
-    assert all(torch.equal(saved[k], wb[k]) for k in saved)
+    assert fingerprint(str(b/"rlrf"), {}) == fingerprint(str(a/"rlrf"), {})  # the same weights, byte for byte
     c = _fresh(run_dir, tmp_path/"c"); shutil.rmtree(c/"data"/"gold")  # no gold judge: nothing to choose by
     with pytest.raises(ValueError, match="select=best_val.*select: last"): run_rlrf(dataclasses.replace(cfg, rlrf=rc), c, scorer=short)
+
+
+def test_best_val_at_iteration_0_ships_the_sft_model(run_dir, tmp_path):
+    "No gen_val check beats the SFT model: OUT/rlrf is the SFT model byte for byte, and its test JDs are decoded once"
+    from girl_nb.generate import fingerprint
+    class ByIteration:  # gold = -(the last iteration trained): no later check beats iteration 0
+        it = 0
+        def score_many(self, ids, texts): return [-float(self.it)] * len(texts)
+    gold = ByIteration()
+    def cb(tr, row): gold.it = row["iteration"]
+    cfg = load_config(ROOT/"configs"/"tiny.yaml")
+    rc = RLRFConfig(iterations=2, save_every=2, eval_every=1, select="best_val", **FAST)
+    a = _fresh(run_dir, tmp_path)
+    m = run_rlrf(dataclasses.replace(cfg, rlrf=rc), a, scorer=short, gold=gold, callbacks=[cb])
+    assert m["selected_iteration"] == 0 and m["iterations"] == 2 and m["saved_as"] == "sft"
+    assert fingerprint(str(a/"rlrf"), {}) == fingerprint(str(a/"sft"), {})
+    assert not (a/"rlrf"/"adapter_config.json").exists()  # the tiny SFT model is a full one: no actor adapter left
+    t = m["gen_test"]
+    assert t["girl_is_sft"] and t["gold_diff_greedy"]["mean"] == 0
+    keys = [f"{k}_{d}" for k in ("rm", "jd_len", "format_rate") for d in ("greedy", "sampled")]
+    np.testing.assert_equal([t[f"{k}_girl"] for k in keys], [t[f"{k}_sft"] for k in keys])  # the same JDs (NaN: all empty)
+    (fs,), (fg,) = list((a/"gen"/"sft").iterdir()), list((a/"gen"/"rlrf").iterdir())
+    assert fs.name == fg.name  # one cache key: GIRL's greedy JDs are the SFT model's, copied
+    assert "No `gen_val` check beat the SFT model" in (a/"rlrf"/"README.md").read_text()
 
 
 def csv_rows(path):
