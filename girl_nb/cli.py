@@ -395,7 +395,7 @@ def add_pipeline_cli(subparsers):
     p = subparsers.add_parser("pipeline",
                               help="run every stage (data, sft, feedback, reward, rlrf, rec, eval, report), skipping "
                               "up-to-date ones")
-    p.add_argument("--preset", help="tiny, demo or gpu (configs/<preset>.yaml); or --config FILE")
+    p.add_argument("--preset", help="tiny, quick, demo or gpu (configs/<preset>.yaml); or --config FILE")
     add_config_args(p, "rlrf.iterations=20")
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--stages", help=f"comma-separated subset of {','.join(STAGES)}")
