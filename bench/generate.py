@@ -1,6 +1,6 @@
 """Benchmark JD generation: naive HF `generate` against `girl_nb.generate.generate_jds`, back to back in one process.
 
-    python bench/generate.py                          # SmolLM2-135M bf16; HF: 5 CVs in one batch; ours: 64 CVs
+    python bench/generate.py                          # SmolLM2-135M in the pipeline's dtype; HF: 5 CVs in one batch; ours: 64 CVs
     python bench/generate.py --n-cvs 128 --batch-size 64 --max-new-tokens 200 --threads 1
     python bench/generate.py --device cuda --n-cvs 512 --batch-size 256 --json gen.json   # a GPU: adds MFU against its bf16 peak
     python bench/generate.py --device cuda --static both     # a GPU: the dynamic loop and the static-cache/CUDA-graph loop, back to back
@@ -63,7 +63,8 @@ def main(argv=None):
     ap.add_argument('--baseline-cvs', type=int, default=5, help='CVs in the one HF generate batch')
     ap.add_argument('--max-new-tokens', type=int, default=200)
     ap.add_argument('--batch-size', type=int, default=32, help='generate_jds batch size')
-    ap.add_argument('--dtype', default='bf16', choices=['bf16', 'fp32'])
+    ap.add_argument('--dtype', default='auto', choices=['auto', 'bf16', 'fp32'],
+                    help='auto: what the pipeline computes in (bf16 where the device has it natively, else fp32)')
     ap.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (default: torch default)')
     ap.add_argument('--skip-baseline', action='store_true')
     ap.add_argument('--static', default='auto', choices=['auto', 'on', 'off', 'both'],
@@ -75,13 +76,14 @@ def main(argv=None):
     ap.add_argument('--json', help='also write the figures to this file')
     a = ap.parse_args(argv)
     import torch
-    from girl_nb.core import get_device
+    from girl_nb.core import get_device, get_dtype
     from girl_nb.models import load_generator, load_tokenizer
     from girl_nb.generate import build_prompt, generate_jds, prompt_ids
     from girl_nb.simulator import simulate
     if a.threads: torch.set_num_threads(a.threads)
-    dtype = dict(bf16=torch.bfloat16, fp32=torch.float32)[a.dtype]
     dev = get_device(a.device)
+    dtype = get_dtype(a.dtype, dev)
+    a.dtype = dict(bfloat16='bf16', float32='fp32', float16='fp16')[str(dtype).replace('torch.', '')]
     tok, model = load_tokenizer(a.model), load_generator(a.model, dtype=dtype, device=dev).eval()
     sync = torch.cuda.synchronize if dev == 'cuda' else (lambda: None)
     seekers = simulate(sft_pairs=max(200, a.n_cvs, a.baseline_cvs), rm_cvs=0, rl_cvs=0, rec_pairs=0, n_jobs=100).seekers
