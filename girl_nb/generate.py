@@ -16,7 +16,7 @@ if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: th
 __all__ = ['INSTRUCTIONS', 'SYSTEM', 'GEN_BACKENDS', 'GenConfig', 'check_text', 'build_prompt', 'prompt_ids', 'fit_cv',
            'check_pad', 'until_eos', 'repetition_penalise', 'left_pad', 'decode_batch', 'generate_jds',
            'decode_batch_static', 'GenBackend', 'HFBackend', 'VLLMBackend', 'load_backend', 'resolve_generator',
-           'generation_folder', 'fingerprint', 'cached_generate']
+           'generation_folder', 'model_files', 'fingerprint', 'cached_generate']
 
 # %% ../nbs/02a_generate.ipynb #b3c1a9e2
 @dataclass
@@ -498,13 +498,16 @@ def generation_folder(out:str|Path, # run folder
 # %% ../nbs/02a_generate.ipynb #9fefc8a8
 _MODEL_FILES = ("config.json", "generation_config.json", "adapter_config.json")  # read besides the weights
 
+def model_files(folder:str|Path) -> list[Path]:
+    "The files of a model folder that define its network: the weights (`*.safetensors`) and `_MODEL_FILES`"
+    return [f for f in sorted(Path(folder).iterdir())
+            if f.is_file() and (f.suffix == ".safetensors" or f.name in _MODEL_FILES)]
+
 def fingerprint(model:str, # a model folder, or a name (bundled, `tiny`) that stands for itself
                 settings:dict) -> str:
     "Hash of a generator's content (its weights' and configs' bytes, not its path) and the decoding settings"
     p = Path(model)
-    if not p.is_dir(): parts = [str(model)]
-    else: parts = [f"{f.name}:{file_digest(f)}" for f in sorted(p.iterdir())
-                   if f.is_file() and (f.suffix == ".safetensors" or f.name in _MODEL_FILES)]
+    parts = [f"{f.name}:{file_digest(f)}" for f in model_files(p)] if p.is_dir() else [str(model)]
     return hashlib.sha256(json.dumps([parts, settings], sort_keys=True).encode()).hexdigest()[:16]
 
 # %% ../nbs/02a_generate.ipynb #4cf9371c

@@ -45,15 +45,20 @@ def _concat_lora(sft_dir:Path, actor, folder:Path) -> bool:
                sc | dict(r=sc["r"] + ac.r, lora_alpha=sc["r"] + ac.r, lora_dropout=0.0))
     return True
 
+# %% ../nbs/04b_rlrf_stage.ipynb #75cb3f3f
+def _clear_model(folder:Path):
+    "Make `folder` and remove an earlier save's weights and configs (the files the generation cache's key reads)"
+    from girl_nb.generate import model_files
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in model_files(folder): f.unlink()
+
 # %% ../nbs/04b_rlrf_stage.ipynb #41ce06c4
 def save_actor(actor, tokenizer, folder:str|Path,
                sft_dir:str|Path, # the SFT folder the actor started from
                dtype=None) -> str:
     "Save the actor so `load_generator(folder)` rebuilds it; returns how (`adapter`, `adapter-concat` or `full`)"
     folder, sft_dir = Path(folder), Path(sft_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for f in ("adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors"):
-        (folder/f).unlink(missing_ok=True)
+    _clear_model(folder)
     how = "full"
     if hasattr(actor, "peft_config") and (sft_dir/"adapter_config.json").is_file():
         how = "adapter-concat" if _concat_lora(sft_dir, actor, folder) else "full"
@@ -73,13 +78,10 @@ def ship_sft(sft_dir:str|Path, # the SFT folder
              folder:str|Path, # OUT/rlrf
              tokenizer) -> str:
     "When the shipped actor is the SFT model (iteration 0): copy OUT/sft's weights and configs byte for byte; returns `sft`"
-    from girl_nb.generate import _MODEL_FILES  # the files the generation cache's key reads besides the weights
-    sft_dir, folder = Path(sft_dir), Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for f in ("adapter_config.json", "adapter_model.safetensors", "config.json", "model.safetensors"):
-        (folder/f).unlink(missing_ok=True)
-    for f in sorted(sft_dir.iterdir()):
-        if f.is_file() and (f.suffix == ".safetensors" or f.name in _MODEL_FILES): shutil.copy2(f, folder/f.name)
+    from girl_nb.generate import model_files
+    folder = Path(folder)
+    _clear_model(folder)
+    for f in model_files(sft_dir): shutil.copy2(f, folder/f.name)
     tokenizer.save_pretrained(folder)
     return "sft"
 
