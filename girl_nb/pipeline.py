@@ -23,9 +23,10 @@ from .rlrf_stage import run_rlrf
 from .sft import SFTConfig, run_sft
 
 # %% auto #0
-__all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'KEPT', 'RunConfig', 'load_config', 'stage_key',
-           'finished_key', 'run_stage', 'headline', 'cost_table', 'run_pipeline', 'preset_path', 'across_draws',
-           'draw_figures', 'replicate_table', 'run_replicates', 'keep_draw', 'collect_replicates']
+__all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'CLAIMS', 'KEPT', 'RunConfig', 'load_config',
+           'stage_key', 'finished_key', 'run_stage', 'headline', 'cost_table', 'run_pipeline', 'preset_path',
+           'across_draws', 'draw_figures', 'replicate_table', 'claims_table', 'run_replicates', 'keep_draw',
+           'collect_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
 @dataclass
@@ -339,13 +340,45 @@ def replicate_table(draws:list[dict], # `draw_figures` of each draw
         lines.append(f"| {n} | {r['split']} | {vals} | {r['mean']:+.3f} | {ci} | {mde} | {r['k_pos']} of {r['K']} |")
     return res, "\n".join(lines)
 
+# %% ../nbs/08_pipeline.ipynb #2a41a8c4
+CLAIMS = {  # figure -> (the claim in words, its bar: ">" 0 for the paper's claims, "≥" a goal)
+    "rm_gen_spearman": ("the reward model ranks generated JDs (gold Spearman, goal ≥ 0.6)", "≥", 0.6),
+    "rlrf_gold_gain": ("RLRF raises the gold score over SFT (greedy)", ">", 0.0),
+    "rlrf_gold_gain_pct": ("… by ≥ 10% (the goal; in %)", "≥", 10.0),
+    "table2_girl_vs_girl_sft": ("Table II: GIRL beats GIRL-SFT (judge advantage)", ">", 0.0),
+    "table2_girl_vs_base": ("Table II: GIRL beats the base model", ">", 0.0),
+    "table3_mlp_girl_sft_delta_auc": ("Table III: GIRL-SFT's J′ lifts the MLP matcher (ΔAUC)", ">", 0.0),
+    "table3_mlp_girl_delta_auc": ("Table III: GIRL's J′ lifts the MLP matcher (ΔAUC)", ">", 0.0),
+    "cold_start_mlp_girl_sft_delta_auc": ("Table IV: GIRL-SFT's J′, cold-start seekers (MLP ΔAUC)", ">", 0.0),
+    "cold_start_mlp_girl_delta_auc": ("Table IV: GIRL's J′, cold-start seekers (MLP ΔAUC)", ">", 0.0),
+    "table3_dot_girl_delta_auc": ("Table III: GIRL's J′ lifts the Dot matcher (ΔAUC)", ">", 0.0),
+}
+
+def claims_table(res:dict, # `replicate_table`'s figures
+                 labels:list[str], # a name for each draw, e.g. "seed 3"
+                ) -> str:
+    "Per claim of `CLAIMS`: each draw's figure, mean [95% CI] across draws, MDE and 'holds in k of K' (draws clearing its bar)"
+    lines = ["| claim | figure (split) | " + " | ".join(labels) + " | mean [95% CI] | MDE | holds in |",
+             "|---|---|" + "---:|" * (len(labels) + 3)]
+    for n, (claim, op, bar) in CLAIMS.items():
+        r = res.get(n)
+        if not r or not r["K"]: continue
+        fmt = "+.1f" if n.endswith("_pct") else "+.3f"
+        ci = f" [{r['ci'][0]:{fmt}}, {r['ci'][1]:{fmt}}]" if r["ci"] else ""
+        k = sum(v is not None and (v > bar if op == ">" else v >= bar) for v in r["values"])
+        vals = " | ".join(_f(v, fmt) for v in r["values"])
+        lines.append(f"| {claim} | `{n}` ({r['split']}) | {vals} | {r['mean']:{fmt}}{ci} | {_f(r['mde'], fmt[1:])} "
+                     f"| {k} of {r['K']} |")
+    return "\n".join(lines)
+
 # %% ../nbs/08_pipeline.ipynb #36714b28
 def _write_replicates(out:Path|None, name:str, seeds:list, res:dict, table:str, config:dict, **extra):
     "OUT/replicates.md and OUT/replicates.json (nothing when `out` is None)"
     if out is None: return
     out.mkdir(parents=True, exist_ok=True)
     (out/"replicates.md").write_text(f"# {name}: {len(seeds)} draws (seeds {', '.join(map(str, seeds))})\n\n"
-                                     f"{table}\n", encoding="utf-8")
+                                     f"## The claims\n\n{claims_table(res, [f'seed {s}' for s in seeds])}\n\n"
+                                     f"## Every figure\n\n{table}\n", encoding="utf-8")
     write_json(out/"replicates.json", dict(draws=len(seeds), seeds=seeds, figures=res, config=config) | extra)
 
 # %% ../nbs/08_pipeline.ipynb #a12ef210
