@@ -307,6 +307,7 @@ def _adv(m:dict, pair:str):
 
 # %% ../nbs/08_pipeline.ipynb #48409a27
 FIGURES = {  # name -> (stage, split, figure from that stage's metrics); > 0 is the paper's claim
+    "sft_gold_gain": ("sft", "sft held-out seekers", lambda m: _diff(_get(m, "gold_sft"), _get(m, "gold_base"))),
     "rm_gen_spearman": ("reward", "gen_val", lambda m: _get(m, "rm_gen_spearman")),
     "rlrf_gold_gain": ("rlrf", "gen_test", lambda m: _diff(_get(m, "gold_girl"), _get(m, "gold_sft"))),
     "rlrf_gold_gain_pct": ("rlrf", "gen_test", lambda m: _rel(_get(m, "gold_girl"), _get(m, "gold_sft"))),
@@ -342,6 +343,7 @@ def replicate_table(draws:list[dict], # `draw_figures` of each draw
 
 # %% ../nbs/08_pipeline.ipynb #2a41a8c4
 CLAIMS = {  # figure -> (the claim in words, its bar: ">" 0 for the paper's claims, "≥" a goal)
+    "sft_gold_gain": ("SFT raises the gold score over the base model (greedy)", ">", 0.0),
     "rm_gen_spearman": ("the reward model ranks generated JDs (gold Spearman, goal ≥ 0.6)", "≥", 0.6),
     "rlrf_gold_gain": ("RLRF raises the gold score over SFT (greedy)", ">", 0.0),
     "rlrf_gold_gain_pct": ("… by ≥ 10% (the goal; in %)", "≥", 10.0),
