@@ -229,3 +229,14 @@ def test_docs_site_offline(tmp_path):
         assert shot.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and shot.stat().st_size > 10_000
     finally:
         srv.shutdown()
+
+def test_readme_headline_is_the_kept_draws():
+    "The README's claims table is `claims_table` of the draws kept in nbs/draws/ (`girl replicates nbs/draws/demo-*`)"
+    from girl_nb.pipeline import claims_table, collect_replicates
+    folders = sorted((ROOT/'nbs'/'draws').glob('demo-*'))
+    assert folders, 'no kept draws in nbs/draws'
+    seeds = [json.loads((f/'pipeline.json').read_text())['config']['seed'] for f in folders]
+    table = claims_table(collect_replicates(folders, echo=lambda *a: None), [f'seed {s}' for s in seeds])
+    readme = (ROOT/'README.md').read_text(encoding='utf-8')
+    assert table in readme, ('README.md (from nbs/index.ipynb) does not show the claims table of the kept draws; '
+                             f'paste this into the index notebook and run tools/make_readme.py:\n{table}')
