@@ -139,12 +139,15 @@ def test_rlrf_two_processes_shard_and_sync(runs, job):
 def _iteration_means(r0, r1, k): return [(a[k] + b[k]) / 2 for a, b in zip(r0["log"], r1["log"])]
 
 def test_rlrf_two_processes_match_one(runs):
-    "Same rollouts, no iteration-wide statistics: the two-process PPO update is the one-process update (weights to 1e-4)"
+    "Same rollouts, no iteration-wide statistics: the two-process PPO update is the one-process update (weights to 1e-3)"
     (r1, w1), (r20, w20), (r21, _) = _rec(runs, "plain", 1, "rlrf"), _rec(runs, "plain", 2, "rlrf"), _rec(runs, "plain", 2, "rlrf", 1)
     for k in ("rm_reward", "kl", "reward", "value", "policy_loss", "value_loss"):
         # each process logs the iteration's means, gathered over the processes (so the mean of the two logs is that mean too)
         assert _iteration_means(r20, r21, k) == pytest.approx([r[k] for r in r1["log"]], rel=1e-4, abs=1e-6), k
-    assert _rel(w1, w20) < 1e-4  # measured: 1.2e-6 (2 ppo epochs x 3 iterations)
+    # measured after 2 ppo epochs x 3 iterations: 1.2e-6 on one CPU, 2.5e-4 on an AMX one (oneDNN picks kernels by shape
+    # and ISA, so each process's half-batch sums differ from the whole batch's; Adam turns such differences in
+    # near-zero gradients into visible steps); the iteration means above hold to 1e-4 on both
+    assert _rel(w1, w20) < 1e-3
 
 
 def test_rlrf_shaping_statistics_are_global(runs):
