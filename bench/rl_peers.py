@@ -9,7 +9,8 @@ same SFT model with the same LoRA settings (rlrf.lora_*), use the same reward mo
 temperature, top-p, JD length limit, actor learning rate and CV cut, and generate the same number of JDs in all as our run did
 (iterations x cvs_per_iter; they need 2 JDs per prompt, so they see half as many CVs). DPO is offline: one epoch over the
 preference pairs the reward model also learned from (OUT/feedback/pairs: the simulated panel's choice between two sampled SFT
-JDs of one CV), same LoRA and learning rate, no rollouts and no reward model. Everything else is TRL's default (RLOO beta 0.05,
+JDs of one CV), same LoRA and learning rate, 8 pairs an optimizer step (2 a forward pass, 4 accumulated: at 8 a forward pass,
+chosen and rejected JDs with fp32 logits over the 49k vocabulary, the process passed 24 GiB on a CPU machine and was killed), no rollouts and no reward model. Everything else is TRL's default (RLOO beta 0.05,
 GRPO beta 0.0, DPO beta 0.1) except gradient checkpointing, off on every side. Each trained actor is then evaluated exactly as
 our stage evaluates (`RLRF.evaluate`, the same CVs and sampling seed) on `--split`: gen_val (default; where a method would be
 chosen) or gen_test (rlrf.n_test_cvs CVs; a figure to report once). Figures: reward-model reward, gold score, KL to the SFT
@@ -72,7 +73,7 @@ def _dpo(tr, out:Path, dtype, seed:int):
     ds = Dataset.from_list([dict(prompt=build_prompt(cut_cv(tr.tok, r["cv"], rc.max_cv_tokens), tr.tok, tr.language),
                                  chosen=r["chosen"], rejected=r["rejected"]) for r in pairs])
     base = load_generator(out/"sft", dtype=torch.float32, merge=True)
-    args = DPOConfig(output_dir=str(Path(tempfile.mkdtemp())/"dpo"), per_device_train_batch_size=8, num_train_epochs=1, learning_rate=rc.actor_lr,
+    args = DPOConfig(output_dir=str(Path(tempfile.mkdtemp())/"dpo"), per_device_train_batch_size=2, gradient_accumulation_steps=4, num_train_epochs=1, learning_rate=rc.actor_lr,
                      logging_steps=1, report_to="none", save_strategy="no", use_cpu=not torch.cuda.is_available(), bf16=dtype == torch.bfloat16,
                      gradient_checkpointing=False, seed=seed, disable_tqdm=True)
     peft = LoraConfig(r=rc.lora_r, lora_alpha=rc.lora_alpha, lora_dropout=rc.lora_dropout, target_modules=rc.lora_target_modules, task_type="CAUSAL_LM")
