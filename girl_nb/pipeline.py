@@ -357,11 +357,11 @@ CLAIMS = {  # figure -> (the claim in words, its bar: ">" 0 for the paper's clai
 }
 
 def claims_table(res:dict, # `replicate_table`'s figures
-                 labels:list[str], # a name for each draw, e.g. "seed 3"
+                 seeds:list[int], # each draw's seed: its column is "seed <s>"
                 ) -> str:
     "Per claim of `CLAIMS`: each draw's figure, mean [95% CI] across draws, MDE and 'holds in k of K' (draws clearing its bar)"
-    lines = ["| claim | figure (split) | " + " | ".join(labels) + " | mean [95% CI] | MDE | holds in |",
-             "|---|---|" + "---:|" * (len(labels) + 3)]
+    lines = ["| claim | figure (split) | " + " | ".join(f"seed {s}" for s in seeds) + " | mean [95% CI] | MDE | holds in |",
+             "|---|---|" + "---:|" * (len(seeds) + 3)]
     for n, (claim, op, bar) in CLAIMS.items():
         r = res.get(n)
         if not r or not r["K"]: continue
@@ -379,7 +379,7 @@ def _write_replicates(out:Path|None, name:str, seeds:list, res:dict, table:str, 
     if out is None: return
     out.mkdir(parents=True, exist_ok=True)
     (out/"replicates.md").write_text(f"# {name}: {len(seeds)} draws (seeds {', '.join(map(str, seeds))})\n\n"
-                                     f"## The claims\n\n{claims_table(res, [f'seed {s}' for s in seeds])}\n\n"
+                                     f"## The claims\n\n{claims_table(res, seeds)}\n\n"
                                      f"## Every figure\n\n{table}\n", encoding="utf-8")
     write_json(out/"replicates.json", dict(draws=len(seeds), seeds=seeds, figures=res, config=config) | extra)
 

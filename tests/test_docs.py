@@ -236,7 +236,7 @@ def test_readme_headline_is_the_kept_draws():
     folders = sorted((ROOT/'nbs'/'draws').glob('demo-*'))
     assert folders, 'no kept draws in nbs/draws'
     seeds = [json.loads((f/'pipeline.json').read_text())['config']['seed'] for f in folders]
-    table = claims_table(collect_replicates(folders, echo=lambda *a: None), [f'seed {s}' for s in seeds])
+    table = claims_table(collect_replicates(folders, echo=lambda *a: None), seeds)
     readme = (ROOT/'README.md').read_text(encoding='utf-8')
     assert table in readme, ('README.md (from nbs/index.ipynb) does not show the claims table of the kept draws; '
                              f'paste this into the index notebook and run tools/make_readme.py:\n{table}')
