@@ -83,12 +83,12 @@ def main(argv=None):
     if a.threads: torch.set_num_threads(a.threads)
     dev = get_device(a.device)
     dtype = get_dtype(a.dtype, dev)
-    a.dtype = dict(bfloat16='bf16', float32='fp32', float16='fp16')[str(dtype).replace('torch.', '')]
+    dtype_name = dict(bfloat16='bf16', float32='fp32', float16='fp16')[str(dtype).replace('torch.', '')]
     tok, model = load_tokenizer(a.model), load_generator(a.model, dtype=dtype, device=dev).eval()
     sync = torch.cuda.synchronize if dev == 'cuda' else (lambda: None)
     seekers = simulate(sft_pairs=max(200, a.n_cvs, a.baseline_cvs), rm_cvs=0, rl_cvs=0, rec_pairs=0, n_jobs=100).seekers
     cvs = [s['cv'] for s in seekers]
-    print(f"### Generation: naive HF generate vs generate_jds ({a.model}, {a.dtype}, max_new_tokens {a.max_new_tokens})\n")
+    print(f"### Generation: naive HF generate vs generate_jds ({a.model}, {dtype_name}, max_new_tokens {a.max_new_tokens})\n")
     print(f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"torch {torch.__version__} ({torch.get_num_threads()} threads); date {datetime.datetime.now().isoformat(timespec='seconds')}\n")
     with torch.inference_mode(): generate_jds(model, tok, cvs[:2], max_new_tokens=2)  # warm-up (oneDNN kernels)
@@ -154,7 +154,7 @@ def main(argv=None):
     n_params = sum(p.numel() for p in model.parameters())
     gpu = torch.cuda.get_device_name() if dev == 'cuda' else None
     peak = peak_tflops(gpu, a.peak_tflops)
-    res = dict(model=a.model, device=dev, gpu=gpu, dtype=a.dtype, max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, n_params=n_params,
+    res = dict(model=a.model, device=dev, gpu=gpu, dtype=dtype_name, dtype_asked=a.dtype, max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, n_params=n_params,
                runs=[dict(what=r[0], cvs=r[1], tokens=r[2], seconds=round(r[3], 3), tokens_per_s=round(r[4], 1)) for r in rows],
                peak_rss_gib=round(rss, 2), ratio=round(rows[i_ours][4] / rows[0][4], 2) if not a.skip_baseline else None,
                static_vs_dynamic=round(rows[i_ours + 1][4] / rows[i_ours][4], 2) if len(outs) == 2 else None, static_same=same_static, graph_same_as_eager=same_graph,

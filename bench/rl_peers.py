@@ -1,6 +1,9 @@
 """Our PPO (girl_nb.rlrf_trainer) beside TRL 1.16's RLOOTrainer, GRPOTrainer and DPOTrainer on the same SFT model and data.
 
-    python bench/rl_peers.py --run runs/demo --config configs/demo.yaml [--trainers rloo,grpo,dpo] [--split gen_val] [--json peers.json]
+    python bench/rl_peers.py --run runs/demo [--trainers rloo,grpo,dpo] [--split gen_val] [--json peers.json]
+
+The settings are the run's own (OUT/pipeline.json's `config`: its seed, sizes and rlrf section), so a draw made with
+`--set seed=5` is evaluated with seed 5; `--config FILE` and `--set section.key=value` replace or amend them.
 
 Needs a run folder where `girl pipeline` (or the sft, feedback, reward and rlrf stages) has finished: OUT/sft, OUT/reward,
 OUT/data and OUT/rlrf/metrics.json (our row); DPO also needs OUT/feedback/pairs. The online peers (RLOO, GRPO) start from the
@@ -82,10 +85,21 @@ def _dpo(tr, out:Path, dtype, seed:int):
     return t.accelerator.unwrap_model(t.model).eval(), secs, len(ds)
 
 
+def _recorded_config(out:Path) -> str:
+    "The configuration the run was made with (OUT/pipeline.json), as a YAML file `load_config` reads and checks"
+    p = out/"pipeline.json"
+    if not p.is_file(): raise SystemExit(f"{p}: not found; pass the run's preset with --config (and its --set overrides)")
+    import yaml
+    f = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    yaml.safe_dump(json.loads(p.read_text())["config"], f); f.close()
+    return f.name
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", required=True, help="run folder with sft, reward, data and rlrf stages")
-    ap.add_argument("--config", required=True, help="the run's config (its rlrf section sets the shared settings)")
+    ap.add_argument("--config", help="a preset to use instead of the run's recorded configuration (OUT/pipeline.json)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting, as `girl pipeline --set`")
     ap.add_argument("--trainers", default="rloo,grpo,dpo", help="comma-separated: rloo, grpo, dpo")
     ap.add_argument("--split", default="gen_val", choices=["gen_val", "gen_test"],
                     help="the CVs every row is evaluated on: gen_val (choose) or gen_test (report once; rlrf.n_test_cvs of them)")
@@ -96,7 +110,8 @@ def main(argv=None):
     from girl_nb.pipeline import load_config
     from girl_nb.models import load_generator
     from girl_nb.rlrf_stage import build_rlrf
-    cfg, out = load_config(a.config), Path(a.run)
+    out = Path(a.run)
+    cfg = load_config(a.config or _recorded_config(out), a.set)
     ours = json.loads((out/"rlrf"/"metrics.json").read_text())["metrics"]
     jds = ours["iterations"] * cfg.rlrf.cvs_per_iter
     tr, dtype = build_rlrf(cfg, out, folder=tempfile.mkdtemp()), get_dtype(cfg.dtype, get_device(cfg.device))
