@@ -85,14 +85,19 @@ def _dpo(tr, out:Path, dtype, seed:int):
     return t.accelerator.unwrap_model(t.model).eval(), secs, len(ds)
 
 
-def _recorded_config(out:Path) -> str:
-    "The configuration the run was made with (OUT/pipeline.json), as a YAML file `load_config` reads and checks"
-    p = out/"pipeline.json"
-    if not p.is_file(): raise SystemExit(f"{p}: not found; pass the run's preset with --config (and its --set overrides)")
+def _recorded_config(out:Path, overrides:list[str]):
+    "The configuration the run was made with (OUT/pipeline.json's `config`), checked by `load_config`, then `overrides`"
+    from girl_nb.pipeline import load_config
     import yaml
-    f = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    yaml.safe_dump(json.loads(p.read_text())["config"], f); f.close()
-    return f.name
+    p = out/"pipeline.json"
+    try: d = json.loads(p.read_text(encoding="utf-8"))["config"]
+    except (OSError, ValueError, KeyError) as e:
+        raise SystemExit(f"{p}: no recorded configuration ({type(e).__name__}: {e}); pass the run's preset with --config "
+                         "(and its --set overrides)") from None
+    with tempfile.TemporaryDirectory() as d_:
+        f = Path(d_)/f"{out.name}-pipeline.json.yaml"
+        f.write_text(yaml.safe_dump(d), encoding="utf-8")
+        return load_config(f, overrides)
 
 
 def main(argv=None):
@@ -111,7 +116,7 @@ def main(argv=None):
     from girl_nb.models import load_generator
     from girl_nb.rlrf_stage import build_rlrf
     out = Path(a.run)
-    cfg = load_config(a.config or _recorded_config(out), a.set)
+    cfg = load_config(a.config, a.set) if a.config else _recorded_config(out, a.set)
     ours = json.loads((out/"rlrf"/"metrics.json").read_text())["metrics"]
     jds = ours["iterations"] * cfg.rlrf.cvs_per_iter
     tr, dtype = build_rlrf(cfg, out, folder=tempfile.mkdtemp()), get_dtype(cfg.dtype, get_device(cfg.device))
