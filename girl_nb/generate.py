@@ -497,17 +497,33 @@ def generation_folder(out:str|Path, # run folder
 
 # %% ../nbs/02a_generate.ipynb #9fefc8a8
 _MODEL_FILES = ("config.json", "generation_config.json", "adapter_config.json")  # read besides the weights
+_SET_FIELDS = ("target_modules", "modules_to_save", "exclude_modules")  # sets that PEFT saves in hash order
 
 def model_files(folder:str|Path) -> list[Path]:
     "The files of a model folder that define its network: the weights (`*.safetensors`) and `_MODEL_FILES`"
     return [f for f in sorted(Path(folder).iterdir())
             if f.is_file() and (f.suffix == ".safetensors" or f.name in _MODEL_FILES)]
 
+def _config_digest(f:Path, depth:int) -> str:
+    "Digest of a JSON config's meaning: PEFT's module sets sorted, an adapter's base folder by its own content"
+    try: c = json.loads(f.read_text())
+    except (OSError, ValueError): return file_digest(f)
+    if not isinstance(c, dict): return file_digest(f)
+    for k in _SET_FIELDS:
+        if isinstance(c.get(k), list) and all(isinstance(v, str) for v in c[k]): c[k] = sorted(c[k])
+    base = c.get("base_model_name_or_path")
+    if isinstance(base, str) and depth < 4 and Path(base).is_dir():
+        c["base_model_name_or_path"] = _content(Path(base), depth + 1)
+    return hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()
+
+def _content(p:Path, depth:int=0) -> list[str]:
+    return [f"{f.name}:{_config_digest(f, depth) if f.suffix == '.json' else file_digest(f)}" for f in model_files(p)]
+
 def fingerprint(model:str, # a model folder, or a name (bundled, `tiny`) that stands for itself
                 settings:dict) -> str:
-    "Hash of a generator's content (its weights' and configs' bytes, not its path) and the decoding settings"
+    "Hash of a generator's content (weights' bytes, configs' meaning; not its path, nor its base's) and the decoding settings"
     p = Path(model)
-    parts = [f"{f.name}:{file_digest(f)}" for f in model_files(p)] if p.is_dir() else [str(model)]
+    parts = _content(p) if p.is_dir() else [str(model)]
     return hashlib.sha256(json.dumps([parts, settings], sort_keys=True).encode()).hexdigest()[:16]
 
 # %% ../nbs/02a_generate.ipynb #4cf9371c
