@@ -87,17 +87,15 @@ def _dpo(tr, out:Path, dtype, seed:int):
 
 def _recorded_config(out:Path, overrides:list[str]):
     "The configuration the run was made with (OUT/pipeline.json's `config`), checked by `load_config`, then `overrides`"
+    from girl_nb.core import ConfigError
     from girl_nb.pipeline import load_config
-    import yaml
     p = out/"pipeline.json"
     try: d = json.loads(p.read_text(encoding="utf-8"))["config"]
     except (OSError, ValueError, KeyError) as e:
         raise SystemExit(f"{p}: no recorded configuration ({type(e).__name__}: {e}); pass the run's preset with --config "
                          "(and its --set overrides)") from None
-    with tempfile.TemporaryDirectory() as d_:
-        f = Path(d_)/f"{out.name}-pipeline.json.yaml"
-        f.write_text(yaml.safe_dump(d), encoding="utf-8")
-        return load_config(f, overrides)
+    try: return load_config(d, overrides)
+    except ConfigError as e: raise SystemExit(f"{p} (config): {e}") from None
 
 
 def main(argv=None):

@@ -167,12 +167,13 @@ def read_text_arg(path:str, # a file, or `-` for stdin
 
 # %% ../nbs/00_core.ipynb #dea39106
 def read_config(cls, # the dataclass to build (e.g. `girl_nb.pipeline.RunConfig`)
-                path:str|Path|None=None, # a YAML file; None: the defaults
+                path:str|Path|dict|None=None, # a YAML file, or a mapping already read (a run's recorded config); None: the defaults
                 overrides:list[str]=(), # `section.key=value` strings, applied in order
                 renamed:dict|None=None): # dotted old key -> new spelling (see `from_dict`)
-    "Load `cls` from a YAML file (or defaults when `path` is None), then apply `section.key=value` overrides"
+    "Load `cls` from a YAML file or a mapping (defaults when `path` is None), then apply `section.key=value` overrides"
     d, lines, file = {}, {}, "<defaults>"
-    if path is not None:
+    if isinstance(path, dict): d, file = copy.deepcopy(path), "<mapping>"
+    elif path is not None:
         p = Path(path)
         file = str(p)
         if not p.is_file():

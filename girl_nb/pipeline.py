@@ -68,7 +68,7 @@ _RENAMED = ({f"{s}.{old}": f"'{s}.gen.{new}'" for s in ("sft", "rec",
                                                 "rlrf.greedy_repetition_penalty"})
 
 # %% ../nbs/08_pipeline.ipynb #19d7d2db
-def load_config(path:str|Path|None=None, # a YAML preset such as configs/demo.yaml; None: the defaults
+def load_config(path:str|Path|dict|None=None, # a YAML preset such as configs/demo.yaml, or a mapping (a run's recorded config); None: the defaults
                 overrides:list[str]=(), # `section.key=value` strings, applied in order
                ) -> RunConfig:
     "The run's configuration from a YAML file and `--set` overrides; a bad key or value names its file and line"
