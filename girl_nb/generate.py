@@ -512,8 +512,9 @@ def _config_digest(f:Path, depth:int) -> str:
     for k in _SET_FIELDS:
         if isinstance(c.get(k), list) and all(isinstance(v, str) for v in c[k]): c[k] = sorted(c[k])
     base = c.get("base_model_name_or_path")
-    if isinstance(base, str) and depth < 4 and Path(base).is_dir():
-        c["base_model_name_or_path"] = _content(Path(base), depth + 1)
+    if isinstance(base, str) and base and depth < 4:  # where it was, else its namesake beside the adapter (OUT/sft for OUT/rlrf)
+        b = next((b for b in (Path(base), f.parent.parent/Path(base).name) if b.is_dir()), None)
+        if b is not None: c["base_model_name_or_path"] = _content(b, depth + 1)
     return hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()
 
 def _content(p:Path, depth:int=0) -> list[str]:
