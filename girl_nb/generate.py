@@ -8,7 +8,7 @@ import dataclasses, functools, hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import add_cost, cfg_field, file_digest, get_device, get_dtype, get_logger, read_text_arg, require, write_json
-from .models import load_generator, load_tokenizer, resolve_model, safetensors_only
+from .models import adapter_base, load_generator, load_tokenizer, resolve_model, safetensors_only
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
@@ -411,7 +411,7 @@ class VLLMBackend(GenBackend):
         self.lora, kw = None, {}
         if (self.path/"adapter_config.json").is_file():
             ac = json.loads((self.path/"adapter_config.json").read_text())
-            self.base = resolve_model(ac["base_model_name_or_path"], "generator")
+            self.base = resolve_model(adapter_base(self.path), "generator")
             if (self.base/"adapter_config.json").is_file():
                 raise ValueError(f"{self.path}: its base {self.base} is an adapter too; vLLM runs one LoRA "
                                  f"on a full model (merge one first)")
@@ -511,10 +511,10 @@ def _config_digest(f:Path, depth:int) -> str:
     if not isinstance(c, dict): return file_digest(f)
     for k in _SET_FIELDS:
         if isinstance(c.get(k), list) and all(isinstance(v, str) for v in c[k]): c[k] = sorted(c[k])
-    base = c.get("base_model_name_or_path")
-    if isinstance(base, str) and base and depth < 4:  # where it was, else its namesake beside the adapter (OUT/sft for OUT/rlrf)
-        b = next((b for b in (Path(base), f.parent.parent/Path(base).name) if b.is_dir()), None)
-        if b is not None: c["base_model_name_or_path"] = _content(b, depth + 1)
+    if f.name == "adapter_config.json" and depth < 4:  # the base by its content, found where `load_generator` finds it
+        try: b = adapter_base(f.parent)
+        except (ValueError, FileNotFoundError): b = None  # unloadable: the recorded string stands for itself
+        if isinstance(b, Path): c["base_model_name_or_path"] = _content(b, depth + 1)
     return hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()
 
 def _content(p:Path, depth:int=0) -> list[str]:

@@ -11,7 +11,8 @@ from .core import cfg_field, girl_home, require
 
 # %% auto #0
 __all__ = ['BUNDLED', 'ModelsConfig', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path', 'resolve_model',
-           'safetensors_only', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool', 'model_card']
+           'safetensors_only', 'adapter_base', 'load_tokenizer', 'load_generator', 'load_encoder', 'mean_pool',
+           'model_card']
 
 # %% ../nbs/00a_models.ipynb #7236eb80
 @dataclass
@@ -144,6 +145,21 @@ def safetensors_only(p:Path):
                              "girl_nb loads safetensors only. Convert them once with "
                              "save_pretrained(safe_serialization=True).")
 
+# %% ../nbs/00a_models.ipynb #e670ee7d
+def adapter_base(folder:str|Path) -> str|Path:
+    "The base a PEFT adapter `folder` loads onto: the bundled name or folder its config records, else that folder's namesake beside the adapter"
+    folder = Path(folder); f = folder/"adapter_config.json"
+    try: base = json.loads(f.read_text())["base_model_name_or_path"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{f}: cannot read field base_model_name_or_path ({e!r}); is {folder} a PEFT adapter folder?") from None
+    if not isinstance(base, str) or not base:
+        raise ValueError(f"{f}: field base_model_name_or_path is {base!r}, not a model name or folder")
+    if base in _PKGS or base == "tiny": return base
+    for p in (Path(base).expanduser(), folder.parent/Path(base).name):  # where it was; else beside the adapter (a moved run)
+        if p.absolute() != folder.absolute() and ((p/"config.json").is_file() or (p/"adapter_config.json").is_file()): return p
+    raise FileNotFoundError(f"{f}: field base_model_name_or_path {base!r} is not a model folder, nor is "
+                            f"{folder.parent/Path(base).name} beside the adapter; point the field at the base model's folder")
+
 # %% ../nbs/00a_models.ipynb #3fa4c865
 def load_tokenizer(name:str|Path, kind:str="generator", trust_remote_code:bool=False,
                    padding_side:str|None=None):
@@ -151,7 +167,7 @@ def load_tokenizer(name:str|Path, kind:str="generator", trust_remote_code:bool=F
     from transformers import AutoTokenizer
     p = resolve_model(name, kind)
     if (p/"adapter_config.json").is_file() and not (p/"tokenizer_config.json").is_file():
-        p = resolve_model(json.loads((p/"adapter_config.json").read_text())["base_model_name_or_path"], kind)
+        p = resolve_model(adapter_base(p), kind)
     tok = AutoTokenizer.from_pretrained(p, trust_remote_code=trust_remote_code)
     if tok.pad_token is None: tok.pad_token = tok.eos_token or tok.sep_token or tok.unk_token
     if padding_side: tok.padding_side = padding_side
@@ -161,15 +177,14 @@ def load_tokenizer(name:str|Path, kind:str="generator", trust_remote_code:bool=F
 def load_generator(name:str|Path, dtype=None, device:str="cpu", trust_remote_code:bool=False,
                    is_trainable:bool=False, # a PEFT adapter's weights get gradients (training goes on)
                    merge:bool=False): # fold a PEFT adapter into its base's weights: a plain model, ~3x faster to generate with on CPU
-    "Causal LM from a bundled name, `tiny`, a local folder, or a PEFT adapter folder (loaded onto its base)"
+    "Causal LM from a bundled name, `tiny`, a local folder, or a PEFT adapter folder (loaded onto its `adapter_base`)"
     import torch
     from transformers import AutoModelForCausalLM
     p = resolve_model(name, "generator")
     dtype = dtype or torch.float32
     if (p/"adapter_config.json").is_file():
         from peft import PeftModel
-        base = json.loads((p/"adapter_config.json").read_text())["base_model_name_or_path"]
-        model = PeftModel.from_pretrained(load_generator(base, dtype, device, trust_remote_code, merge=merge),
+        model = PeftModel.from_pretrained(load_generator(adapter_base(p), dtype, device, trust_remote_code, merge=merge),
                                           p, is_trainable=is_trainable and not merge)
         return (model.merge_and_unload() if merge else model).to(device)
     safetensors_only(p)

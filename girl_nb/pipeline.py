@@ -71,7 +71,7 @@ _RENAMED = ({f"{s}.{old}": f"'{s}.gen.{new}'" for s in ("sft", "rec",
 def load_config(path:str|Path|dict|None=None, # a YAML preset such as configs/demo.yaml, or a mapping (a run's recorded config); None: the defaults
                 overrides:list[str]=(), # `section.key=value` strings, applied in order
                ) -> RunConfig:
-    "The run's configuration from a YAML file and `--set` overrides; a bad key or value names its file and line"
+    "The run's configuration from a YAML file or a mapping, then `--set` overrides; a bad key or value names its file and line"
     return read_config(RunConfig, path, overrides, renamed=_RENAMED)
 
 # %% ../nbs/08_pipeline.ipynb #fc7133e9
