@@ -145,7 +145,7 @@ def safetensors_only(p:Path):
                              "girl_nb loads safetensors only. Convert them once with "
                              "save_pretrained(safe_serialization=True).")
 
-# %% ../nbs/00a_models.ipynb #e670ee7d
+# %% ../nbs/00a_models.ipynb #55d598be
 def adapter_base(folder:str|Path) -> str|Path:
     "The base a PEFT adapter `folder` loads onto: the bundled name or folder its config records, else that folder's namesake beside the adapter"
     folder = Path(folder); f = folder/"adapter_config.json"
