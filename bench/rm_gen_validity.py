@@ -18,18 +18,18 @@ from rl_peers import _recorded_config
 
 
 def validity(cfg, out:Path) -> dict:
-    "rm_gen_spearman, its within-CV form and the JDs' mean gold, as the reward stage computes them"
+    "rm_gen_spearman, its within-CV form and the JDs' mean gold: the reward stage's own `_generated` and `_gold_metrics`"
     from girl_nb.core import get_device
-    from girl_nb.reward import _generated, _load_data, load_reward_model, score, spearman, spearman_within
+    from girl_nb.reward import _generated, _gold_metrics, _load_data, load_reward_model
     rc = cfg.reward
     splits, _, gold = _load_data(rc, None, None, out)
     if gold is None: raise SystemExit(f"{out/'data'}: no gold judge (simulator data only)")
     gen = _generated(cfg, rc, out, splits, gold)
     model, tok = load_reward_model(out/"reward", get_device(cfg.device))
-    u = score(model, tok, [r["cv"] for r in gen], [r["jd"] for r in gen], rc.score_batch_size).numpy()
-    g = np.asarray(gold.score_many([r["seeker_id"] for r in gen], [r["jd"] for r in gen]), float)
-    return dict(temperature=rc.gen.temperature, n=len(gen), rm_gen_spearman=spearman(u, g),
-                rm_gen_spearman_within_cv=spearman_within([r["seeker_id"] for r in gen], u, g), gold_mean=float(g.mean()))
+    ev = dict(u=np.zeros(0), g=np.zeros(0))  # no held-out real pairs: only the generated-JD figures are read
+    m = _gold_metrics(model, tok, ev, gen, gold, rc.score_batch_size)
+    return dict(n=m["rm_gen_n"], rm_gen_spearman=m["rm_gen_spearman"],
+                rm_gen_spearman_within_cv=m["rm_gen_spearman_within_cv"], gold_mean=float(ev["g_gen"].mean()))
 
 
 def main(argv=None):
