@@ -20,7 +20,7 @@ if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: th
 __all__ = ['RewardConfig', 'group_by_cv', 'pair_rows', 'load_feedback_pairs', 'resolve_segment_a', 'encode_pairs', 'encode_pair',
            'tokenize_pairs', 'pairwise_loss', 'load_backbone', 'make_reward_trainer', 'encoding_settings', 'score',
            'save_reward_model', 'load_reward_model', 'pairwise_accuracy', 'spearman', 'spearman_within', 'eval_rows',
-           'plot_training', 'plot_score_hist', 'plot_gold_scatter', 'split_seekers', 'run_reward']
+           'plot_training', 'plot_score_hist', 'plot_gold_scatter', 'split_seekers', 'run_reward', 'rm_gen_validity']
 
 # %% ../nbs/03_reward.ipynb #926f83de
 @dataclass
@@ -680,3 +680,26 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
                       tags=("reward-model",))
     (sdir/"README.md").write_text(card, encoding="utf-8")
     return m
+
+# %% ../nbs/03_reward.ipynb #c4ccf644
+def rm_gen_validity(cfg:RunConfig, # the run's configuration (`reward.n_gen_cvs`, `gen_per_cv`, `gen`; seed, models)
+                    out:str|Path, # a run folder with OUT/data (simulator: with gold), OUT/sft and OUT/reward
+                    temperature:float|None=None, # sampling temperature of the generated JDs; None: `reward.gen`'s
+                   ) -> dict:
+    "The reward model's gold Spearman on JDs generated for gen_val CVs, overall and within a CV, and their mean gold"
+    import dataclasses
+    rcfg, out = cfg.reward, Path(out)
+    if temperature is not None:
+        rcfg = dataclasses.replace(rcfg, gen=dataclasses.replace(rcfg.gen, temperature=float(temperature)))
+    if not rcfg.n_gen_cvs: raise ConfigError("reward.n_gen_cvs is 0: there are no generated JDs to check")
+    splits, _, gold = _load_data(rcfg, None, None, out)
+    if gold is None: raise FileNotFoundError(f"{out/'data'}: no gold judge (simulator data only), so no gold Spearman")
+    if not (out/"reward"/"config.json").is_file():
+        raise FileNotFoundError(f"{out/'reward'}: no reward model (run `girl reward` first)")
+    gen = _generated(cfg, rcfg, out, splits, gold)
+    model, tok = load_reward_model(out/"reward", get_device(cfg.device), trust_remote_code=cfg.models.trust_remote_code)
+    ev = dict(u=np.zeros(0), g=np.zeros(0))  # no held-out real pairs: the generated-JD figures alone
+    m = _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size)
+    return dict(split="gen_val", temperature=rcfg.gen.temperature,
+                **{k: m[k] for k in ("rm_gen_n", "rm_gen_n_cvs", "rm_gen_spearman", "rm_gen_spearman_within_cv")},
+                gold_mean=float(ev["g_gen"].mean()) if gen else None)
