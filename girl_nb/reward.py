@@ -694,10 +694,9 @@ def rm_gen_validity(cfg:RunConfig, # the run's configuration (`reward.n_gen_cvs`
     if not rcfg.n_gen_cvs: raise ConfigError("reward.n_gen_cvs is 0: there are no generated JDs to check")
     splits, _, gold = _load_data(rcfg, None, None, out)
     if gold is None: raise FileNotFoundError(f"{out/'data'}: no gold judge (simulator data only), so no gold Spearman")
-    if not (out/"reward"/"config.json").is_file():
-        raise FileNotFoundError(f"{out/'reward'}: no reward model (run `girl reward` first)")
-    gen = _generated(cfg, rcfg, out, splits, gold)
+    # loaded before generating, so a missing reward model fails in seconds
     model, tok = load_reward_model(out/"reward", get_device(cfg.device), trust_remote_code=cfg.models.trust_remote_code)
+    gen = _generated(cfg, rcfg, out, splits, gold)
     ev = dict(u=np.zeros(0), g=np.zeros(0))  # no held-out real pairs: the generated-JD figures alone
     m = _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size)
     return dict(split="gen_val", temperature=rcfg.gen.temperature,
