@@ -5,6 +5,7 @@
     python bench/generate.py --device cuda --n-cvs 512 --batch-size 256 --json gen.json   # a GPU: adds MFU against its bf16 peak
     python bench/generate.py --device cuda --static both     # a GPU: the dynamic loop and the static-cache/CUDA-graph loop, back to back
     python bench/generate.py --ct2 int8,float32              # adds CTranslate2 rows (pip install girl_nb[bench]); default: int8 when installed
+    python bench/generate.py --int8-dynamic --profile        # a CPU: adds torch's dynamic int8 Linear row; where one batch's time goes
 
 Baseline: HF `generate`, greedy, the first `--baseline-cvs` CVs left-padded in one batch (the call the pipeline used
 to make). Ours: `generate_jds` on `--n-cvs` CVs (greedy, `--batch-size` rows at a time). Tokens/s counts generated
@@ -12,7 +13,11 @@ tokens (each completion up to and including its EOS) over wall time, prompts' pr
 completions for the baseline CVs must equal HF's token for token. Prints the machine, date, load average and peak RSS.
 CTranslate2 (optional, `--ct2`): the same model converted once (`ct2-transformers-converter`'s Python API) and decoded
 greedily on the same CVs and batch size, one row per compute type, with how many completions equal ours token for token
-(int8 changes the arithmetic, so its texts may differ; float32 should match).
+(int8 changes the arithmetic, so its texts may differ; float32 should match). `--int8-dynamic` (CPU): the same
+`generate_jds` on a copy of the model whose Linear layers are quantised by `torch.ao.quantization.quantize_dynamic`
+(int8 weights, activations quantised per call), with its token-for-token agreement. `--profile`: one batch of
+`--batch-size` prompts decoded for 1 and for `--max-new-tokens` tokens (prefill time, then the decode step's time
+as the difference over the extra steps), and the share of self CPU time per op over the long call (torch.profiler).
 """
 import argparse, datetime, json, os, platform, resource, sys, time
 from pathlib import Path
@@ -56,6 +61,31 @@ def ct2_generate(gen, tok, enc, max_new_tokens, batch_size):
     return out
 
 
+def profile_batch(model, tok, cvs, batch_size, max_new_tokens, top=8):
+    "Prefill and decode-step seconds of one batch through `generate_jds`, and the ops' shares of its self CPU time"
+    import torch
+    from torch.profiler import profile, ProfilerActivity
+    from girl_nb.generate import generate_jds
+    cvs = cvs[:batch_size]
+    kw = dict(batch_size=batch_size, return_ids=True)
+    t0 = time.perf_counter(); _, enc, _ = generate_jds(model, tok, cvs, max_new_tokens=1, **kw); t_pre = time.perf_counter() - t0
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        t0 = time.perf_counter(); comp = generate_jds(model, tok, cvs, max_new_tokens=max_new_tokens, **kw)[2]
+        t_all = time.perf_counter() - t0
+    steps = max(map(len, comp)) - 1
+    ev = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    tot = sum(e.self_cpu_time_total for e in ev)
+    n_pre = sum(map(len, enc))
+    print(f"\n### One batch of {len(cvs)} prompts ({n_pre:,} prompt tokens), profiled\n")
+    print(f"prefill (a 1-token call): {t_pre:.2f} s, {n_pre / t_pre:.0f} prompt tokens/s; decode: "
+          f"{(t_all - t_pre) / max(steps, 1) * 1e3:.1f} ms a step over {steps} further steps "
+          f"(a row leaves the batch at its EOS: the shortest ended after {min(map(len, comp))})\n")
+    print("| op | share of self CPU time | calls |\n|---|---:|---:|")
+    for e in ev[:top]: print(f"| `{e.key}` | {e.self_cpu_time_total / tot:.1%} | {e.count:,} |")
+    return dict(prefill_s=round(t_pre, 3), prompt_tokens=n_pre, decode_ms_per_step=round((t_all - t_pre) / max(steps, 1) * 1e3, 2),
+                ops={e.key: round(e.self_cpu_time_total / tot, 4) for e in ev[:top]})
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', default='smollm2-135m-instruct', help='bundled name, `tiny`, or an HF folder')
@@ -73,6 +103,8 @@ def main(argv=None):
     ap.add_argument('--peak-tflops', type=float, help='bf16 dense peak for MFU (default: known GPUs; none on CPU)')
     ap.add_argument('--ct2', default='auto', help="CTranslate2 compute types to add as rows (int8, int8_float32, float32; comma-separated), "
                                                    "off, or auto: int8 when ctranslate2 is installed")
+    ap.add_argument('--int8-dynamic', action='store_true', help="add generate_jds on a copy with torch's dynamic int8 Linear layers (CPU)")
+    ap.add_argument('--profile', action='store_true', help="one batch's prefill and decode-step times and its ops' shares of CPU time")
     ap.add_argument('--json', help='also write the figures to this file')
     a = ap.parse_args(argv)
     import torch
@@ -120,6 +152,18 @@ def main(argv=None):
                 ct2_generate(g, tok, enc_all[:2], 2, 2)  # warm-up
                 comp = run(f"CTranslate2 {ctranslate2.__version__} {ct}, batch {a.batch_size}", lambda: ct2_generate(g, tok, enc_all, a.max_new_tokens, a.batch_size), a.n_cvs)
                 ct2_same[ct] = sum(o == c for o, c in zip(ours, comp))
+    int8_same = None
+    if a.int8_dynamic:
+        if dev != 'cpu': ap.error('--int8-dynamic: CPU only (torch dynamic quantisation)')
+        import copy, warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # torch.ao's deprecation notice (torchao is its successor)
+            q8 = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model).float(), {torch.nn.Linear}, dtype=torch.qint8)
+        with torch.inference_mode(): generate_jds(q8, tok, cvs[:2], max_new_tokens=2)  # warm-up
+        comp = run(f"generate_jds, torch int8 dynamic (Linear), batch {a.batch_size}", lambda: generate_jds(q8, tok, cvs[:a.n_cvs],
+                   max_new_tokens=a.max_new_tokens, batch_size=a.batch_size, return_ids=True)[2], a.n_cvs)
+        int8_same = sum(o == c for o, c in zip(ours, comp))
+        del q8
     same_graph = None
     if a.static == 'both' and dev == 'cuda':  # the graphs must replay exactly what the same static loop computes eagerly
         import functools, girl_nb.generate as G
@@ -141,6 +185,9 @@ def main(argv=None):
     for ct, n in ct2_same.items():
         r = next(r for r in rows if r[0].startswith("CTranslate2") and f" {ct}," in r[0])
         print(f"generate_jds / CTranslate2 {ct}: **{rows[i_ours][4] / r[4]:.2f}x** tokens/s; completions token for token the same: {n}/{len(ours)}")
+    if int8_same is not None:
+        r = next(r for r in rows if 'int8 dynamic' in r[0])
+        print(f"torch int8 dynamic / generate_jds: **{r[4] / rows[i_ours][4]:.2f}x** tokens/s; completions token for token the same: {int8_same}/{len(ours)}")
     same_static = None
     if len(outs) == 2:
         same_static = sum(o == g for o, g in zip(outs[0], outs[1]))
@@ -158,7 +205,8 @@ def main(argv=None):
                runs=[dict(what=r[0], cvs=r[1], tokens=r[2], seconds=round(r[3], 3), tokens_per_s=round(r[4], 1)) for r in rows],
                peak_rss_gib=round(rss, 2), ratio=round(rows[i_ours][4] / rows[0][4], 2) if not a.skip_baseline else None,
                static_vs_dynamic=round(rows[i_ours + 1][4] / rows[i_ours][4], 2) if len(outs) == 2 else None, static_same=same_static, graph_same_as_eager=same_graph,
-               ct2_same_as_ours=ct2_same or None)
+               ct2_same_as_ours=ct2_same or None, int8_dynamic_same_as_ours=int8_same)
+    if a.profile: res['profile'] = profile_batch(model, tok, cvs, a.batch_size, a.max_new_tokens)
     if peak:
         for r in res['runs']: r['mfu'] = round(2 * n_params * r['tokens_per_s'] / (peak * 1e12), 5)
         res['peak_tflops'] = peak
