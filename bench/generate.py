@@ -115,6 +115,7 @@ def main(argv=None):
     if a.threads: torch.set_num_threads(a.threads)
     dev = get_device(a.device)
     dtype = get_dtype(a.dtype, dev)
+    if a.int8_dynamic and dev != 'cpu': ap.error('--int8-dynamic: CPU only (torch dynamic quantisation)')
     dtype_name = dict(bfloat16='bf16', float32='fp32', float16='fp16')[str(dtype).replace('torch.', '')]
     tok, model = load_tokenizer(a.model), load_generator(a.model, dtype=dtype, device=dev).eval()
     sync = torch.cuda.synchronize if dev == 'cuda' else (lambda: None)
@@ -154,7 +155,6 @@ def main(argv=None):
                 ct2_same[ct] = sum(o == c for o, c in zip(ours, comp))
     int8_same = None
     if a.int8_dynamic:
-        if dev != 'cpu': ap.error('--int8-dynamic: CPU only (torch dynamic quantisation)')
         import copy, warnings
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # torch.ao's deprecation notice (torchao is its successor)
