@@ -77,7 +77,7 @@ def profile_batch(model, tok, cvs, batch_size, max_new_tokens, top=8):
     tot = sum(e.self_cpu_time_total for e in ev)
     n_pre = sum(map(len, enc))
     print(f"\n### One batch of {len(cvs)} prompts ({n_pre:,} prompt tokens), profiled\n")
-    print(f"prefill (a 1-token call): {t_pre:.2f} s, {n_pre / t_pre:.0f} prompt tokens/s; decode: "
+    print(f"prefill (a 1-token call): {t_pre:.2f} s, {n_pre / t_pre:.0f} prompt tokens/s; decode, under the profiler: "
           f"{(t_all - t_pre) / max(steps, 1) * 1e3:.1f} ms a step over {steps} further steps "
           f"(a row leaves the batch at its EOS: the shortest ended after {min(map(len, comp))})\n")
     print("| op | share of self CPU time | calls |\n|---|---:|---:|")
