@@ -24,9 +24,9 @@ from .sft import SFTConfig, run_sft
 
 # %% auto #0
 __all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'CLAIMS', 'KEPT', 'RunConfig', 'load_config',
-           'stage_key', 'finished_key', 'run_stage', 'headline', 'cost_table', 'run_pipeline', 'preset_path',
-           'across_draws', 'draw_figures', 'replicate_table', 'claims_table', 'run_replicates', 'keep_draw',
-           'collect_replicates']
+           'stage_key', 'finished_key', 'machine_info', 'run_stage', 'headline', 'cost_table', 'run_pipeline',
+           'preset_path', 'across_draws', 'draw_figures', 'replicate_table', 'claims_table', 'run_replicates',
+           'keep_draw', 'collect_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
 @dataclass
@@ -136,6 +136,22 @@ def _load() -> float|None:
     try: return round(os.getloadavg()[1], 2)
     except (AttributeError, OSError): return None
 
+# %% ../nbs/08_pipeline.ipynb #b7e2d4a9
+def machine_info(device:str="auto", dtype:str="auto") -> dict:
+    "Where a stage runs: CPU model, cores, its widest matrix instructions, GPU, torch, and the device and dtype `auto` resolves to"
+    import platform, torch
+    from girl_nb.core import cpu_has_bf16, get_device, get_dtype
+    try: info = Path("/proc/cpuinfo").read_text()
+    except OSError: info = ""
+    model = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), "") or platform.processor()
+    flags = set(next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), []))
+    isa = next((n for f, n in (("amx_bf16", "amx"), ("avx512_bf16", "avx512_bf16"), ("avx512f", "avx512"), ("avx2", "avx2"))
+                if f in flags), None)
+    dev = get_device(device)
+    return dict(cpu=model or platform.machine(), cpus=os.cpu_count(), isa=isa, cpu_bf16=cpu_has_bf16(),
+                gpu=torch.cuda.get_device_name() if dev == "cuda" else None, torch=torch.__version__, device=dev,
+                dtype=str(get_dtype(dtype, dev)).removeprefix("torch."))
+
 # %% ../nbs/08_pipeline.ipynb #e71fa4d2
 def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_run) -> dict:
     "Run `stage` unless its output is up to date; resume it when it was interrupted. Returns status and time"
@@ -146,7 +162,7 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
     fin = finished_key(out, stage)
     if not force and fin == key and started in (None, key):
         d = json.loads((folder/"pipeline.json").read_text()) if (folder/"pipeline.json").is_file() else {}
-        return dict(stage=stage, status="skipped", time_s=d.get("time_s", 0.0), cost=d.get("cost", {}))
+        return dict(stage=stage, status="skipped", time_s=d.get("time_s", 0.0), cost=d.get("cost", {}), machine=d.get("machine"))
     resume = not force and started == key and _has_checkpoints(folder)
     if not resume and folder.exists():
         if _has_checkpoints(folder) and not force and fin is None:  # a finished run's checkpoints may go
@@ -160,10 +176,10 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
     t, before = time.perf_counter(), dict(COST)
     runner(stage, cfg, out, resume)
     secs, cost = time.perf_counter() - t, cost_since(before)
-    load = _load()
-    write_json(folder/"pipeline.json",
-               dict(key=key, time_s=secs, finished=time.time(), load_5min=load, cpus=os.cpu_count(), cost=cost))
-    return dict(stage=stage, status="resumed" if resume else "ran", time_s=secs, load_5min=load, cost=cost)
+    load, machine = _load(), machine_info(cfg.device, cfg.dtype)
+    write_json(folder/"pipeline.json", dict(key=key, time_s=secs, finished=time.time(), load_5min=load, cpus=os.cpu_count(),
+                                            cost=cost, machine=machine))
+    return dict(stage=stage, status="resumed" if resume else "ran", time_s=secs, load_5min=load, cost=cost, machine=machine)
 
 # %% ../nbs/08_pipeline.ipynb #eb5d67f0
 def _m(out:Path, stage:str) -> dict:
