@@ -6,6 +6,7 @@
     python bench/generate.py --device cuda --static both     # a GPU: the dynamic loop and the static-cache/CUDA-graph loop, back to back
     python bench/generate.py --ct2 int8,float32              # adds CTranslate2 rows (pip install girl_nb[bench]); default: int8 when installed
     python bench/generate.py --int8-dynamic --profile        # a CPU: adds torch's dynamic int8 Linear row; where one batch's time goes
+    python bench/generate.py --skip-baseline --ct2 off --n-cvs 32 --sweep 8,32,64   # decode step by batch size against the matrix products alone
 
 Baseline: HF `generate`, greedy, the first `--baseline-cvs` CVs left-padded in one batch (the call the pipeline used
 to make). Ours: `generate_jds` on `--n-cvs` CVs (greedy, `--batch-size` rows at a time). Tokens/s counts generated
@@ -18,6 +19,10 @@ greedily on the same CVs and batch size, one row per compute type, with how many
 (int8 weights, activations quantised per call), with its token-for-token agreement. `--profile`: one batch of
 `--batch-size` prompts decoded for 1 and for `--max-new-tokens` tokens (prefill time, then the decode step's time
 as the difference over the extra steps), and the share of self CPU time per op over the long call (torch.profiler).
+`--sweep 8,32,64`: at each batch size, a batch of prompts through `decode_batch` with no EOS (every row decodes all
+`--sweep-tokens` steps): prefill tokens/s, the decode step's time and tokens/s, and the model's matrix products at that
+batch timed alone (`F.linear` on each Linear layer's shape, the LM head included), i.e. how close decoding runs to the
+matrix library's own rate on this machine.
 """
 import argparse, datetime, json, os, platform, resource, sys, time
 from pathlib import Path
@@ -86,6 +91,51 @@ def profile_batch(model, tok, cvs, batch_size, max_new_tokens, top=8):
                 ops={e.key: round(e.self_cpu_time_total / tot, 4) for e in ev[:top]})
 
 
+def linear_floor(model, batch_size, reps=20):
+    "Seconds a decode step's matrix products take alone at `batch_size` rows (median `F.linear` per distinct Linear shape), and their FLOPs"
+    import collections, statistics, torch
+    F = torch.nn.functional
+    shapes = collections.Counter(tuple(m.weight.shape) for m in model.modules() if isinstance(m, torch.nn.Linear))
+    secs = flops = 0.0
+    sync = torch.cuda.synchronize if model.device.type == 'cuda' else (lambda: None)
+    with torch.inference_mode():
+        for (n_out, n_in), k in shapes.items():
+            w = torch.randn(n_out, n_in, dtype=model.dtype, device=model.device)
+            x = torch.randn(batch_size, n_in, dtype=model.dtype, device=model.device)
+            F.linear(x, w); sync()  # warm-up
+            ts = []
+            for _ in range(reps): t0 = time.perf_counter(); F.linear(x, w); sync(); ts.append(time.perf_counter() - t0)
+            secs += k * statistics.median(ts); flops += k * 2 * batch_size * n_in * n_out
+    return secs, flops
+
+
+def sweep(model, tok, cvs, batch_sizes, new_tokens):
+    "Prefill and fixed-batch decode-step figures at each batch size, beside the step's matrix products timed alone"
+    import torch
+    from girl_nb.generate import build_prompt, decode_batch, prompt_ids
+    enc = [prompt_ids(tok, build_prompt(cv, tok)) for cv in cvs]
+    print(f"\n### Batch sweep: every row decodes {new_tokens} tokens (no EOS), prompts of {len(enc[0])}–{max(map(len, enc))} tokens\n")
+    print("| batch | prefill prompt tokens/s | decode ms a step | decode tokens/s | matrix products alone, ms a step | their GFLOP/s alone "
+          "| products' GFLOP/s in the step | step time in products (floor) |\n|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out = []
+    with torch.inference_mode():
+        decode_batch(model, enc[:2], -1, tok.pad_token_id, 2)  # warm-up
+        for b in batch_sizes:
+            e = [enc[i % len(enc)] for i in range(b)]
+            t0 = time.perf_counter(); decode_batch(model, e, -1, tok.pad_token_id, 1); t1 = time.perf_counter() - t0
+            t0 = time.perf_counter(); decode_batch(model, e, -1, tok.pad_token_id, new_tokens); tn = time.perf_counter() - t0
+            step = (tn - t1) / (new_tokens - 1)
+            floor, flops = linear_floor(model, b)
+            n_pre = sum(map(len, e))
+            r = dict(batch=b, prefill_tokens_per_s=round(n_pre / t1, 1), decode_ms_per_step=round(step * 1e3, 2),
+                     decode_tokens_per_s=round(b / step, 1), linear_ms_alone=round(floor * 1e3, 2), linear_gflops_alone=round(flops / floor / 1e9, 1),
+                     linear_gflops_in_step=round(flops / step / 1e9, 1), floor_share=round(floor / step, 3))
+            print(f"| {b} | {r['prefill_tokens_per_s']:.0f} | {r['decode_ms_per_step']:.1f} | {r['decode_tokens_per_s']:.0f} | "
+                  f"{r['linear_ms_alone']:.1f} | {r['linear_gflops_alone']:.0f} | {r['linear_gflops_in_step']:.0f} | {r['floor_share']:.0%} |")
+            out.append(r)
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', default='smollm2-135m-instruct', help='bundled name, `tiny`, or an HF folder')
@@ -105,6 +155,8 @@ def main(argv=None):
                                                    "off, or auto: int8 when ctranslate2 is installed")
     ap.add_argument('--int8-dynamic', action='store_true', help="add generate_jds on a copy with torch's dynamic int8 Linear layers (CPU)")
     ap.add_argument('--profile', action='store_true', help="one batch's prefill and decode-step times and its ops' shares of CPU time")
+    ap.add_argument('--sweep', help="batch sizes, e.g. 8,32,64: fixed-batch decode step against the matrix products alone (see above)")
+    ap.add_argument('--sweep-tokens', type=int, default=64, help='decode steps per --sweep batch (>= 2)')
     ap.add_argument('--json', help='also write the figures to this file')
     a = ap.parse_args(argv)
     import torch
@@ -116,6 +168,9 @@ def main(argv=None):
     dev = get_device(a.device)
     dtype = get_dtype(a.dtype, dev)
     if a.int8_dynamic and dev != 'cpu': ap.error('--int8-dynamic: CPU only (torch dynamic quantisation)')
+    sweep_bs = [int(b) for b in a.sweep.split(',') if b.strip()] if a.sweep else []
+    if a.sweep and (not sweep_bs or min(sweep_bs) < 1): ap.error(f'--sweep: batch sizes must be positive integers, got {a.sweep!r}')
+    if a.sweep_tokens < 2: ap.error(f'--sweep-tokens: must be >= 2, got {a.sweep_tokens}')
     dtype_name = dict(bfloat16='bf16', float32='fp32', float16='fp16')[str(dtype).replace('torch.', '')]
     tok, model = load_tokenizer(a.model), load_generator(a.model, dtype=dtype, device=dev).eval()
     sync = torch.cuda.synchronize if dev == 'cuda' else (lambda: None)
@@ -207,6 +262,7 @@ def main(argv=None):
                static_vs_dynamic=round(rows[i_ours + 1][4] / rows[i_ours][4], 2) if len(outs) == 2 else None, static_same=same_static, graph_same_as_eager=same_graph,
                ct2_same_as_ours=ct2_same or None, int8_dynamic_same_as_ours=int8_same)
     if a.profile: res['profile'] = profile_batch(model, tok, cvs, a.batch_size, a.max_new_tokens)
+    if sweep_bs: res['sweep'] = sweep(model, tok, cvs, sweep_bs, a.sweep_tokens)
     if peak:
         for r in res['runs']: r['mfu'] = round(2 * n_params * r['tokens_per_s'] / (peak * 1e12), 5)
         res['peak_tflops'] = peak
