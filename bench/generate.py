@@ -113,8 +113,8 @@ def sweep(model, tok, cvs, batch_sizes, new_tokens):
     "Prefill and fixed-batch decode-step figures at each batch size, beside the step's matrix products timed alone"
     import torch
     from girl_nb.generate import build_prompt, decode_batch, prompt_ids
-    enc = [prompt_ids(tok, build_prompt(cv, tok)) for cv in cvs]
-    print(f"\n### Batch sweep: every row decodes {new_tokens} tokens (no EOS), prompts of {len(enc[0])}–{max(map(len, enc))} tokens\n")
+    enc = [prompt_ids(tok, build_prompt(cv, tok)) for cv in cvs[:max(batch_sizes)]]
+    print(f"\n### Batch sweep: every row decodes {new_tokens} tokens (no EOS), prompts of {min(map(len, enc))}–{max(map(len, enc))} tokens\n")
     print("| batch | prefill prompt tokens/s | decode ms a step | decode tokens/s | matrix products alone, ms a step | their GFLOP/s alone "
           "| products' GFLOP/s in the step | step time in products (floor) |\n|---:|---:|---:|---:|---:|---:|---:|---:|")
     out = []
