@@ -149,6 +149,7 @@ def machine_info(device:str="auto", dtype:str="auto") -> dict:
                 if f in flags), None)
     dev = get_device(device)
     return dict(cpu=model or platform.machine(), cpus=os.cpu_count(), isa=isa, cpu_bf16=cpu_has_bf16(),
+                onednn_max_cpu_isa=os.environ.get("ONEDNN_MAX_CPU_ISA"),  # set: oneDNN hides the wider instructions
                 gpu=torch.cuda.get_device_name() if dev == "cuda" else None, torch=torch.__version__, device=dev,
                 dtype=str(get_dtype(dtype, dev)).removeprefix("torch."))
 
