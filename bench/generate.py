@@ -168,8 +168,10 @@ def main(argv=None):
     dev = get_device(a.device)
     dtype = get_dtype(a.dtype, dev)
     if a.int8_dynamic and dev != 'cpu': ap.error('--int8-dynamic: CPU only (torch dynamic quantisation)')
-    sweep_bs = [int(b) for b in a.sweep.split(',') if b.strip()] if a.sweep else []
-    if a.sweep and (not sweep_bs or min(sweep_bs) < 1): ap.error(f'--sweep: batch sizes must be positive integers, got {a.sweep!r}')
+    sweep_bs = [b.strip() for b in (a.sweep or '').split(',') if b.strip()]
+    if a.sweep and not all(b.isdigit() and int(b) > 0 for b in sweep_bs or ['']):
+        ap.error(f'--sweep: batch sizes must be positive integers, got {a.sweep!r}')
+    sweep_bs = [int(b) for b in sweep_bs]
     if a.sweep_tokens < 2: ap.error(f'--sweep-tokens: must be >= 2, got {a.sweep_tokens}')
     dtype_name = dict(bfloat16='bf16', float32='fp32', float16='fp16')[str(dtype).replace('torch.', '')]
     tok, model = load_tokenizer(a.model), load_generator(a.model, dtype=dtype, device=dev).eval()
