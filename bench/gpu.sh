@@ -7,6 +7,7 @@
 #   PY=/path/to/python bench/gpu.sh            # on the GPU machine, from the repo root
 #   DEVICE=cpu SMALL=1 GEN=tiny ENC=tiny bench/gpu.sh   # a dry run of the script itself on a CPU (tiny models and sizes)
 #   ONLY=generate,pipeline PY=python3 bench/gpu.sh       # a subset of the steps (names as in the `run` lines below)
+#   ONLY=sft_0.5b,sft_0.5b_lora,sft_1.5b PY=python3 bench/gpu.sh   # SFT MFU at Qwen2.5-0.5B/1.5B shapes (random weights)
 #
 # `pipeline` runs `girl pipeline --preset gpu` end to end on those models at reduced sizes (every stage, each a few minutes at
 # most): it checks that the GPU preset runs on CUDA and reports each stage's time; quality figures from random weights mean nothing.
@@ -51,6 +52,14 @@ run rlrf 100 bench/rlrf.py --generator "$GEN" --reward "$ENC" --cvs $C --max-new
 run rec 60 bench/rec.py --encoder "$ENC" --texts $X --pairs $Q --rounds 3 --device "$DEVICE"
 run reward 90 bench/reward.py --backbone "$ENC" --pairs $P --steps $S --batch $RB --device "$DEVICE"
 run generate_same_batch 60 bench/generate.py --model "$GEN" --device "$DEVICE" --n-cvs $((N / 4)) --batch-size $((N / 4)) --max-new-tokens $T --baseline-cvs $((N / 4))
+shape() {  # a random-weight generator of a larger shape (tools/random_init.py --like NAME), SmolLM2's tokenizer
+  local p=$RES/$1-random tok=(); [ -d "$TOK/tok_smollm2" ] && tok=(--tokenizer-from "$TOK/tok_smollm2")
+  [ -f "$p/config.json" ] || $PY tools/random_init.py --like "$1" --out "$p" "${tok[@]}" >> "$OUT/all.log" 2>&1; echo "$p"
+}
+# SFT at 0.5B and 1.5B shapes (Qwen2.5's), full fine-tuning and LoRA, padded batches vs padding-free: MFU where the GPU is not launch-bound
+want sft_0.5b && run sft_0.5b 120 bench/sft.py --model "$(shape qwen2.5-0.5b)" --pairs $P --steps $S --batch $SB --full --sides ours --batching pad,padding_free --device "$DEVICE"
+want sft_0.5b_lora && run sft_0.5b_lora 80 bench/sft.py --model "$(shape qwen2.5-0.5b)" --pairs $P --steps $S --batch $SB --sides ours --batching pad,padding_free --device "$DEVICE"
+want sft_1.5b && run sft_1.5b 150 bench/sft.py --model "$(shape qwen2.5-1.5b)" --pairs $P --steps $S --batch $((SB / 2)) --full --sides ours --batching pad,padding_free --device "$DEVICE"
 run sft_full 60 bench/sft.py --model "$GEN" --pairs $P --steps $S --batch $SB --full --sides ours --device "$DEVICE"
 run rlrf_64 90 bench/rlrf.py --generator "$GEN" --reward "$ENC" --cvs $((C * 8)) --max-new-tokens $((T * 2 / 3)) --iterations 3 --device "$DEVICE"
 pipeline() {  # the gpu preset end to end at reduced sizes; stage lines and pipeline.json into the results

@@ -6,12 +6,14 @@
 
 Both sides train `--steps` optimizer steps on the same matched pairs of a tiny data stage (prompt-completion rows, CVs cut to 256
 tokens as in the demo) with the same batch, dtype and LoRA settings (r 16, alpha 32, all-linear), after one warm-up step that is left
-out. `ours` is `girl_nb.sft.make_trainer` (what `girl sft` runs); `bare` is `trl.SFTTrainer` given the text rows with its own defaults
+out; the clock runs from the end of that step to the end of the last, so the checkpoint the Trainer writes after the last step
+(ours saves one, bare does not) is not timed. `ours` is `girl_nb.sft.make_trainer` (what `girl sft` runs); `bare` is `trl.SFTTrainer` given the text rows with its own defaults
 (tokenisation inside TRL, gradient checkpointing on as TRL defaults). The sides run back to back in one process, ours first, `--rounds`
 times in turn (the last round is reported: the first pays CUDA/oneDNN warm-up), and the ratio ours / bare of tokens/s is printed. Tokens/s counts every token of every sequence (prompt + JD + EOS; padding excluded) as the trainer counts them.
 With --batching, ours runs once per batching (ours:pad, ours:group_by_length, ours:padding_free) and each one's ratio to ours:pad is printed.
-MFU = 6 * N_params * tokens/s / peak (forward + backward FLOPs of a dense decoder, attention left out, so a slight underestimate);
-the peak is --peak-tflops, or the bf16 dense peak of a known GPU (H100/H200 SXM: 989 TFLOP/s); on CPU only with --peak-tflops.
+MFU = FLOPs per token * tokens/s / peak. FLOPs per token: 6N for full fine-tuning (forward 2N, backward 2N for activations and 2N for
+weights); 4N + 6N_adapter under LoRA, whose frozen weights get no weight gradients (counting 6N there would overstate MFU by 1.5x).
+Attention's score FLOPs are left out (a slight underestimate). The peak is --peak-tflops, or the bf16 dense peak of a known GPU (H100/H200 SXM: 989 TFLOP/s); on CPU only with --peak-tflops.
 Peak memory: the process's peak RSS so far (CPU; it never falls, so the second side's figure is an upper bound) and
 torch.cuda.max_memory_allocated per side (GPU). Prints one JSON object; --json also writes it.
 """
@@ -23,18 +25,16 @@ from bench._peaks import peak_tflops  # noqa: E402
 
 
 def _timer(device):
-    "A Trainer callback recording the wall clock at each step's start and at the end of training"
+    "A Trainer callback recording the wall clock and the tokens seen at the end of each step (the GPU synchronised first)"
     import torch
     from transformers import TrainerCallback
-    times, seen = [], []
-    def mark():
-        if device == "cuda": torch.cuda.synchronize()
-        times.append(time.perf_counter())
+    ends, seen = [], []
     class _T(TrainerCallback):
-        def on_step_begin(self, *x, **k): mark()
-        def on_step_end(self, args, state, *x, **k): seen.append(state.num_input_tokens_seen)
-        def on_train_end(self, *x, **k): mark()
-    return _T(), times, seen
+        # on_step_end runs before the Trainer logs or saves, so the checkpoint written after the last step is not timed
+        def on_step_end(self, args, state, *x, **k):
+            if device == "cuda": torch.cuda.synchronize()
+            ends.append(time.perf_counter()); seen.append(state.num_input_tokens_seen)
+    return _T(), ends, seen
 
 
 def _bare(model, tok, rows, a, dtype, device, out, cb):
@@ -92,7 +92,7 @@ def main(argv=None):
             torch.manual_seed(0)
             model = load_generator(a.model, dtype=torch.float32, device=device)  # fp32 weights, bf16 autocast: as `girl sft`
             n_params = sum(p.numel() for p in model.parameters()); res["params"] = n_params
-            cb, times, seen = _timer(device)
+            cb, ends, seen = _timer(device)
             if device == "cuda": torch.cuda.reset_peak_memory_stats()
             if side.startswith("ours"):
                 b = side.partition(":")[2]
@@ -101,10 +101,12 @@ def main(argv=None):
                 tr = make_trainer(model, tok, rows, [], cfg, Path(d)/side, bf16=dtype == torch.bfloat16, device=device, callbacks=[cb])
             else: tr = _bare(model, tok, rows, a, dtype, device, Path(d)/side, cb)
             tr.train()
-            secs = times[-1] - times[1]  # step 0 is the warm-up
+            secs = ends[-1] - ends[0]  # the end of step 0 (the warm-up) to the end of the last: `--steps` steps, no checkpoint save
             # the tokens of the timed steps as the trainer counted them (padding excluded), else the pairs' mean length x batch
             tps = ((seen[-1] - seen[0]) if seen and seen[-1] > seen[0] else sum(ntok) / len(ntok) * a.batch * a.steps) / secs
-            r = dict(s_per_step=secs / a.steps, train_tokens_per_s=tps, mfu=(6 * n_params * tps / (peak * 1e12)) if peak else None,
+            n_adapter = 0 if a.full else sum(p.numel() for p in tr.model.parameters() if p.requires_grad)
+            fpt = 6 * n_params if a.full else 4 * n_params + 6 * n_adapter
+            r = dict(s_per_step=secs / a.steps, train_tokens_per_s=tps, flops_per_token=fpt, mfu=(fpt * tps / (peak * 1e12)) if peak else None,
                      peak_rss_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
                      activation_checkpointing=bool(getattr(tr.args, "activation_checkpointing", None) or getattr(tr.args, "gradient_checkpointing", False)))
             if device == "cuda": r["peak_gpu_mem_gib"] = torch.cuda.max_memory_allocated() / 2**30
