@@ -9,6 +9,13 @@ within a CV, beside the JDs' mean gold score: `girl_nb.reward.rm_gen_validity`, 
 are used (its seed and sizes); `--set section.key=value` amends them. At the run's own temperature it reproduces
 OUT/reward/metrics.json's `rm_gen_spearman` and `rm_gen_spearman_within_cv` to the last digit. Validation CVs only:
 nothing here reads gen_test.
+
+    python bench/rm_gen_validity.py --run runs/a --compare runs/b --temperature 0.5   # two reward models, the same JDs
+
+With --compare, the JDs are run A's (its SFT model, seed and generation cache), and both runs' reward models score the
+same JDs: each one's Spearman, and B - A with a 95% interval from a paired bootstrap over CVs (a CV's JDs resampled
+together). The runs must share their data stage (the same draw), so that B's reward model is compared on CVs it
+never trained on either. This is how a reward-model setting (e.g. feedback.n_cvs) is chosen on gen_val.
 """
 import argparse, sys
 from pathlib import Path
@@ -18,13 +25,61 @@ from rl_peers import _recorded_config
 from girl_nb.reward import rm_gen_validity
 
 
+def compare(cfg, out_a:Path, out_b:Path, temperature:float, n_boot:int=1000, seed:int=0) -> dict:
+    "Run A's and run B's reward models on run A's generated gen_val JDs: Spearmans and B - A, paired bootstrap over CVs"
+    import dataclasses
+    import numpy as np
+    from girl_nb.core import get_device
+    from girl_nb.pipeline import finished_key
+    from girl_nb.reward import _generated, _load_data, load_reward_model, score, spearman, spearman_within
+    ka, kb = finished_key(out_a, "data"), finished_key(out_b, "data")
+    if ka is None or ka != kb:
+        raise SystemExit(f"{out_b/'data'}: not the data stage of {out_a} (keys {kb} and {ka}): compare reward models of one draw")
+    for o in (out_a, out_b):
+        if not (o/"reward"/"config.json").is_file(): raise SystemExit(f"{o/'reward'}: no reward model (config.json missing)")
+    rcfg = dataclasses.replace(cfg.reward, gen=dataclasses.replace(cfg.reward.gen, temperature=float(temperature)))
+    splits, _, gold = _load_data(rcfg, None, None, out_a)
+    gen = _generated(cfg, rcfg, out_a, splits, gold)
+    ids, cvs, jds = [r["seeker_id"] for r in gen], [r["cv"] for r in gen], [r["jd"] for r in gen]
+    g, dev, u = np.asarray(gold.score_many(ids, jds), float), get_device(cfg.device), {}
+    for k, o in (("a", out_a), ("b", out_b)):
+        model, tok = load_reward_model(o/"reward", dev, trust_remote_code=cfg.models.trust_remote_code)
+        u[k] = score(model, tok, cvs, jds, rcfg.score_batch_size).numpy()
+    stat = dict(overall=lambda key, x, y: spearman(x, y), within=spearman_within)
+    groups = {}
+    for i, s in enumerate(ids): groups.setdefault(s, []).append(i)
+    rows, rng = list(groups.values()), np.random.default_rng(seed)
+    boot = {name: [] for name in stat}
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(rows), len(rows))
+        ix = np.concatenate([rows[j] for j in pick])
+        key = np.concatenate([[n] * len(rows[j]) for n, j in enumerate(pick)])  # a resampled CV counts as a new group
+        for name, f in stat.items(): boot[name].append(f(key, u["b"][ix], g[ix]) - f(key, u["a"][ix], g[ix]))
+    res = dict(temperature=float(temperature), n=len(gen), n_cvs=len(rows))
+    for name, f in stat.items():
+        a, b = f(ids, u["a"], g), f(ids, u["b"], g)
+        lo, hi = np.nanpercentile(boot[name], [2.5, 97.5])
+        res[name] = dict(a=a, b=b, diff=b - a, lo=float(lo), hi=float(hi))
+    return res
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", required=True, help="a finished run folder")
     ap.add_argument("--temperature", type=float, action="append", required=True, help="sampling temperature (repeatable)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="amend the run's recorded settings")
+    ap.add_argument("--compare", metavar="RUN_B", help="a second run of the same draw: both reward models on run A's JDs")
     a = ap.parse_args(argv)
     out = Path(a.run)
+    if a.compare:
+        print("| temperature | JDs (CVs) | Spearman | A | B | B - A [95% paired bootstrap over CVs] |\n|---:|---:|---|---:|---:|---:|")
+        for t in a.temperature:
+            r = compare(_recorded_config(out, a.set), out, Path(a.compare), t)
+            for name in ("overall", "within"):
+                x = r[name]
+                print(f"| {t:g} | {r['n']} ({r['n_cvs']}) | {name if name == 'overall' else 'within a CV'} | {x['a']:.3f} | "
+                      f"{x['b']:.3f} | {x['diff']:+.3f} [{x['lo']:+.3f}, {x['hi']:+.3f}] |")
+        return
     print("| temperature | generated JDs | gold Spearman | within a CV | mean gold |\n|---:|---:|---:|---:|---:|")
     for t in a.temperature:
         r = rm_gen_validity(_recorded_config(out, a.set), out, temperature=t)

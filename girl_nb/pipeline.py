@@ -178,7 +178,7 @@ def run_stage(stage:str, cfg:RunConfig, out:str|Path, force:bool=False, runner=_
     runner(stage, cfg, out, resume)
     secs, cost = time.perf_counter() - t, cost_since(before)
     load, machine = _load(), machine_info(cfg.device, cfg.dtype)
-    write_json(folder/"pipeline.json", dict(key=key, time_s=secs, finished=time.time(), load_5min=load, cpus=os.cpu_count(),
+    write_json(folder/"pipeline.json", dict(key=key, time_s=secs, finished=time.time(), load_5min=load,
                                             cost=cost, machine=machine))
     return dict(stage=stage, status="resumed" if resume else "ran", time_s=secs, load_5min=load, cost=cost, machine=machine)
 
