@@ -31,28 +31,32 @@ MINILM = dict(hidden_size=384, intermediate_size=1536, num_hidden_layers=6, num_
 MINILM_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
 
 
-def smollm2(out:Path, src:Path|None=None):
-    "LLaMA of SmolLM2-135M's shape; tokenizer from `src` (a folder holding it) or the bundled package"
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-    model = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in SMOLLM2.items() if k not in ("architectures", "model_type")})).to(torch.bfloat16)
-    model.save_pretrained(out, safe_serialization=True)
+def _smollm2_tokenizer(out:Path, src:Path|None):
+    "SmolLM2's tokenizer into `out`: from `src` (a folder holding it), else the bundled package's"
     if src is None:
         from girl_nb.models import load_tokenizer
         load_tokenizer("tiny").save_pretrained(out)  # the tiny generator shares SmolLM2's tokenizer
-    else: AutoTokenizer.from_pretrained(src).save_pretrained(out)
+    else:
+        from transformers import AutoTokenizer
+        AutoTokenizer.from_pretrained(src).save_pretrained(out)
+
+
+def smollm2(out:Path, src:Path|None=None):
+    "LLaMA of SmolLM2-135M's shape; tokenizer from `src` (a folder holding it) or the bundled package"
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+    model = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in SMOLLM2.items() if k not in ("architectures", "model_type")})).to(torch.bfloat16)
+    model.save_pretrained(out, safe_serialization=True)
+    _smollm2_tokenizer(out, src)
 
 
 def qwen25(like:str, out:Path, src:Path|None=None):
     "Qwen2 of Qwen2.5-0.5B's or -1.5B's shape (`like`); SmolLM2's tokenizer from `src` or the bundled package"
     import torch
-    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
+    from transformers import Qwen2Config, Qwen2ForCausalLM
     model = Qwen2ForCausalLM(Qwen2Config(**QWEN25[like], **QWEN25_COMMON)).to(torch.bfloat16)
     model.save_pretrained(out, safe_serialization=True)
-    if src is None:
-        from girl_nb.models import load_tokenizer
-        load_tokenizer("tiny").save_pretrained(out)
-    else: AutoTokenizer.from_pretrained(src).save_pretrained(out)
+    _smollm2_tokenizer(out, src)
 
 
 def minilm(out:Path, src:Path|None=None):
