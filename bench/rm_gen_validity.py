@@ -22,45 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rl_peers import _recorded_config
-from girl_nb.reward import rm_gen_validity
+from girl_nb.reward import paired_spearman_diff, rm_gen_validity
 
 
 def compare(cfg, out_a:Path, out_b:Path, temperature:float, n_boot:int=1000, seed:int=0) -> dict:
     "Run A's and run B's reward models on run A's generated gen_val JDs: Spearmans and B - A, paired bootstrap over CVs"
-    import dataclasses
-    import numpy as np
-    from girl_nb.core import get_device
     from girl_nb.pipeline import finished_key
-    from girl_nb.reward import _generated, _load_data, load_reward_model, score, spearman, spearman_within
     ka, kb = finished_key(out_a, "data"), finished_key(out_b, "data")
     if ka is None or ka != kb:
         raise SystemExit(f"{out_b/'data'}: not the data stage of {out_a} (keys {kb} and {ka}): compare reward models of one draw")
-    for o in (out_a, out_b):
-        if not (o/"reward"/"config.json").is_file(): raise SystemExit(f"{o/'reward'}: no reward model (config.json missing)")
-    rcfg = dataclasses.replace(cfg.reward, gen=dataclasses.replace(cfg.reward.gen, temperature=float(temperature)))
-    splits, _, gold = _load_data(rcfg, None, None, out_a)
-    gen = _generated(cfg, rcfg, out_a, splits, gold)
-    ids, cvs, jds = [r["seeker_id"] for r in gen], [r["cv"] for r in gen], [r["jd"] for r in gen]
-    g, dev, u = np.asarray(gold.score_many(ids, jds), float), get_device(cfg.device), {}
-    for k, o in (("a", out_a), ("b", out_b)):
-        model, tok = load_reward_model(o/"reward", dev, trust_remote_code=cfg.models.trust_remote_code)
-        u[k] = score(model, tok, cvs, jds, rcfg.score_batch_size).numpy()
-    stat = dict(overall=lambda key, x, y: spearman(x, y), within=spearman_within)
-    groups = {}
-    for i, s in enumerate(ids): groups.setdefault(s, []).append(i)
-    rows, rng = list(groups.values()), np.random.default_rng(seed)
-    boot = {name: [] for name in stat}
-    for _ in range(n_boot):
-        pick = rng.integers(0, len(rows), len(rows))
-        ix = np.concatenate([rows[j] for j in pick])
-        key = np.concatenate([[n] * len(rows[j]) for n, j in enumerate(pick)])  # a resampled CV counts as a new group
-        for name, f in stat.items(): boot[name].append(f(key, u["b"][ix], g[ix]) - f(key, u["a"][ix], g[ix]))
-    res = dict(temperature=float(temperature), n=len(gen), n_cvs=len(rows))
-    for name, f in stat.items():
-        a, b = f(ids, u["a"], g), f(ids, u["b"], g)
-        lo, hi = np.nanpercentile(boot[name], [2.5, 97.5])
-        res[name] = dict(a=a, b=b, diff=b - a, lo=float(lo), hi=float(hi))
-    return res
+    va, vb = (rm_gen_validity(cfg, out_a, temperature, reward_dir=o/"reward", scores=True) for o in (out_a, out_b))
+    assert va["seeker_id"] == vb["seeker_id"], "the generation cache gave the two reward models different JDs"
+    return dict(temperature=float(temperature), **paired_spearman_diff(va["seeker_id"], va["u"], vb["u"], va["g"], n_boot, seed))
 
 
 def main(argv=None):

@@ -20,7 +20,8 @@ if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: th
 __all__ = ['RewardConfig', 'group_by_cv', 'pair_rows', 'load_feedback_pairs', 'resolve_segment_a', 'encode_pairs', 'encode_pair',
            'tokenize_pairs', 'pairwise_loss', 'load_backbone', 'make_reward_trainer', 'encoding_settings', 'score',
            'save_reward_model', 'load_reward_model', 'pairwise_accuracy', 'spearman', 'spearman_within', 'eval_rows',
-           'plot_training', 'plot_score_hist', 'plot_gold_scatter', 'split_seekers', 'run_reward', 'rm_gen_validity']
+           'plot_training', 'plot_score_hist', 'plot_gold_scatter', 'split_seekers', 'run_reward', 'rm_gen_validity',
+           'paired_spearman_diff']
 
 # %% ../nbs/03_reward.ipynb #926f83de
 @dataclass
@@ -685,20 +686,53 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
 def rm_gen_validity(cfg:RunConfig, # the run's configuration (`reward.n_gen_cvs`, `gen_per_cv`, `gen`; seed, models)
                     out:str|Path, # a run folder with OUT/data (simulator: with gold), OUT/sft and OUT/reward
                     temperature:float|None=None, # sampling temperature of the generated JDs; None: `reward.gen`'s
+                    reward_dir:str|Path|None=None, # the reward model to check; None: OUT/reward (another run's: its scores on this run's JDs)
+                    scores:bool=False, # also return the per-JD lists `seeker_id`, `u` (reward) and `g` (gold)
                    ) -> dict:
     "The reward model's gold Spearman on JDs generated for gen_val CVs, overall and within a CV, and their mean gold"
     import dataclasses
     rcfg, out = cfg.reward, Path(out)
+    rdir = Path(reward_dir) if reward_dir is not None else out/"reward"
     if temperature is not None:
         rcfg = dataclasses.replace(rcfg, gen=dataclasses.replace(rcfg.gen, temperature=float(temperature)))
     if not rcfg.n_gen_cvs: raise ConfigError("reward.n_gen_cvs is 0: there are no generated JDs to check")
     splits, _, gold = _load_data(rcfg, None, None, out)
     if gold is None: raise FileNotFoundError(f"{out/'data'}: no gold judge (simulator data only), so no gold Spearman")
     # loaded before generating, so a missing reward model fails in seconds
-    model, tok = load_reward_model(out/"reward", get_device(cfg.device), trust_remote_code=cfg.models.trust_remote_code)
+    model, tok = load_reward_model(rdir, get_device(cfg.device), trust_remote_code=cfg.models.trust_remote_code)
     gen = _generated(cfg, rcfg, out, splits, gold)
     ev = dict(u=np.zeros(0), g=np.zeros(0))  # no held-out real pairs: the generated-JD figures alone
     m = _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size)
-    return dict(split="gen_val", temperature=rcfg.gen.temperature,
-                **{k: m[k] for k in ("rm_gen_n", "rm_gen_n_cvs", "rm_gen_spearman", "rm_gen_spearman_within_cv")},
-                gold_mean=float(ev["g_gen"].mean()) if gen else None)
+    r = dict(split="gen_val", temperature=rcfg.gen.temperature, reward_dir=str(rdir),
+             **{k: m[k] for k in ("rm_gen_n", "rm_gen_n_cvs", "rm_gen_spearman", "rm_gen_spearman_within_cv")},
+             gold_mean=float(ev["g_gen"].mean()) if gen else None)
+    if scores: r |= dict(seeker_id=[x["seeker_id"] for x in gen], u=ev["u_gen"].tolist(), g=ev["g_gen"].tolist())
+    return r
+
+# %% ../nbs/03_reward.ipynb #b083781b
+def paired_spearman_diff(keys, # a group key per JD (its CV's seeker id): the bootstrap resamples CVs, a CV's JDs together
+                         u_a, u_b, # reward model A's and B's scores of the same JDs
+                         g, # the JDs' gold scores
+                         n_boot:int=1000, seed:int=0) -> dict:
+    "Each model's gold Spearman (`overall`, `within` a CV) and B − A with a 95% interval from a paired bootstrap over CVs"
+    keys = [str(k) for k in keys]
+    u_a, u_b, g = (np.asarray(v, float) for v in (u_a, u_b, g))
+    if not len(keys) == len(u_a) == len(u_b) == len(g):
+        raise ValueError(f"paired_spearman_diff: {len(keys)} keys, {len(u_a)} and {len(u_b)} scores, {len(g)} gold "
+                         f"scores: one of each per JD")
+    stat = dict(overall=lambda k, x, y: spearman(x, y), within=spearman_within)
+    groups = {}
+    for i, k in enumerate(keys): groups.setdefault(k, []).append(i)
+    rows, rng = list(groups.values()), np.random.default_rng(seed)
+    boot = {name: [] for name in stat}
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(rows), len(rows))
+        ix = np.concatenate([rows[j] for j in pick])
+        kk = np.concatenate([[n] * len(rows[j]) for n, j in enumerate(pick)])  # a CV drawn twice counts as two groups
+        for name, f in stat.items(): boot[name].append(f(kk, u_b[ix], g[ix]) - f(kk, u_a[ix], g[ix]))
+    res = dict(n=len(keys), n_cvs=len(rows))
+    for name, f in stat.items():
+        a, b = f(keys, u_a, g), f(keys, u_b, g)
+        lo, hi = np.nanpercentile(boot[name], [2.5, 97.5])
+        res[name] = dict(a=a, b=b, diff=b - a, lo=float(lo), hi=float(hi))
+    return res
