@@ -16,6 +16,11 @@ With --compare, the JDs are run A's (its SFT model, seed and generation cache), 
 same JDs: each one's Spearman, and B - A with a 95% interval from a paired bootstrap over CVs (a CV's JDs resampled
 together). The runs must share their data stage (the same draw), so that B's reward model is compared on CVs it
 never trained on either. This is how a reward-model setting (e.g. feedback.n_cvs) is chosen on gen_val.
+
+    python bench/rm_gen_validity.py --run runs/a --compare runs/b runs/c --ensemble --temperature 1.0
+
+--compare takes several runs (each compared with A); --ensemble adds one more B: the mean of all the models' scores
+(A's and the others'), each standardised over the scored JDs first, as a reward-model ensemble would score them.
 """
 import argparse, sys
 from pathlib import Path
@@ -25,15 +30,23 @@ from rl_peers import _recorded_config
 from girl_nb.reward import paired_spearman_diff, rm_gen_validity
 
 
-def compare(cfg, out_a:Path, out_b:Path, temperature:float, n_boot:int=1000, seed:int=0) -> dict:
-    "Run A's and run B's reward models on run A's generated gen_val JDs: Spearmans and B - A, paired bootstrap over CVs"
+def compare(cfg, out_a:Path, others:list[Path], temperature:float, ensemble:bool=False, n_boot:int=1000, seed:int=0) -> list[dict]:
+    "Run A's and each other run's reward model on run A's generated gen_val JDs: Spearmans and B - A, paired bootstrap over CVs"
+    import numpy as np
     from girl_nb.pipeline import finished_key
-    ka, kb = finished_key(out_a, "data"), finished_key(out_b, "data")
-    if ka is None or ka != kb:
-        raise SystemExit(f"{out_b/'data'}: not the data stage of {out_a} (keys {kb} and {ka}): compare reward models of one draw")
-    va, vb = (rm_gen_validity(cfg, out_a, temperature, reward_dir=o/"reward", scores=True) for o in (out_a, out_b))
-    assert va["seeker_id"] == vb["seeker_id"], "the generation cache gave the two reward models different JDs"
-    return dict(temperature=float(temperature), **paired_spearman_diff(va["seeker_id"], va["u"], vb["u"], va["g"], n_boot, seed))
+    ka = finished_key(out_a, "data")
+    for o in others:
+        if ka is None or finished_key(o, "data") != ka:
+            raise SystemExit(f"{o/'data'}: not the data stage of {out_a} (keys {finished_key(o, 'data')} and {ka}): "
+                             f"compare reward models of one draw")
+    v = [rm_gen_validity(cfg, out_a, temperature, reward_dir=o/"reward", scores=True) for o in [out_a, *others]]
+    assert all(x["seeker_id"] == v[0]["seeker_id"] for x in v), "the generation cache gave the reward models different JDs"
+    ids, u_a, g = v[0]["seeker_id"], v[0]["u"], v[0]["g"]
+    rows = [dict(b=o.name, **paired_spearman_diff(ids, u_a, x["u"], g, n_boot, seed)) for o, x in zip(others, v[1:])]
+    if ensemble:  # each model's scores standardised over these JDs (their scales differ), then averaged
+        z = np.mean([(np.asarray(x["u"]) - np.mean(x["u"])) / np.std(x["u"]) for x in v], 0)
+        rows.append(dict(b=f"mean of {len(v)}", **paired_spearman_diff(ids, u_a, z, g, n_boot, seed)))
+    return [dict(temperature=float(temperature), **r) for r in rows]
 
 
 def main(argv=None):
@@ -41,17 +54,20 @@ def main(argv=None):
     ap.add_argument("--run", required=True, help="a finished run folder")
     ap.add_argument("--temperature", type=float, action="append", required=True, help="sampling temperature (repeatable)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="amend the run's recorded settings")
-    ap.add_argument("--compare", metavar="RUN_B", help="a second run of the same draw: both reward models on run A's JDs")
+    ap.add_argument("--compare", nargs="+", metavar="RUN_B", help="other runs of the same draw: each reward model on run A's JDs")
+    ap.add_argument("--ensemble", action="store_true", help="with --compare: also the mean of every model's standardised scores")
     a = ap.parse_args(argv)
     out = Path(a.run)
+    if a.ensemble and not a.compare: ap.error("--ensemble needs --compare")
     if a.compare:
-        print("| temperature | JDs (CVs) | Spearman | A | B | B - A [95% paired bootstrap over CVs] |\n|---:|---:|---|---:|---:|---:|")
+        print("| temperature | JDs (CVs) | B | Spearman | A | B | B - A [95% paired bootstrap over CVs] |\n"
+              "|---:|---:|---|---|---:|---:|---:|")
         for t in a.temperature:
-            r = compare(_recorded_config(out, a.set), out, Path(a.compare), t)
-            for name in ("overall", "within"):
-                x = r[name]
-                print(f"| {t:g} | {r['n']} ({r['n_cvs']}) | {name if name == 'overall' else 'within a CV'} | {x['a']:.3f} | "
-                      f"{x['b']:.3f} | {x['diff']:+.3f} [{x['lo']:+.3f}, {x['hi']:+.3f}] |")
+            for r in compare(_recorded_config(out, a.set), out, [Path(p) for p in a.compare], t, a.ensemble):
+                for name in ("overall", "within"):
+                    x = r[name]
+                    print(f"| {t:g} | {r['n']} ({r['n_cvs']}) | {r['b']} | {name if name == 'overall' else 'within a CV'} | "
+                          f"{x['a']:.3f} | {x['b']:.3f} | {x['diff']:+.3f} [{x['lo']:+.3f}, {x['hi']:+.3f}] |")
         return
     print("| temperature | generated JDs | gold Spearman | within a CV | mean gold |\n|---:|---:|---:|---:|---:|")
     for t in a.temperature:

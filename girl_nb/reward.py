@@ -52,6 +52,10 @@ class RewardConfig:
     eval_share: float = cfg_field(0.1,
                                   "Share of reward-model seekers held out for pairwise_accuracy, auc and "
                                   "gold_spearman")
+    init_seed: int = cfg_field(-1,
+                               "Seed of the score head's initialisation and of the training order; -1 = the run's "
+                               "seed. Reward models that differ only in it (an ensemble's members) hold out the same "
+                               "seekers and train on the same pairs")
     # Optimisation
     lr: float = cfg_field(5e-5, "Peak learning rate (AdamW)")
     epochs: float = cfg_field(2.0, "Passes over the training pairs (ignored when max_steps > 0)")
@@ -91,6 +95,7 @@ class RewardConfig:
         need(self.pairs_per_cv >= 0, "pairs_per_cv", "must be >= 0")
         need(self.feedback_repeat >= 1, "feedback_repeat", "must be >= 1")
         need(0 < self.eval_share < 1, "eval_share", "must be in (0, 1)")
+        need(self.init_seed >= -1, "init_seed", "must be >= 0, or -1 for the run's seed")
         need(self.lr > 0, "lr", "must be > 0")
         need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
         need(self.batch_size >= 1, "batch_size", "must be >= 1")
@@ -536,6 +541,11 @@ def _prepare(cfg:RunConfig, rcfg:RewardConfig, rm:list[dict], tok, fb:list[dict]
     st = st | tst | {f"heldout_{k}": v for k, v in hst.items()}
     return train, held, held_lab, st, fb_held
 
+# %% ../nbs/03_reward.ipynb #6d524140
+def _init_seed(cfg) -> int:
+    "The seed of the score head and the training order: `reward.init_seed`, else the run's"
+    return cfg.reward.init_seed if cfg.reward.init_seed >= 0 else cfg.seed
+
 # %% ../nbs/03_reward.ipynb #969ddb49
 def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, callbacks):
     "Train (or resume from the last checkpoint) and return the trainer"
@@ -546,7 +556,7 @@ def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, 
     if last and not resume:
         raise FileExistsError(f"{ck} holds checkpoints of an earlier run: pass resume=True (--resume) to "
                               f"continue, or delete the folder")
-    tr = make_reward_trainer(model, tok, train, [], rcfg, ck, cfg.seed, bf16=dtype == torch.bfloat16,
+    tr = make_reward_trainer(model, tok, train, [], rcfg, ck, _init_seed(cfg), bf16=dtype == torch.bfloat16,
                              device=device, callbacks=callbacks)
     if last: get_logger("girl_nb.reward").info(f"resuming from {last}")
     t = time.perf_counter()
@@ -626,7 +636,7 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
     dtype = get_dtype(cfg.dtype, device)
     splits, rm, gold = _load_data(rcfg, splits, gold, out)
     model, tok = load_backbone(rcfg.model or cfg.models.encoder, device,
-                               trust_remote_code=cfg.models.trust_remote_code, seed=cfg.seed)
+                               trust_remote_code=cfg.models.trust_remote_code, seed=_init_seed(cfg))
     train, held, held_lab, st, fb_held = _prepare(cfg, rcfg, rm, tok, _feedback(rcfg, out))
     log.info(f"{len(train)} training pairs ({st['n_pairs_feedback']} of them feedback), {len(held)} held-out "
              f"pairs; skipped: {st['n_no_pos']} CVs "
