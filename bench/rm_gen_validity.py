@@ -44,7 +44,7 @@ def compare(cfg, out_a:Path, others:list[Path], temperature:float, ensemble:bool
     ids, u_a, g = v[0]["seeker_id"], v[0]["u"], v[0]["g"]
     rows = [dict(b=o.name, **paired_spearman_diff(ids, u_a, x["u"], g, n_boot, seed)) for o, x in zip(others, v[1:])]
     if ensemble:  # each model's scores standardised over these JDs (their scales differ), then averaged
-        z = np.mean([(np.asarray(x["u"]) - np.mean(x["u"])) / np.std(x["u"]) for x in v], 0)
+        z = np.mean([(np.asarray(x["u"]) - np.mean(x["u"])) / (np.std(x["u"]) or 1.0) for x in v], 0)
         rows.append(dict(b=f"mean of {len(v)}", **paired_spearman_diff(ids, u_a, z, g, n_boot, seed)))
     return [dict(temperature=float(temperature), **r) for r in rows]
 
