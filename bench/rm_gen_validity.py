@@ -19,15 +19,27 @@ never trained on either. This is how a reward-model setting (e.g. feedback.n_cvs
 
     python bench/rm_gen_validity.py --run runs/a --compare runs/b runs/c --ensemble --temperature 1.0
 
---compare takes several runs (each compared with A); --ensemble adds one more B: the mean of all the models' scores
-(A's and the others'), each standardised over the scored JDs first, as a reward-model ensemble would score them.
+--compare takes several runs (each compared with A); --ensemble adds two more B: the mean of all the models' scores
+(A's and the others'), each standardised first, over the scored JDs, or over each model's held-out labelled rows
+(OUT/reward/heldout_scores.jsonl) as `reward.ensemble` standardises its members.
 """
 import argparse, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rl_peers import _recorded_config
-from girl_nb.reward import paired_spearman_diff, rm_gen_validity
+from girl_nb.reward import paired_spearman_diff, rm_gen_validity, standardised_mean
+
+
+def _heldout_moments(runs:list[Path]) -> tuple[list, list]:
+    "Each run's reward-model mean and sd over its held-out labelled rows (OUT/reward/heldout_scores.jsonl), as reward.ensemble fits them"
+    import json, numpy as np
+    rows = [[json.loads(l) for l in open(o/"reward"/"heldout_scores.jsonl", encoding="utf-8")] for o in runs]
+    keys = [[(r["seeker_id"], r["job_id"]) for r in rr] for rr in rows]
+    if any(k != keys[0] for k in keys):
+        raise SystemExit(f"{', '.join(str(o) for o in runs)}: the reward models held out different rows; compare models of one draw")
+    u = [np.array([r["score"] for r in rr]) for rr in rows]
+    return [float(x.mean()) for x in u], [float(x.std()) for x in u]
 
 
 def compare(cfg, out_a:Path, others:list[Path], temperature:float, ensemble:bool=False, n_boot:int=1000, seed:int=0) -> list[dict]:
@@ -39,13 +51,16 @@ def compare(cfg, out_a:Path, others:list[Path], temperature:float, ensemble:bool
         if ka is None or finished_key(o, "data") != ka:
             raise SystemExit(f"{o/'data'}: not the data stage of {out_a} (keys {finished_key(o, 'data')} and {ka}): "
                              f"compare reward models of one draw")
-    v = [rm_gen_validity(cfg, out_a, temperature, reward_dir=o/"reward", scores=True) for o in [out_a, *others]]
-    assert all(x["seeker_id"] == v[0]["seeker_id"] for x in v), "the generation cache gave the reward models different JDs"
+    v = rm_gen_validity(cfg, out_a, temperature, reward_dir=[o/"reward" for o in [out_a, *others]], scores=True)  # the same JDs
     ids, u_a, g = v[0]["seeker_id"], v[0]["u"], v[0]["g"]
     rows = [dict(b=o.name, **paired_spearman_diff(ids, u_a, x["u"], g, n_boot, seed)) for o, x in zip(others, v[1:])]
-    if ensemble:  # each model's scores standardised over these JDs (their scales differ), then averaged
-        z = np.mean([(np.asarray(x["u"]) - np.mean(x["u"])) / (np.std(x["u"]) or 1.0) for x in v], 0)
-        rows.append(dict(b=f"mean of {len(v)}", **paired_spearman_diff(ids, u_a, z, g, n_boot, seed)))
+    if ensemble:  # each model's scores standardised (their scales differ), then averaged
+        us = [np.asarray(x["u"]) for x in v]
+        z = np.mean([(u - u.mean()) / (u.std() or 1.0) for u in us], 0)
+        rows.append(dict(b=f"mean of {len(v)}, standardised on these JDs", **paired_spearman_diff(ids, u_a, z, g, n_boot, seed)))
+        mu, sd = _heldout_moments([out_a, *others])
+        e = standardised_mean(us, mu, sd).numpy()  # what `reward.ensemble` scores: the moments of the held-out rows
+        rows.append(dict(b=f"mean of {len(v)}, standardised on held-out rows", **paired_spearman_diff(ids, u_a, e, g, n_boot, seed)))
     return [dict(temperature=float(temperature), **r) for r in rows]
 
 

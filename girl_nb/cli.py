@@ -17,7 +17,7 @@ from .llm_judges import JudgeError
 from .pipeline import collect_replicates, keep_draw, load_config, preset_path, run_pipeline, run_replicates
 from .rec_stage import recommend, run_rec, tables_md
 from .report import write_report
-from .reward import load_reward_model, run_reward, score
+from .reward import load_reward_ensemble, run_reward
 from .rlrf_stage import run_rlrf
 from .feedback import run_feedback
 from .sft import run_sft
@@ -242,11 +242,11 @@ def reward_cli(args) -> int:
 
 # %% ../nbs/90_cli.ipynb #a8f82a27
 def score_cli(args) -> int:
-    "`girl score`: print U(C, J) for the CV and each JD file"
+    "`girl score`: print U(C, J) for the CV and each JD file (an ensemble folder: its standardised mean)"
     cv = read_text_arg(args.cv, "--cv", check=True)
     jds = [read_text_arg(j, "--jd", check=True) for j in args.jd]
-    model, tok = load_reward_model(args.model, get_device(args.device))
-    for j, u in zip(args.jd, score(model, tok, [cv] * len(jds), jds).tolist()): print(f"{u:.4f}\t{j}")
+    U = load_reward_ensemble(args.model, get_device(args.device))
+    for j, u in zip(args.jd, U([cv] * len(jds), jds).tolist()): print(f"{u:.4f}\t{j}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #578d5d67

@@ -204,7 +204,9 @@ def headline(out:str|Path, stage:str) -> str:
     if stage == "feedback":
         return f"{m.get('n_pairs', 0)} preference pairs ({m.get('source', '–')}), {m.get('n_ties', 0)} ties dropped"
     if stage == "reward":
-        return (f"pairwise accuracy {_f(m.get('pairwise_accuracy'))}, gold Spearman {_f(m.get('gold_spearman'))}; "
+        k = m.get("ensemble") or 1
+        return ((f"ensemble of {k}: " if k > 1 else "") +
+                f"pairwise accuracy {_f(m.get('pairwise_accuracy'))}, gold Spearman {_f(m.get('gold_spearman'))}; "
                 f"on {m.get('rm_gen_n', 0)} generated JDs {_f(m.get('rm_gen_spearman'))} (within a CV "
                 f"{_f(m.get('rm_gen_spearman_within_cv'))})")
     if stage == "rlrf":

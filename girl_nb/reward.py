@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_reward.ipynb #5df4e528
 from __future__ import annotations
-import functools, json, math, random, time
+import functools, json, math, os, random, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
 # %% auto #0
-__all__ = ['RewardConfig', 'group_by_cv', 'pair_rows', 'load_feedback_pairs', 'resolve_segment_a', 'encode_pairs', 'encode_pair',
-           'tokenize_pairs', 'pairwise_loss', 'load_backbone', 'make_reward_trainer', 'encoding_settings', 'score',
-           'save_reward_model', 'load_reward_model', 'pairwise_accuracy', 'spearman', 'spearman_within', 'eval_rows',
-           'plot_training', 'plot_score_hist', 'plot_gold_scatter', 'split_seekers', 'run_reward', 'rm_gen_validity',
+__all__ = ['ENSEMBLE_FILE', 'RewardConfig', 'group_by_cv', 'pair_rows', 'load_feedback_pairs', 'resolve_segment_a',
+           'encode_pairs', 'encode_pair', 'tokenize_pairs', 'pairwise_loss', 'load_backbone', 'make_reward_trainer',
+           'encoding_settings', 'score', 'save_reward_model', 'load_reward_model', 'pairwise_accuracy', 'spearman',
+           'spearman_within', 'eval_rows', 'plot_training', 'plot_score_hist', 'plot_gold_scatter', 'standardised_mean',
+           'RewardEnsemble', 'write_ensemble', 'load_reward_ensemble', 'split_seekers', 'run_reward', 'rm_gen_validity',
            'paired_spearman_diff']
 
 # %% ../nbs/03_reward.ipynb #926f83de
@@ -56,6 +57,10 @@ class RewardConfig:
                                "Seed of the score head's initialisation and of the training order; -1 = the run's "
                                "seed. Reward models that differ only in it (an ensemble's members) hold out the same "
                                "seekers and train on the same pairs")
+    ensemble: int = cfg_field(1,
+                              "Reward models trained, member i with init_seed + i (member 0 in OUT/reward, the others in "
+                              "OUT/reward/members/i); > 1: PPO and the stage's figures read the mean of their scores, each "
+                              "standardised on the held-out rows (OUT/reward/ensemble.json)")
     # Optimisation
     lr: float = cfg_field(5e-5, "Peak learning rate (AdamW)")
     epochs: float = cfg_field(2.0, "Passes over the training pairs (ignored when max_steps > 0)")
@@ -96,6 +101,7 @@ class RewardConfig:
         need(self.feedback_repeat >= 1, "feedback_repeat", "must be >= 1")
         need(0 < self.eval_share < 1, "eval_share", "must be in (0, 1)")
         need(self.init_seed >= -1, "init_seed", "must be >= 0, or -1 for the run's seed")
+        need(self.ensemble >= 1, "ensemble", "must be >= 1")
         need(self.lr > 0, "lr", "must be > 0")
         need(self.epochs > 0 or self.max_steps > 0, "epochs", "must be > 0 unless max_steps > 0")
         need(self.batch_size >= 1, "batch_size", "must be >= 1")
@@ -422,14 +428,13 @@ def spearman_within(keys, # a group key per item, e.g. the seeker id of each gen
     return float(np.mean(rs)) if rs else float("nan")
 
 # %% ../nbs/03_reward.ipynb #14220bbf
-def eval_rows(model, tokenizer, pairs:list[dict], labelled:list[dict], gold=None, batch_size:int=64) -> dict:
+def eval_rows(U, # a scorer `(cvs, jds) -> tensor`: a `RewardEnsemble` (e.g. `load_reward_ensemble(OUT/"reward")`)
+              pairs:list[dict], labelled:list[dict], gold=None) -> dict:
     "Score held-out pairs and labelled rows: pairwise_accuracy, auc, gold scores and the raw scores"
     from sklearn.metrics import roc_auc_score
-    u_pos = score(model, tokenizer, [r["cv"] for r in pairs], [r["chosen"] for r in pairs],
-                  batch_size).numpy()
-    u_neg = score(model, tokenizer, [r["cv"] for r in pairs], [r["rejected"] for r in pairs],
-                  batch_size).numpy()
-    u = score(model, tokenizer, [r["cv"] for r in labelled], [r["jd"] for r in labelled], batch_size).numpy()
+    u_pos = U([r["cv"] for r in pairs], [r["chosen"] for r in pairs]).numpy()
+    u_neg = U([r["cv"] for r in pairs], [r["rejected"] for r in pairs]).numpy()
+    u = U([r["cv"] for r in labelled], [r["jd"] for r in labelled]).numpy()
     y = np.array([int(r["label"]) for r in labelled])
     res = dict(pairwise_accuracy=pairwise_accuracy(u_pos, u_neg),
                auc=float(roc_auc_score(y, u)) if len(set(y)) == 2 else float("nan"),
@@ -490,6 +495,83 @@ def plot_gold_scatter(u, g, path:str|Path, u_gen=None, g_gen=None) -> Path:
     plt.close(fig)
     return Path(path)
 
+# %% ../nbs/03_reward.ipynb #08fbef37
+def standardised_mean(scores, # (k, n): k members' scores of the same n pairs
+                      mean, # (k,): each member's location μ_i
+                      sd, # (k,): each member's scale σ_i, > 0
+                     ):
+    "U_ens = (1/k) Σ_i (U_i − μ_i) / σ_i of each pair: a float32 tensor of shape (n,)"
+    import torch
+    rows = [torch.as_tensor(np.asarray(x, dtype=np.float32)).flatten() for x in scores]
+    m, d = (np.asarray(v, dtype=np.float32).flatten() for v in (mean, sd))
+    if not rows or len({len(r) for r in rows}) != 1 or not len(rows) == len(m) == len(d):
+        raise ValueError(f"standardised_mean: {len(rows)} members' scores of lengths {[len(r) for r in rows]} need "
+                         f"equal lengths, and one mean and one sd each (got {len(m)} and {len(d)})")
+    if not (d > 0).all(): raise ValueError(f"standardised_mean: every sd must be > 0, got {d.tolist()}")
+    return ((torch.stack(rows) - torch.from_numpy(m)[:, None]) / torch.from_numpy(d)[:, None]).mean(0)
+
+# %% ../nbs/03_reward.ipynb #a3f03c40
+ENSEMBLE_FILE = "ensemble.json"
+
+class RewardEnsemble:
+    "k reward models read as one scorer: `U(cvs, jds)` is their `standardised_mean` (one model's raw U when k = 1)"
+    def __init__(self, members:list, # (model, tokenizer) pairs, e.g. from `load_reward_model`
+                 mean=None, sd=None, # each member's μ_i and σ_i; None: 0 and 1 (raw scores)
+                 batch_size:int=64, # pairs per forward pass
+                 folders:list|None=None): # where each member was loaded from
+        k = len(members)
+        if not k: raise ValueError("RewardEnsemble: no members")
+        self.members, self.batch_size = list(members), batch_size
+        self.folders = list(folders) if folders is not None else [None] * k
+        self.mean = [0.0] * k if mean is None else [float(x) for x in mean]
+        self.sd = [1.0] * k if sd is None else [float(x) for x in sd]
+        if not len(self.mean) == len(self.sd) == len(self.folders) == k or min(self.sd) <= 0:
+            raise ValueError(f"RewardEnsemble: {k} members need {k} folders, means and positive sds, got "
+                             f"{self.folders}, {self.mean} and {self.sd}")
+        for m, _ in self.members: m.eval().requires_grad_(False)
+    def __len__(self): return len(self.members)
+    def member_scores(self, cvs, jds):
+        "Each member's raw U of the pairs: a (k, n) float32 tensor"
+        import torch
+        return torch.stack([score(m, t, cvs, jds, self.batch_size) for m, t in self.members])
+    def __call__(self, cvs, jds):
+        "U_ens(C, J) of each pair, a float32 CPU tensor in the input order"
+        return standardised_mean(self.member_scores(cvs, jds), self.mean, self.sd)
+
+# %% ../nbs/03_reward.ipynb #28764bb0
+def write_ensemble(folder:str|Path, # the ensemble's folder (OUT/reward), member 0's own
+                   members:list, # member folders
+                   mean:list, sd:list, # each member's μ_i and σ_i
+                   **info, # recorded beside them, e.g. init_seeds, fitted_on
+                  ) -> Path:
+    "Write `folder/ensemble.json`: the members (relative to `folder`) and their standardisation"
+    folder = Path(folder)
+    if not len(members) == len(mean) == len(sd):
+        raise ValueError(f"write_ensemble: {len(members)} members, {len(mean)} means, {len(sd)} sds")
+    rel = [Path(os.path.relpath(Path(m).absolute(), folder.absolute())).as_posix() for m in members]
+    return write_json(folder/ENSEMBLE_FILE, dict(members=rel, mean=[float(x) for x in mean],
+                                                 sd=[float(x) for x in sd], **info))
+
+def load_reward_ensemble(folder:str|Path, # OUT/reward: one reward model, or member 0 with an `ensemble.json`
+                         device:str="cpu", dtype=None, trust_remote_code:bool=False,
+                         batch_size:int=64) -> RewardEnsemble:
+    "The reward as PPO reads it: the members that `folder/ensemble.json` names, standardised; else the folder's one model"
+    folder, f = Path(folder), Path(folder)/ENSEMBLE_FILE
+    if not f.is_file():
+        return RewardEnsemble([load_reward_model(folder, device, dtype, trust_remote_code)], batch_size=batch_size,
+                              folders=[folder])
+    try:
+        spec = json.loads(f.read_text(encoding="utf-8"))
+        dirs, mean, sd = [folder/m for m in spec["members"]], list(spec["mean"]), list(spec["sd"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{f}: cannot read the fields members, mean and sd ({e!r}); rerun the reward stage") from None
+    if not len(dirs) == len(mean) == len(sd) or min(sd, default=0) <= 0:
+        raise ValueError(f"{f}: {len(dirs)} members need as many means and positive sds (field mean {mean}, sd {sd})")
+    missing = [str(d) for d in dirs if not (d/"config.json").is_file()]
+    if missing: raise FileNotFoundError(f"{f}: field members names folders without a reward model: {missing}")
+    return RewardEnsemble([load_reward_model(d, device, dtype, trust_remote_code) for d in dirs], mean, sd,
+                          batch_size, dirs)
+
 # %% ../nbs/03_reward.ipynb #34ed0caf
 def _load_data(rcfg:RewardConfig, splits, gold, out:Path):
     "The splits, the `rm` split and the gold judge (or None) from arguments or OUT/data; checked before training"
@@ -547,7 +629,7 @@ def _init_seed(cfg) -> int:
     return cfg.reward.init_seed if cfg.reward.init_seed >= 0 else cfg.seed
 
 # %% ../nbs/03_reward.ipynb #969ddb49
-def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, callbacks):
+def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, callbacks, seed:int):
     "Train (or resume from the last checkpoint) and return the trainer"
     import torch
     from girl_nb.core import last_trainer_checkpoint
@@ -556,7 +638,7 @@ def _train(cfg, rcfg, tok, model, train, sdir:Path, resume:bool, device, dtype, 
     if last and not resume:
         raise FileExistsError(f"{ck} holds checkpoints of an earlier run: pass resume=True (--resume) to "
                               f"continue, or delete the folder")
-    tr = make_reward_trainer(model, tok, train, [], rcfg, ck, _init_seed(cfg), bf16=dtype == torch.bfloat16,
+    tr = make_reward_trainer(model, tok, train, [], rcfg, ck, seed, bf16=dtype == torch.bfloat16,
                              device=device, callbacks=callbacks)
     if last: get_logger("girl_nb.reward").info(f"resuming from {last}")
     t = time.perf_counter()
@@ -587,11 +669,10 @@ def _generated(cfg, rcfg, out:Path, splits, gold) -> list[dict]:
     return [dict(seeker_id=s, cv=first[s], jd=j.strip(), generator=label) for s in ids for j in got[s] if j.strip()]
 
 # %% ../nbs/03_reward.ipynb #1f1c9c1a
-def _gold_metrics(model, tok, ev:dict, gen:list[dict], gold, batch_size:int) -> dict:
+def _gold_metrics(U, ev:dict, gen:list[dict], gold, warn:bool=True) -> dict:
     "gold_spearman on held-out rows plus generated JDs, the held-out part alone, and the rm_gen_* check"
     if gold is None: return dict(gold_spearman=None)
-    u_gen = score(model, tok, [r["cv"] for r in gen], [r["jd"] for r in gen],
-                  batch_size).numpy() if gen else np.zeros(0)
+    u_gen = U([r["cv"] for r in gen], [r["jd"] for r in gen]).numpy() if gen else np.zeros(0)
     g_gen = np.asarray(gold.score_many([r["seeker_id"] for r in gen], [r["jd"] for r in gen]),
                        float) if gen else np.zeros(0)
     ev |= dict(u_gen=u_gen, g_gen=g_gen)
@@ -599,24 +680,63 @@ def _gold_metrics(model, tok, ev:dict, gen:list[dict], gold, batch_size:int) -> 
     sw = spearman_within([r["seeker_id"] for r in gen], u_gen, g_gen) if gen else None
     # PPO optimises U on generated JDs: a proxy that disagrees with gold there steers it the wrong way
     low = [f"{k} {v:.2f}" for k, v in (("overall", sg), ("within CVs", sw)) if v is not None and v < 0.2]
-    if low:
+    if low and warn:
         get_logger("girl_nb.reward").warning(
             f"reward: gold Spearman on {len(gen)} generated gen_val JDs: {', '.join(low)} (< 0.2): RLRF with "
-            f"this reward model may lower the gold score; feedback pairs on generated JDs (feedback.n_cvs) and "
-            f"more reward data (data.rm_cvs) are the things to try (see 03_reward, 'The demo preset')")
+            f"this reward may lower the gold score; of the settings tried on gen_val, the mean of several "
+            f"initialisations (reward.ensemble) raised it most (nbs/99_results.ipynb#protocol)")
     return dict(gold_spearman=spearman(np.r_[ev["u"], u_gen], np.r_[ev["g"], g_gen]),
                 gold_spearman_heldout=spearman(ev["u"], ev["g"]),
                 rm_gen_spearman=sg, rm_gen_spearman_within_cv=sw, rm_gen_n=len(gen),
                 rm_gen_n_cvs=len({r["seeker_id"] for r in gen}), rm_gen_split="gen_val")
 
 # %% ../nbs/03_reward.ipynb #714244e6
-def _feedback_accuracy(model, tok, fb_held:list[dict], batch_size:int) -> dict:
+def _feedback_accuracy(U, fb_held:list[dict]) -> dict:
     "pairwise_accuracy on the held-out seekers' feedback pairs (generated JDs, the panel's preference)"
     if not fb_held: return dict(feedback_pairwise_accuracy=None)
     cvs = [r["cv"] for r in fb_held]
-    u_c = score(model, tok, cvs, [r["chosen"] for r in fb_held], batch_size).numpy()
-    u_r = score(model, tok, cvs, [r["rejected"] for r in fb_held], batch_size).numpy()
+    u_c, u_r = U(cvs, [r["chosen"] for r in fb_held]).numpy(), U(cvs, [r["rejected"] for r in fb_held]).numpy()
     return dict(feedback_pairwise_accuracy=pairwise_accuracy(u_c, u_r))
+
+# %% ../nbs/03_reward.ipynb #343da3ca
+def _train_members(cfg, rcfg, tok, train, sdir:Path, resume:bool, device, dtype, callbacks, main:bool) -> list[Path]:
+    "Members 1 … k−1 of `reward.ensemble`: the same pairs, init seed + i, each saved to OUT/reward/members/i"
+    dirs = []
+    for i in range(1, rcfg.ensemble):
+        d, seed = sdir/"members"/str(i), _init_seed(cfg) + i
+        get_logger("girl_nb.reward").info(f"ensemble member {i + 1} of {rcfg.ensemble} (init seed {seed})")
+        model, _ = load_backbone(rcfg.model or cfg.models.encoder, device,
+                                 trust_remote_code=cfg.models.trust_remote_code, seed=seed)
+        tr = _train(cfg, rcfg, tok, model, train, d, resume, device, dtype, callbacks, seed)
+        if main: save_reward_model(tr.model, tok, d, rcfg.max_length, rcfg.segment_a, cfg.data.language)
+        dirs.append(d)
+    return dirs
+
+# %% ../nbs/03_reward.ipynb #94da3033
+def _ensemble(cfg, rcfg, dirs:list[Path], held_lab:list[dict], device) -> RewardEnsemble:
+    "The saved members as one scorer; with k > 1 each standardised on the held-out labelled rows (written to ensemble.json)"
+    U = RewardEnsemble([load_reward_model(d, device, trust_remote_code=cfg.models.trust_remote_code) for d in dirs],
+                       batch_size=rcfg.score_batch_size, folders=dirs)
+    if len(dirs) > 1:
+        u = U.member_scores([r["cv"] for r in held_lab], [r["jd"] for r in held_lab]).numpy()
+        flat = [i for i, s in enumerate(u.std(1)) if not s > 0]
+        if flat: raise ValueError(f"reward.ensemble: members {flat} score every held-out row alike; nothing to standardise")
+        U.mean, U.sd = u.mean(1).tolist(), u.std(1).tolist()
+        write_ensemble(dirs[0], dirs, U.mean, U.sd, init_seeds=[_init_seed(cfg) + i for i in range(len(dirs))],
+                       fitted_on=f"{len(held_lab)} held-out labelled rows")
+    return U
+
+def _member_metrics(U:RewardEnsemble, held, held_lab, gen, gold) -> list[dict]:
+    "Each member's own figures on its raw scores, beside the ensemble's"
+    res = []
+    for i, (mt, d) in enumerate(zip(U.members, U.folders)):
+        one = RewardEnsemble([mt], batch_size=U.batch_size, folders=[d])
+        ev = eval_rows(one, held, held_lab, gold)
+        gm = _gold_metrics(one, ev, gen, gold, warn=False)
+        res.append(dict(member=i, folder=os.path.relpath(d, U.folders[0]), pairwise_accuracy=ev["pairwise_accuracy"],
+                        auc=ev["auc"], **{k: gm.get(k) for k in ("gold_spearman_heldout", "rm_gen_spearman",
+                                                                 "rm_gen_spearman_within_cv")}))
+    return res
 
 # %% ../nbs/03_reward.ipynb #b02bfab2
 def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, dtype, language and `reward`
@@ -627,13 +747,14 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
                gold=None, # GoldJudge (or its folder); OUT/data/gold when it exists
                callbacks:list|None=None, # extra `transformers.TrainerCallback`s
               ) -> dict:
-    "Run the reward-model stage: pairs → TRL RewardTrainer (Eq. 2) → OUT/reward (model, metrics.json, plots)"
+    "Run the reward-model stage: pairs → TRL RewardTrainer (Eq. 2), `reward.ensemble` members → OUT/reward (models, metrics.json, plots)"
     rcfg = cfg.reward
     out = Path(out)
     sdir = stage_dir(out, "reward")
     log = get_logger("girl_nb.reward")
     device = get_device(cfg.device)
     dtype = get_dtype(cfg.dtype, device)
+    (sdir/ENSEMBLE_FILE).unlink(missing_ok=True)  # written once every member is saved: never a stale member list
     splits, rm, gold = _load_data(rcfg, splits, gold, out)
     model, tok = load_backbone(rcfg.model or cfg.models.encoder, device,
                                trust_remote_code=cfg.models.trust_remote_code, seed=_init_seed(cfg))
@@ -643,16 +764,16 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
              f"without J+, {st['n_no_neg']} without J-, "
              f"{st['n_identical']} identical pairs; cut: {st['n_cv_truncated']} CVs, {st['n_jd_truncated']} "
              f"JDs")
-    tr = _train(cfg, rcfg, tok, model, train, sdir, resume, device, dtype, callbacks)
-    if not tr.is_world_process_zero():
-        return {}  # under `accelerate launch`: the main process alone saves, evaluates and writes
-    save_reward_model(tr.model, tok, sdir, rcfg.max_length, rcfg.segment_a, cfg.data.language)
-    model, tok = load_reward_model(sdir, device,
-                                   trust_remote_code=cfg.models.trust_remote_code)  # score what was saved
-    ev = eval_rows(model, tok, held, held_lab, gold, rcfg.score_batch_size)
+    tr = _train(cfg, rcfg, tok, model, train, sdir, resume, device, dtype, callbacks, _init_seed(cfg))
+    main = tr.is_world_process_zero()  # under `accelerate launch`: the main process alone saves, evaluates and writes
+    if main: save_reward_model(tr.model, tok, sdir, rcfg.max_length, rcfg.segment_a, cfg.data.language)
+    dirs = [sdir] + _train_members(cfg, rcfg, tok, train, sdir, resume, device, dtype, callbacks, main)
+    if not main: return {}
+    U = _ensemble(cfg, rcfg, dirs, held_lab, device)  # score what was saved
+    ev = eval_rows(U, held, held_lab, gold)
     gen = _generated(cfg, rcfg, out, splits, gold)
-    gm = _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size)
-    gm |= _feedback_accuracy(model, tok, fb_held, rcfg.score_batch_size)
+    gm = _gold_metrics(U, ev, gen, gold) | _feedback_accuracy(U, fb_held) | dict(ensemble=len(U))
+    if len(U) > 1: gm["members"] = _member_metrics(U, held, held_lab, gen, gold)
     return _finish(cfg, rcfg, tr, sdir, st, train, held, held_lab, ev, gm)
 
 # %% ../nbs/03_reward.ipynb #746e6aae
@@ -681,11 +802,13 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
                                     gold=float(ev["g"][i]) if "g" in ev else None)) + "\n")
     fb = (f" and {st['n_pairs_feedback']} recruiter preferences between generated JDs" if st["n_pairs_feedback"]
           else "")
+    ens = (f" The mean of {len(gm['members'])} such models' standardised scores (ensemble.json)."
+           if gm.get("members") else "")
     summary = ("Scores how well a job description suits a CV: U(C, J), a scalar learned from recruiters' "
                f"matched and mismatched pairs{fb} with the pairwise loss of the GIRL paper (§IV-B, Eq. 2), from "
-               f"`{rcfg.model or cfg.models.encoder}`.")
-    use = ("from girl_nb.reward import load_reward_model, score\nm, t = load_reward_model('PATH')\n"
-           "print(score(m, t, ['Basic information: ...'], ['Job title: ...']))")
+               f"`{rcfg.model or cfg.models.encoder}`.{ens}")
+    use = ("from girl_nb.reward import load_reward_ensemble\nU = load_reward_ensemble('PATH')  # one model, or the "
+           "ensemble.json members\nprint(U(['Basic information: ...'], ['Job title: ...']))")
     card = model_card(f"{cfg.name}: GIRL reward model", summary, m, use, config_dict(rcfg),
                       base=rcfg.model or cfg.models.encoder, pipeline_tag="text-classification",
                       tags=("reward-model",))
@@ -696,28 +819,32 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
 def rm_gen_validity(cfg:RunConfig, # the run's configuration (`reward.n_gen_cvs`, `gen_per_cv`, `gen`; seed, models)
                     out:str|Path, # a run folder with OUT/data (simulator: with gold), OUT/sft and OUT/reward
                     temperature:float|None=None, # sampling temperature of the generated JDs; None: `reward.gen`'s
-                    reward_dir:str|Path|None=None, # the reward model to check; None: OUT/reward (another run's: its scores on this run's JDs)
+                    reward_dir:str|Path|list|None=None, # the reward to check (a folder with ensemble.json reads as its ensemble); None: OUT/reward; a list: one result each, on the same JDs
                     scores:bool=False, # also return the per-JD lists `seeker_id`, `u` (reward) and `g` (gold)
-                   ) -> dict:
+                   ) -> dict|list[dict]:
     "The reward model's gold Spearman on JDs generated for gen_val CVs, overall and within a CV, and their mean gold"
     import dataclasses
     rcfg, out = cfg.reward, Path(out)
-    rdir = Path(reward_dir) if reward_dir is not None else out/"reward"
+    many = isinstance(reward_dir, (list, tuple))
+    rdirs = [Path(d) for d in reward_dir] if many else [Path(reward_dir) if reward_dir is not None else out/"reward"]
     if temperature is not None:
         rcfg = dataclasses.replace(rcfg, gen=dataclasses.replace(rcfg.gen, temperature=float(temperature)))
     if not rcfg.n_gen_cvs: raise ConfigError("reward.n_gen_cvs is 0: there are no generated JDs to check")
     splits, _, gold = _load_data(rcfg, None, None, out)
     if gold is None: raise FileNotFoundError(f"{out/'data'}: no gold judge (simulator data only), so no gold Spearman")
     # loaded before generating, so a missing reward model fails in seconds
-    model, tok = load_reward_model(rdir, get_device(cfg.device), trust_remote_code=cfg.models.trust_remote_code)
-    gen = _generated(cfg, rcfg, out, splits, gold)
-    ev = dict(u=np.zeros(0), g=np.zeros(0))  # no held-out real pairs: the generated-JD figures alone
-    m = _gold_metrics(model, tok, ev, gen, gold, rcfg.score_batch_size)
-    r = dict(split="gen_val", temperature=rcfg.gen.temperature, reward_dir=str(rdir),
-             **{k: m[k] for k in ("rm_gen_n", "rm_gen_n_cvs", "rm_gen_spearman", "rm_gen_spearman_within_cv")},
-             gold_mean=float(ev["g_gen"].mean()) if gen else None)
-    if scores: r |= dict(seeker_id=[x["seeker_id"] for x in gen], u=ev["u_gen"].tolist(), g=ev["g_gen"].tolist())
-    return r
+    Us = [load_reward_ensemble(d, get_device(cfg.device), trust_remote_code=cfg.models.trust_remote_code,
+                               batch_size=rcfg.score_batch_size) for d in rdirs]
+    gen, res = _generated(cfg, rcfg, out, splits, gold), []  # generated once, scored by each
+    for d, U in zip(rdirs, Us):
+        ev = dict(u=np.zeros(0), g=np.zeros(0))  # no held-out real pairs: the generated-JD figures alone
+        m = _gold_metrics(U, ev, gen, gold)
+        r = dict(split="gen_val", temperature=rcfg.gen.temperature, reward_dir=str(d), ensemble=len(U),
+                 **{k: m[k] for k in ("rm_gen_n", "rm_gen_n_cvs", "rm_gen_spearman", "rm_gen_spearman_within_cv")},
+                 gold_mean=float(ev["g_gen"].mean()) if gen else None)
+        if scores: r |= dict(seeker_id=[x["seeker_id"] for x in gen], u=ev["u_gen"].tolist(), g=ev["g_gen"].tolist())
+        res.append(r)
+    return res if many else res[0]
 
 # %% ../nbs/03_reward.ipynb #b083781b
 def paired_spearman_diff(keys, # a group key per JD (its CV's seeker id): the bootstrap resamples CVs, a CV's JDs together

@@ -12,7 +12,7 @@ from .core import (config_dict, get_device, get_dtype, min_detectable_effect, mi
                           stage_dir,
                           write_json, write_metrics)
 from .models import load_generator, load_tokenizer, model_card
-from .rlrf import RLRFConfig, load_critic, reward_model_scorer
+from .rlrf import RLRFConfig, load_critic
 from .rlrf_trainer import RLRF, cut_cv, last_checkpoint, make_actor, rollout_model
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
@@ -171,12 +171,12 @@ def build_rlrf(cfg:RunConfig, # run config (models, seed, device, dtype, languag
     ref = copy.deepcopy(base) if rc.full_finetune else None
     actor, critic = make_actor(base, rc), load_critic(reward_dir, rc.critic_max_length,
                                                       cfg.models.trust_remote_code)
-    if scorer is None:
-        from girl_nb.reward import load_reward_model
+    if scorer is None:  # the reward model, or the standardised mean of an ensemble's members (OUT/reward/ensemble.json)
+        from girl_nb.reward import load_reward_ensemble
         # before the Accelerator: each process its GPU
         rdev = f"cuda:{os.environ.get('LOCAL_RANK', 0)}" if device == "cuda" else device
-        rm, rtok = load_reward_model(reward_dir, rdev, trust_remote_code=cfg.models.trust_remote_code)
-        scorer = reward_model_scorer(rm, rtok, rc.score_batch_size)
+        scorer = load_reward_ensemble(reward_dir, rdev, trust_remote_code=cfg.models.trust_remote_code,
+                                      batch_size=rc.score_batch_size)
     ev = _rl_rows(splits, out, "gen_val")[:rc.n_eval_cvs] if rc.n_eval_cvs else []
     return RLRF(actor, tok, critic, scorer, rc, [r["cv"] for r in rows],
                 seeker_ids=[r["seeker_id"] for r in rows],

@@ -115,6 +115,25 @@ def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
     with pytest.raises(FileExistsError, match="resume=True"): run_rlrf(dataclasses.replace(load_config(ROOT/"configs"/"tiny.yaml"), rlrf=rc), out)
 
 
+
+def test_rlrf_reads_the_reward_ensemble(run_dir, tmp_path):
+    "With OUT/reward/ensemble.json PPO's reward is the members' standardised mean (reward.ensemble, nbs/03_reward)"
+    from transformers import AutoModelForSequenceClassification
+    from girl_nb.reward import RewardEnsemble, load_reward_model, score, write_ensemble
+    from girl_nb.rlrf_stage import build_rlrf
+    out, p = _fresh(run_dir, tmp_path), tiny_model_path("encoder")
+    torch.manual_seed(1)
+    m1, d1 = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1), out/"reward"/"members"/"1"
+    m1.save_pretrained(d1); load_tokenizer(p, "encoder").save_pretrained(d1)
+    write_ensemble(out/"reward", [out/"reward", d1], [0.5, -1.0], [2.0, 0.5])
+    tr = build_rlrf(load_config(ROOT/"configs"/"tiny.yaml"), out, RLRFConfig(iterations=1, **FAST))
+    assert isinstance(tr.scorer, RewardEnsemble) and len(tr.scorer) == 2
+    cvs, jds = ["Nurse, 3 years."] * 2, ["Job title: nurse", "Job title: chef"]
+    u0, u1 = (score(*load_reward_model(d), cvs, jds) for d in (out/"reward", d1))
+    assert torch.allclose(tr.scorer(cvs, jds), ((u0 - 0.5) / 2.0 + (u1 + 1.0) / 0.5) / 2, atol=1e-5)
+    assert not torch.allclose(u0, u1)  # two different members
+
+
 class Kill(Exception): pass
 
 

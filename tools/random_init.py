@@ -33,12 +33,8 @@ MINILM_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special
 
 def _smollm2_tokenizer(out:Path, src:Path|None):
     "SmolLM2's tokenizer into `out`: from `src` (a folder holding it), else the bundled package's"
-    if src is None:
-        from girl_nb.models import load_tokenizer
-        load_tokenizer("tiny").save_pretrained(out)  # the tiny generator shares SmolLM2's tokenizer
-    else:
-        from transformers import AutoTokenizer
-        AutoTokenizer.from_pretrained(src).save_pretrained(out)
+    from girl_nb.models import load_tokenizer
+    load_tokenizer("tiny" if src is None else src).save_pretrained(out)  # the tiny generator shares SmolLM2's tokenizer
 
 
 def smollm2(out:Path, src:Path|None=None):
