@@ -18,6 +18,7 @@ together). The runs must share their data stage (the same draw), so that B's rew
 never trained on either. This is how a reward-model setting (e.g. feedback.n_cvs) is chosen on gen_val.
 
     python bench/rm_gen_validity.py --run runs/a --compare runs/b runs/c --ensemble --temperature 1.0
+    python bench/rm_gen_validity.py --run runs/e --members --temperature 1.0   # a reward.ensemble run: members vs their mean
 
 --compare takes several runs (each compared with A); --ensemble adds two more B: the mean of all the models' scores
 (A's and the others'), each standardised first, over the scored JDs, or over each model's held-out labelled rows
@@ -64,6 +65,16 @@ def compare(cfg, out_a:Path, others:list[Path], temperature:float, ensemble:bool
     return [dict(temperature=float(temperature), **r) for r in rows]
 
 
+def members(cfg, out:Path, temperature:float, n_boot:int=1000, seed:int=0) -> list[dict]:
+    "A `reward.ensemble` run's members and their standardised mean on its gen_val JDs, each against member 0 (A)"
+    v = rm_gen_validity(cfg, out, temperature, scores=True)
+    if "u_members" not in v: raise SystemExit(f"{out/'reward'}: one reward model (no ensemble.json); --members reads a reward.ensemble run")
+    ids, g, um = v["seeker_id"], v["g"], v["u_members"]
+    rows = [dict(b=f"member {i}", **paired_spearman_diff(ids, um[0], u, g, n_boot, seed)) for i, u in enumerate(um[1:], 1)]
+    rows.append(dict(b=f"mean of {len(um)} (reward.ensemble)", **paired_spearman_diff(ids, um[0], v["u"], g, n_boot, seed)))
+    return [dict(temperature=float(temperature), **r) for r in rows]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", required=True, help="a finished run folder")
@@ -71,14 +82,18 @@ def main(argv=None):
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="amend the run's recorded settings")
     ap.add_argument("--compare", nargs="+", metavar="RUN_B", help="other runs of the same draw: each reward model on run A's JDs")
     ap.add_argument("--ensemble", action="store_true", help="with --compare: also the mean of every model's standardised scores")
+    ap.add_argument("--members", action="store_true", help="a reward.ensemble run: each member and the ensemble against member 0 (A)")
     a = ap.parse_args(argv)
     out = Path(a.run)
     if a.ensemble and not a.compare: ap.error("--ensemble needs --compare")
-    if a.compare:
+    if a.compare and a.members: ap.error("--members reads one run: drop --compare")
+    if a.compare or a.members:
         print("| temperature | JDs (CVs) | B | Spearman | A | B | B - A [95% paired bootstrap over CVs] |\n"
               "|---:|---:|---|---|---:|---:|---:|")
         for t in a.temperature:
-            for r in compare(_recorded_config(out, a.set), out, [Path(p) for p in a.compare], t, a.ensemble):
+            cfg = _recorded_config(out, a.set)
+            got = members(cfg, out, t) if a.members else compare(cfg, out, [Path(p) for p in a.compare], t, a.ensemble)
+            for r in got:
                 for name in ("overall", "within"):
                     x = r[name]
                     print(f"| {t:g} | {r['n']} ({r['n_cvs']}) | {r['b']} | {name if name == 'overall' else 'within a CV'} | "

@@ -820,7 +820,7 @@ def rm_gen_validity(cfg:RunConfig, # the run's configuration (`reward.n_gen_cvs`
                     out:str|Path, # a run folder with OUT/data (simulator: with gold), OUT/sft and OUT/reward
                     temperature:float|None=None, # sampling temperature of the generated JDs; None: `reward.gen`'s
                     reward_dir:str|Path|list|None=None, # the reward to check (a folder with ensemble.json reads as its ensemble); None: OUT/reward; a list: one result each, on the same JDs
-                    scores:bool=False, # also return the per-JD lists `seeker_id`, `u` (reward) and `g` (gold)
+                    scores:bool=False, # also return the per-JD lists `seeker_id`, `u` (reward) and `g` (gold); an ensemble's `u_members` too
                    ) -> dict|list[dict]:
     "The reward model's gold Spearman on JDs generated for gen_val CVs, overall and within a CV, and their mean gold"
     import dataclasses
@@ -843,6 +843,8 @@ def rm_gen_validity(cfg:RunConfig, # the run's configuration (`reward.n_gen_cvs`
                  **{k: m[k] for k in ("rm_gen_n", "rm_gen_n_cvs", "rm_gen_spearman", "rm_gen_spearman_within_cv")},
                  gold_mean=float(ev["g_gen"].mean()) if gen else None)
         if scores: r |= dict(seeker_id=[x["seeker_id"] for x in gen], u=ev["u_gen"].tolist(), g=ev["g_gen"].tolist())
+        if scores and len(U) > 1:  # each member's raw scores: its own figure beside the ensemble's, on the same JDs
+            r["u_members"] = U.member_scores([x["cv"] for x in gen], [x["jd"] for x in gen]).tolist()
         res.append(r)
     return res if many else res[0]
 
