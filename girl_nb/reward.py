@@ -58,9 +58,10 @@ class RewardConfig:
                                "seed. Reward models that differ only in it (an ensemble's members) hold out the same "
                                "seekers and train on the same pairs")
     ensemble: int = cfg_field(1,
-                              "Reward models trained, member i with init_seed + i (member 0 in OUT/reward, the others in "
-                              "OUT/reward/members/i); > 1: PPO and the stage's figures read the mean of their scores, each "
-                              "standardised on the held-out rows (OUT/reward/ensemble.json)")
+                              "Reward models trained, member i seeded with the init seed (init_seed, else the run's) "
+                              "+ i: member 0 in OUT/reward, the others in OUT/reward/members/i; > 1: PPO and the stage's "
+                              "figures read the mean of their scores, each standardised on the held-out rows "
+                              "(OUT/reward/ensemble.json)")
     # Optimisation
     lr: float = cfg_field(5e-5, "Peak learning rate (AdamW)")
     epochs: float = cfg_field(2.0, "Passes over the training pairs (ignored when max_steps > 0)")
