@@ -37,7 +37,8 @@ def main(argv=None):
     from girl_nb.core import get_device, get_dtype, mixed_precision
     from girl_nb.generate import GenConfig
     from girl_nb.models import load_generator, load_tokenizer, resolve_model
-    from girl_nb.rlrf import Critic, RLRFConfig, reward_model_scorer
+    from girl_nb.reward import RewardEnsemble
+    from girl_nb.rlrf import Critic, RLRFConfig
     from girl_nb.rlrf_trainer import RLRF, make_actor
     device = get_device(a.device); dtype = get_dtype(a.dtype, device)
     rc = RLRFConfig(iterations=a.iterations, cvs_per_iter=a.cvs, minibatch=a.minibatch, ppo_epochs=a.ppo_epochs,
@@ -50,7 +51,7 @@ def main(argv=None):
     critic = Critic(AutoModelForSequenceClassification.from_pretrained(rp, num_labels=1), rtok, rc.critic_max_length)
     cvs = [f"Basic information: {25 + i} years old, bachelor's degree. Work experience: {i % 9 + 1} years as a "
            f"{['nurse', 'Java developer', 'accountant', 'data analyst'][i % 4]}. Skills: teamwork, planning, reporting." for i in range(4 * a.cvs)]
-    tr = RLRF(actor, tok, critic, reward_model_scorer(rm, rtok, rc.score_batch_size), rc, cvs, mixed_precision=mixed_precision(dtype), cpu=device == "cpu")
+    tr = RLRF(actor, tok, critic, RewardEnsemble([(rm, rtok)], batch_size=rc.score_batch_size), rc, cvs, mixed_precision=mixed_precision(dtype), cpu=device == "cpu")
     log = tr.fit()
     rows = log[1:] or log  # the first iteration warms up
     mean = lambda k: sum(r[k] for r in rows) / len(rows)

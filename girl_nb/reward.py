@@ -21,8 +21,8 @@ __all__ = ['ENSEMBLE_FILE', 'RewardConfig', 'group_by_cv', 'pair_rows', 'load_fe
            'encode_pairs', 'encode_pair', 'tokenize_pairs', 'pairwise_loss', 'load_backbone', 'make_reward_trainer',
            'encoding_settings', 'score', 'save_reward_model', 'load_reward_model', 'pairwise_accuracy', 'spearman',
            'spearman_within', 'eval_rows', 'plot_training', 'plot_score_hist', 'plot_gold_scatter', 'standardised_mean',
-           'RewardEnsemble', 'write_ensemble', 'load_reward_ensemble', 'split_seekers', 'run_reward', 'rm_gen_validity',
-           'paired_spearman_diff']
+           'RewardEnsemble', 'write_ensemble', 'load_reward_ensemble', 'fit_standardisation', 'ScoreCache',
+           'split_seekers', 'run_reward', 'rm_gen_validity', 'paired_spearman_diff']
 
 # %% ../nbs/03_reward.ipynb #926f83de
 @dataclass
@@ -573,6 +573,42 @@ def load_reward_ensemble(folder:str|Path, # OUT/reward: one reward model, or mem
     return RewardEnsemble([load_reward_model(d, device, dtype, trust_remote_code) for d in dirs], mean, sd,
                           batch_size, dirs)
 
+# %% ../nbs/03_reward.ipynb #da105437
+def fit_standardisation(scores, # (k, n): each member's raw scores of the same n rows (the held-out labelled rows)
+                       ) -> tuple[list, list]:
+    "Each member's μ_i and σ_i over the rows, as `reward.ensemble` fits them"
+    u = np.asarray(scores)
+    if u.ndim != 2 or u.shape[1] < 2:
+        raise ValueError(f"fit_standardisation: need (members, rows) scores with at least 2 rows, got shape {u.shape}")
+    sd = u.std(1)
+    flat = [i for i, s in enumerate(sd) if not s > 0]
+    if flat: raise ValueError(f"fit_standardisation: members {flat} score every row alike; nothing to standardise")
+    return u.mean(1).tolist(), sd.tolist()
+
+# %% ../nbs/03_reward.ipynb #c7b8c3e8
+class ScoreCache:
+    "A `RewardEnsemble`'s scores memoised per distinct (cv, jd) pair: a scorer for U_ens, each member, or all members"
+    def __init__(self, U:RewardEnsemble): self.U, self.ix, self.table = U, {}, None
+    def __len__(self): return len(self.U)
+    def members(self, cvs:list[str]|str, jds:list[str]|str):
+        "Each member's raw U of the pairs, a (k, n) tensor as `RewardEnsemble.member_scores`; new pairs alone are scored"
+        import torch
+        cvs, jds = ([x] if isinstance(x, str) else list(x) for x in (cvs, jds))
+        if len(cvs) != len(jds): raise ValueError(f"ScoreCache: {len(cvs)} CVs but {len(jds)} JDs")
+        keys = [(_text(c, f"cv {i}"), _text(j, f"jd {i}")) for i, (c, j) in enumerate(zip(cvs, jds))]
+        new = [k for k in dict.fromkeys(keys) if k not in self.ix]
+        if new:
+            s = self.U.member_scores([c for c, _ in new], [j for _, j in new])
+            self.ix |= {k: len(self.ix) + n for n, k in enumerate(new)}
+            self.table = s if self.table is None else torch.cat([self.table, s], 1)
+        return self.table[:, [self.ix[k] for k in keys]] if keys else torch.zeros(len(self.U), 0)
+    def member(self, i:int):
+        "Member i's raw U as a scorer `(cvs, jds) -> tensor`"
+        return lambda cvs, jds: self.members(cvs, jds)[i]
+    def __call__(self, cvs, jds):
+        "U_ens of each pair, as `RewardEnsemble.__call__` (its current μ_i, σ_i)"
+        return standardised_mean(self.members(cvs, jds), self.U.mean, self.U.sd)
+
 # %% ../nbs/03_reward.ipynb #34ed0caf
 def _load_data(rcfg:RewardConfig, splits, gold, out:Path):
     "The splits, the `rm` split and the gold judge (or None) from arguments or OUT/data; checked before training"
@@ -670,12 +706,15 @@ def _generated(cfg, rcfg, out:Path, splits, gold) -> list[dict]:
     return [dict(seeker_id=s, cv=first[s], jd=j.strip(), generator=label) for s in ids for j in got[s] if j.strip()]
 
 # %% ../nbs/03_reward.ipynb #1f1c9c1a
-def _gold_metrics(U, ev:dict, gen:list[dict], gold, warn:bool=True) -> dict:
+def _gold_metrics(U, ev:dict, gen:list[dict], gold, warn:bool=True,
+                  g_gen=None, # the generated JDs' gold scores when already computed
+                 ) -> dict:
     "gold_spearman on held-out rows plus generated JDs, the held-out part alone, and the rm_gen_* check"
     if gold is None: return dict(gold_spearman=None)
     u_gen = U([r["cv"] for r in gen], [r["jd"] for r in gen]).numpy() if gen else np.zeros(0)
-    g_gen = np.asarray(gold.score_many([r["seeker_id"] for r in gen], [r["jd"] for r in gen]),
-                       float) if gen else np.zeros(0)
+    if g_gen is None:
+        g_gen = np.asarray(gold.score_many([r["seeker_id"] for r in gen], [r["jd"] for r in gen]),
+                           float) if gen else np.zeros(0)
     ev |= dict(u_gen=u_gen, g_gen=g_gen)
     sg = spearman(u_gen, g_gen) if len(gen) >= 2 else None
     sw = spearman_within([r["seeker_id"] for r in gen], u_gen, g_gen) if gen else None
@@ -714,29 +753,27 @@ def _train_members(cfg, rcfg, tok, train, sdir:Path, resume:bool, device, dtype,
     return dirs
 
 # %% ../nbs/03_reward.ipynb #94da3033
-def _ensemble(cfg, rcfg, dirs:list[Path], held_lab:list[dict], device) -> RewardEnsemble:
+def _ensemble(cfg, rcfg, dirs:list[Path], held_lab:list[dict], device) -> ScoreCache:
     "The saved members as one scorer; with k > 1 each standardised on the held-out labelled rows (written to ensemble.json)"
     U = RewardEnsemble([load_reward_model(d, device, trust_remote_code=cfg.models.trust_remote_code) for d in dirs],
                        batch_size=rcfg.score_batch_size, folders=dirs)
+    C = ScoreCache(U)  # every figure of the stage reads each pair's scores from here
     if len(dirs) > 1:
-        u = U.member_scores([r["cv"] for r in held_lab], [r["jd"] for r in held_lab]).numpy()
-        flat = [i for i, s in enumerate(u.std(1)) if not s > 0]
-        if flat: raise ValueError(f"reward.ensemble: members {flat} score every held-out row alike; nothing to standardise")
-        U.mean, U.sd = u.mean(1).tolist(), u.std(1).tolist()
+        U.mean, U.sd = fit_standardisation(C.members([r["cv"] for r in held_lab], [r["jd"] for r in held_lab]))
         write_ensemble(dirs[0], dirs, U.mean, U.sd, init_seeds=[_init_seed(cfg) + i for i in range(len(dirs))],
                        fitted_on=f"{len(held_lab)} held-out labelled rows")
-    return U
+    return C
 
-def _member_metrics(U:RewardEnsemble, held, held_lab, gen, gold) -> list[dict]:
-    "Each member's own figures on its raw scores, beside the ensemble's"
+def _member_metrics(C:ScoreCache, held, held_lab, gen, gold, ev:dict) -> list[dict]:
+    "Each member's own figures on its raw scores, beside the ensemble's (`ev`: its eval_rows and gold scores)"
     res = []
-    for i, (mt, d) in enumerate(zip(U.members, U.folders)):
-        one = RewardEnsemble([mt], batch_size=U.batch_size, folders=[d])
-        ev = eval_rows(one, held, held_lab, gold)
-        gm = _gold_metrics(one, ev, gen, gold, warn=False)
-        res.append(dict(member=i, folder=os.path.relpath(d, U.folders[0]), pairwise_accuracy=ev["pairwise_accuracy"],
-                        auc=ev["auc"], **{k: gm.get(k) for k in ("gold_spearman_heldout", "rm_gen_spearman",
-                                                                 "rm_gen_spearman_within_cv")}))
+    for i, d in enumerate(C.U.folders):
+        one = C.member(i)
+        evi = eval_rows(one, held, held_lab) | {k: ev[k] for k in ("g",) if k in ev}
+        gm = _gold_metrics(one, evi, gen, gold, warn=False, g_gen=ev.get("g_gen"))
+        res.append(dict(member=i, folder=os.path.relpath(d, C.U.folders[0]), pairwise_accuracy=evi["pairwise_accuracy"],
+                        auc=evi["auc"], **{k: gm.get(k) for k in ("gold_spearman_heldout", "rm_gen_spearman",
+                                                                  "rm_gen_spearman_within_cv")}))
     return res
 
 # %% ../nbs/03_reward.ipynb #b02bfab2
@@ -770,11 +807,11 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
     if main: save_reward_model(tr.model, tok, sdir, rcfg.max_length, rcfg.segment_a, cfg.data.language)
     dirs = [sdir] + _train_members(cfg, rcfg, tok, train, sdir, resume, device, dtype, callbacks, main)
     if not main: return {}
-    U = _ensemble(cfg, rcfg, dirs, held_lab, device)  # score what was saved
+    U = _ensemble(cfg, rcfg, dirs, held_lab, device)  # what was saved, each pair scored once
     ev = eval_rows(U, held, held_lab, gold)
     gen = _generated(cfg, rcfg, out, splits, gold)
     gm = _gold_metrics(U, ev, gen, gold) | _feedback_accuracy(U, fb_held) | dict(ensemble=len(U))
-    if len(U) > 1: gm["members"] = _member_metrics(U, held, held_lab, gen, gold)
+    if len(U) > 1: gm["members"] = _member_metrics(U, held, held_lab, gen, gold, ev)
     return _finish(cfg, rcfg, tr, sdir, st, train, held, held_lab, ev, gm)
 
 # %% ../nbs/03_reward.ipynb #746e6aae
@@ -837,15 +874,16 @@ def rm_gen_validity(cfg:RunConfig, # the run's configuration (`reward.n_gen_cvs`
     Us = [load_reward_ensemble(d, get_device(cfg.device), trust_remote_code=cfg.models.trust_remote_code,
                                batch_size=rcfg.score_batch_size) for d in rdirs]
     gen, res = _generated(cfg, rcfg, out, splits, gold), []  # generated once, scored by each
+    g_gen = np.asarray(gold.score_many([x["seeker_id"] for x in gen], [x["jd"] for x in gen]), float)
     for d, U in zip(rdirs, Us):
-        ev = dict(u=np.zeros(0), g=np.zeros(0))  # no held-out real pairs: the generated-JD figures alone
-        m = _gold_metrics(U, ev, gen, gold)
+        C, ev = ScoreCache(U), dict(u=np.zeros(0), g=np.zeros(0))  # no held-out real pairs: generated JDs alone
+        m = _gold_metrics(C, ev, gen, gold, g_gen=g_gen)
         r = dict(split="gen_val", temperature=rcfg.gen.temperature, reward_dir=str(d), ensemble=len(U),
                  **{k: m[k] for k in ("rm_gen_n", "rm_gen_n_cvs", "rm_gen_spearman", "rm_gen_spearman_within_cv")},
-                 gold_mean=float(ev["g_gen"].mean()) if gen else None)
-        if scores: r |= dict(seeker_id=[x["seeker_id"] for x in gen], u=ev["u_gen"].tolist(), g=ev["g_gen"].tolist())
-        if scores and len(U) > 1:  # each member's raw scores: its own figure beside the ensemble's, on the same JDs
-            r["u_members"] = U.member_scores([x["cv"] for x in gen], [x["jd"] for x in gen]).tolist()
+                 gold_mean=float(g_gen.mean()) if gen else None)
+        if scores: r |= dict(seeker_id=[x["seeker_id"] for x in gen], u=ev["u_gen"].tolist(), g=g_gen.tolist())
+        if scores and len(U) > 1:  # each member's raw scores, read from the cache: its own figure beside the ensemble's
+            r["u_members"] = C.members([x["cv"] for x in gen], [x["jd"] for x in gen]).tolist()
         res.append(r)
     return res if many else res[0]
 

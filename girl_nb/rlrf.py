@@ -15,7 +15,7 @@ from .models import load_tokenizer
 # %% auto #0
 __all__ = ['kl_estimate', 'penalised_reward', 'advantage', 'clip_ratio', 'clipped_objective', 'policy_loss', 'value_loss',
            'AdaptiveKL', 'RunningMoments', 'whiten', 'RLRFConfig', 'pack_rollout', 'token_logprobs', 'Critic',
-           'load_critic', 'reward_model_scorer', 'iteration_indices']
+           'load_critic', 'iteration_indices']
 
 # %% ../nbs/04_rlrf.ipynb #b91844c7
 def kl_estimate(logp, # log π_θ(v_j | C, v_<j) of each JD token under the actor, (B, T)
@@ -327,13 +327,6 @@ def load_critic(reward_dir:str|Path,
                                                            trust_remote_code=trust_remote_code,
                                                            use_safetensors=True)
     return Critic(m, load_tokenizer(p, "encoder", trust_remote_code), max_length)
-
-# %% ../nbs/04_rlrf.ipynb #bcc8b719
-def reward_model_scorer(model, tokenizer, batch_size:int=32):
-    "A scorer `(cvs, jds) -> U(C, J)` from a frozen reward model"
-    from girl_nb.reward import score
-    model.eval().requires_grad_(False)
-    return lambda cvs, jds: score(model, tokenizer, cvs, jds, batch_size)
 
 # %% ../nbs/04_rlrf.ipynb #f39f6bd9
 def iteration_indices(it:int, # 0-based iteration

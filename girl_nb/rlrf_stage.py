@@ -19,7 +19,7 @@ if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: th
 
 # %% auto #0
 __all__ = ['save_actor', 'ship_sft', 'plot_training', 'plot_overoptimisation', 'build_rlrf', 'run_rlrf', 'paired_diff',
-           'compare_on_test']
+           'compare_on_test', 'compare_gen_val']
 
 # %% ../nbs/04b_rlrf_stage.ipynb #4f85ebc2
 def _concat_lora(sft_dir:Path, actor, folder:Path) -> bool:
@@ -336,3 +336,36 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str, test:list[dict]=()) -> dict:
                       adapter=how.startswith("adapter"), tags=("rlrf", "ppo", "job-recommendation"))
     (sdir/"README.md").write_text(card, encoding="utf-8")
     return m
+
+# %% ../nbs/04b_rlrf_stage.ipynb #03a73bd8
+def compare_gen_val(run_a:str|Path, # a run folder whose RLRF stage wrote OUT/rlrf/eval_cvs.jsonl
+                    run_b:str|Path, # another run of the same draw: the same gen_val CVs
+                    key:str="gold_greedy", # the per-CV figure: gold_greedy, gold (sampled) or rm_reward
+                    after:int=0, # the last row averages each CV over the checks after this iteration
+                   ) -> list[dict]:
+    "B − A on the same gen_val CVs at each check both runs made, and over the later checks: `paired_diff` rows"
+    def read(run):
+        f, rows = Path(run)/"rlrf"/"eval_cvs.jsonl", {}
+        if not f.is_file():
+            raise FileNotFoundError(f"{f}: no per-CV gen_val figures; the RLRF stage writes them at each check")
+        for n, line in enumerate(open(f, encoding="utf-8"), 1):
+            try:
+                r = json.loads(line)
+                rows[int(r["iteration"])] = ([str(s) for s in r["seeker_id"]], [float(x) for x in r[key]])
+            except (ValueError, KeyError, TypeError) as e:
+                raise ValueError(f"{f}, line {n}: cannot read the fields iteration, seeker_id and {key} ({e!r})") from None
+        return rows
+    a, b = read(run_a), read(run_b)
+    its = sorted(set(a) & set(b))
+    if not its: raise ValueError(f"{run_a} and {run_b}: no check at the same iteration ({sorted(a)} and {sorted(b)})")
+    res = []
+    for it in its:
+        if a[it][0] != b[it][0]:
+            raise ValueError(f"iteration {it}: {run_a} and {run_b} checked different gen_val CVs; compare runs of one draw")
+        res.append(dict(iteration=it, a=float(np.mean(a[it][1])), b=float(np.mean(b[it][1])), **paired_diff(a[it][1], b[it][1])))
+    late = [it for it in its if it > after]
+    if late:
+        ma, mb = (np.mean([x[it][1] for it in late], 0) for x in (a, b))
+        res.append(dict(iteration="mean of " + ", ".join(map(str, late)), a=float(ma.mean()), b=float(mb.mean()),
+                        **paired_diff(ma, mb)))
+    return res

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #d813f641
 from __future__ import annotations
-import copy, csv, dataclasses, os, random, shutil, tempfile, time
+import copy, csv, dataclasses, json, os, random, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import patch
@@ -44,6 +44,7 @@ class RLRF:
         self.eval_cvs, self.eval_ids = list(eval_cvs), list(eval_ids)  # gen_val: the held-out check
         self.kl_ctl = AdaptiveKL(rc.kl_coef, rc.kl_target if rc.adaptive_kl else None, rc.kl_horizon_iters)
         self.moments, self.iteration, self.log, self.eval_log = RunningMoments(), 0, [], []
+        self.eval_per_cv = []  # each check's figures per gen_val CV (eval_cvs.jsonl): runs compare paired on them
         self.best = None  # rc.select == "best_val": the best gen_val check so far, with the actor's weights then
         self.folder = Path(folder) if folder is not None else None
         self._tb = None
@@ -245,7 +246,11 @@ def evaluate(self:RLRF) -> dict|None:
                kl_seq=float((ro["kl"] * ro["jd_len"]).mean()),  # Eq. 3 per token; summed over the JD
                rm_reward=float(u.mean()), jd_len=float(ro["jd_len"].mean()),
                no_eos_rate=float(ro["no_eos"].mean()), format_rate=float(np.mean([jd_format_ok(t) for t in ro["texts"]])))
-    if self.gold is not None: row["gold"] = float(np.mean(self.gold.score_many(self.eval_ids, ro["texts"])))
+    per = dict(iteration=self.iteration, seeker_id=list(self.eval_ids), rm_reward=u.tolist())
+    gold = lambda texts: np.asarray(self.gold.score_many(self.eval_ids, texts), dtype=np.float64)
+    if self.gold is not None:
+        per["gold"] = gold(ro["texts"]).tolist()
+        row["gold"] = float(np.mean(per["gold"]))
     if self.rc.eval_greedy:  # the judge decodes greedily: loops that sampling hides show here
         from girl_nb.generate import generate_jds
         greedy = dataclasses.replace(self.rc.rollout, temperature=0.0,
@@ -253,8 +258,10 @@ def evaluate(self:RLRF) -> dict|None:
         with self.acc.autocast():
             gt = generate_jds(self._sampler(), self.tok, ro["cvs"], greedy, language=self.language)
         row["format_rate_greedy"] = float(np.mean([jd_format_ok(t) for t in gt]))
-        if self.gold is not None: row["gold_greedy"] = float(np.mean(self.gold.score_many(self.eval_ids, gt)))
-    self.last_eval_texts = ro["texts"]
+        if self.gold is not None:
+            per["gold_greedy"] = gold(gt).tolist()
+            row["gold_greedy"] = float(np.mean(per["gold_greedy"]))
+    self.last_eval_texts, self.last_eval_per_cv = ro["texts"], per
     return row
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #65707e73
@@ -320,6 +327,11 @@ def _write_csv(path:Path, rows:list[dict]):
         w.writeheader()
         w.writerows(rows)
 
+def _write_jsonl(path:Path, rows:list[dict]):
+    "Write `rows` as JSON lines"
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows: f.write(json.dumps(r) + "\n")
+
 # %% ../nbs/04a_rlrf_trainer.ipynb #f6b4f94c
 @patch
 def _tensorboard(self:RLRF):
@@ -345,13 +357,16 @@ def _write_row(self:RLRF, row:dict):
 # %% ../nbs/04a_rlrf_trainer.ipynb #aea0f568
 @patch
 def _record_eval(self:RLRF, row:dict|None):
-    "Keep an evaluation row; rewrite eval.csv and the over-optimisation plot"
+    "Keep an evaluation row; rewrite eval.csv, eval_cvs.jsonl and the over-optimisation plot"
     if row is None: return
     self.eval_log.append(row)
+    per = getattr(self, "last_eval_per_cv", None)
+    if per is not None and per["iteration"] == row["iteration"]: self.eval_per_cv.append(per)
     self._keep_if_best(row)
     self.logger.info("eval " + " ".join(f"{k}={v:.4g}" for k, v in row.items()))
     if self.folder is None or not self.acc.is_main_process: return
     _write_csv(self.folder/"eval.csv", self.eval_log)
+    _write_jsonl(self.folder/"eval_cvs.jsonl", self.eval_per_cv)
     if tb := self._tensorboard():
         for k, v in row.items():
             if k != "iteration": tb.add_scalar(f"eval/{k}", v, row["iteration"])
@@ -415,7 +430,7 @@ def save_checkpoint(self:RLRF) -> Path|None:
                           opt_c=self.opt_c.state_dict(), kl_ctl=self.kl_ctl.state_dict(),
                      moments=self.moments.state_dict(),
                           rng=_rng_state(), iteration=self.iteration, log=self.log, eval_log=self.eval_log,
-                     best=self.best))
+                     eval_per_cv=self.eval_per_cv, best=self.best))
     dest = ck/f"iter-{self.iteration}"
     if dest.exists(): shutil.rmtree(dest)
     os.replace(tmp, dest)
@@ -448,10 +463,11 @@ def load_checkpoint(self:RLRF, path:str|Path):
     self.moments.load_state_dict(d["moments"])
     _set_rng_state(d["rng"])
     self.iteration, self.log, self.eval_log = d["iteration"], d["log"], d["eval_log"]
-    self.best = d.get("best")
+    self.best, self.eval_per_cv = d.get("best"), d.get("eval_per_cv", [])  # checkpoints before eval_cvs.jsonl: none
     if self.folder is not None and self.acc.is_main_process:
         _write_csv(self.folder/"log.csv", self.log)
         if self.eval_log: _write_csv(self.folder/"eval.csv", self.eval_log)
+        if self.eval_per_cv: _write_jsonl(self.folder/"eval_cvs.jsonl", self.eval_per_cv)
     return self
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #b9864ea8

@@ -106,7 +106,7 @@ def test_run_rlrf_tiny_end_to_end(run_dir, tmp_path, tok):
     assert m["kl_girl_seq"] >= m["kl_girl"]  # summed over the JD vs per token (a JD has >= 1 token)
     assert read_metrics(out/"rlrf")["iterations"] == 3 and m["saved_as"] == "adapter"
     sd = out/"rlrf"
-    for f in ("log.csv", "eval.csv", "training.png", "overoptimisation.png", "README.md", "samples.jsonl", "adapter_config.json"): assert (sd/f).is_file(), f
+    for f in ("log.csv", "eval.csv", "eval_cvs.jsonl", "training.png", "overoptimisation.png", "README.md", "samples.jsonl", "adapter_config.json"): assert (sd/f).is_file(), f
     assert len((sd/"log.csv").read_text().strip().splitlines()) == 1 + 3 and any((sd/"tb").iterdir())
     assert [p.name for p in sorted((sd/"checkpoints").iterdir())] == ["iter-2", "iter-3"]
     from girl_nb.generate import generate_jds
@@ -152,6 +152,8 @@ def test_resume_after_kill_loses_nothing(run_dir, tmp_path):
     la, lb = (list(csv_rows(x/"rlrf"/"log.csv")) for x in (a, b))
     drop = lambda r: {k: v for k, v in r.items() if not k.startswith("t_")}
     assert [drop(r) for r in la] == [drop(r) for r in lb]
+    ea = [json.loads(l) for l in open(a/"rlrf"/"eval_cvs.jsonl")]  # the per-CV checks survive the kill, each once
+    assert [e["iteration"] for e in ea] == [0, 2, 4] and (b/"rlrf"/"eval_cvs.jsonl").read_text() == (a/"rlrf"/"eval_cvs.jsonl").read_text()
     from safetensors.torch import load_file
     wa, wb = (load_file(str(x/"rlrf"/"adapter_model.safetensors")) for x in (a, b))
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
@@ -302,7 +304,7 @@ def _rm_trainer(tok, centre, seed):
     "A trainer whose scorer is a tiny BERT reward model (scores near 3, as the demo's) and whose critic is its copy"
     import copy
     from transformers import AutoModelForSequenceClassification
-    from girl_nb.rlrf import reward_model_scorer
+    from girl_nb.reward import RewardEnsemble
     p = tiny_model_path("encoder"); torch.manual_seed(seed)
     rm = AutoModelForSequenceClassification.from_pretrained(p, num_labels=1)
     with torch.no_grad(): rm.classifier.bias.add_(3.0); rm.classifier.weight.mul_(100)
@@ -310,7 +312,7 @@ def _rm_trainer(tok, centre, seed):
     rc = RLRFConfig(iterations=1, **FAST | dict(cvs_per_iter=8, minibatch=4, critic_center=centre, kl_coef=0.2,
                                                 actor_lr=2e-4, critic_lr=1e-4))  # the demo's learning rates
     cvs = [f"CV {i}: {w}, {i % 7 + 1} years." for i, w in enumerate(["nurse", "developer", "accountant", "analyst"] * 4)]
-    return RLRF(make_actor(load_generator("tiny"), rc), tok, critic, reward_model_scorer(rm, load_tokenizer(p, "encoder")), rc, cvs)
+    return RLRF(make_actor(load_generator("tiny"), rc), tok, critic, RewardEnsemble([(rm, load_tokenizer(p, "encoder"))], batch_size=32), rc, cvs)
 
 
 def test_critic_starts_on_its_targets_level(tok):
@@ -338,3 +340,24 @@ def test_adaptive_kl_moves_within_the_demo():
     old = AdaptiveKL(1.0, 0.05, 256)
     for _ in range(12): old.update(0.5, 8)
     assert old.value < 1.08
+
+
+def test_rlrf_compare_bench(tmp_path, capsys):
+    "bench/rlrf_compare.py: two runs of one draw paired per gen_val CV; a run of another draw is refused"
+    import importlib.util, json
+    spec = importlib.util.spec_from_file_location("rlrf_compare", Path(__file__).resolve().parents[1]/"bench"/"rlrf_compare.py")
+    bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench)
+    def run(name, key, rows):
+        (tmp_path/name/"data").mkdir(parents=True); (tmp_path/name/"rlrf").mkdir()
+        (tmp_path/name/"data"/"pipeline.json").write_text(json.dumps(dict(key=key)))
+        (tmp_path/name/"rlrf"/"eval_cvs.jsonl").write_text("".join(
+            json.dumps(dict(iteration=it, seeker_id=["a", "b", "c"], gold_greedy=g)) + "\n" for it, g in rows))
+        return str(tmp_path/name)
+    a = run("a", "k", [(0, [.5, .5, .5]), (4, [.5, .6, .7])])
+    b = run("b", "k", [(0, [.5, .5, .5]), (4, [.6, .7, .8])])
+    bench.main(["--run", a, "--compare", b])
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].startswith("| b | 0 | 0.500 | 0.500 | +0.000") and out[3].startswith("| b | 4 | 0.600 | 0.700 | +0.100")
+    assert out[4].startswith("| b | mean of 4 | 0.600 | 0.700 | +0.100") and len(out) == 5
+    other = run("o", "another draw", [(0, [.5, .5, .5])])
+    with pytest.raises(SystemExit, match="compare RLRF runs of one draw"): bench.main(["--run", a, "--compare", other])
