@@ -5,9 +5,10 @@
 Both runs' RLRF stages wrote OUT/rlrf/eval_cvs.jsonl (each `gen_val` check's figures per CV: `gold_greedy`, the gold
 score of greedy JDs, as the judge decodes; `gold`, of JDs sampled at the rollout temperature; `rm_reward`). The runs must
 share their data stage (the same draw), so they checked the same CVs; the trainer samples them with the same seed, so
-at iteration 0 (the SFT model in both) B − A is 0 up to the reward model's numbers. Each row is
+at iteration 0 (the SFT model in both) the gold figures agree exactly, a check that the runs are comparable. Each row is
 `girl_nb.rlrf_stage.compare_gen_val`: the two means, B − A with its 95% interval over CVs and the minimum detectable
-effect; the last row averages each CV over the checks after `--after` before pairing. This is how a setting of the
+effect; the last row averages each CV over the checks after `--after` before pairing. `rm_reward` compares only runs
+that read the same reward model (an ensemble standardises its scale). This is how a setting of the
 RLRF stage (e.g. `reward.ensemble` 3 against 1) is read on validation CVs; nothing here reads gen_test.
 """
 import argparse, sys

@@ -769,7 +769,8 @@ def _member_metrics(C:ScoreCache, held, held_lab, gen, gold, ev:dict) -> list[di
     res = []
     for i, d in enumerate(C.U.folders):
         one = C.member(i)
-        evi = eval_rows(one, held, held_lab) | {k: ev[k] for k in ("g",) if k in ev}
+        evi = eval_rows(one, held, held_lab)  # the gold scores are the ensemble's rows': computed once, in `ev`
+        if "g" in ev: evi["g"] = ev["g"]
         gm = _gold_metrics(one, evi, gen, gold, warn=False, g_gen=ev.get("g_gen"))
         res.append(dict(member=i, folder=os.path.relpath(d, C.U.folders[0]), pairwise_accuracy=evi["pairwise_accuracy"],
                         auc=evi["auc"], **{k: gm.get(k) for k in ("gold_spearman_heldout", "rm_gen_spearman",

@@ -340,7 +340,7 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str, test:list[dict]=()) -> dict:
 # %% ../nbs/04b_rlrf_stage.ipynb #03a73bd8
 def compare_gen_val(run_a:str|Path, # a run folder whose RLRF stage wrote OUT/rlrf/eval_cvs.jsonl
                     run_b:str|Path, # another run of the same draw: the same gen_val CVs
-                    key:str="gold_greedy", # the per-CV figure: gold_greedy, gold (sampled) or rm_reward
+                    key:str="gold_greedy", # the per-CV figure: gold_greedy, gold (sampled), or rm_reward (runs reading one reward)
                     after:int=0, # the last row averages each CV over the checks after this iteration
                    ) -> list[dict]:
     "B − A on the same gen_val CVs at each check both runs made, and over the later checks: `paired_diff` rows"
@@ -348,7 +348,7 @@ def compare_gen_val(run_a:str|Path, # a run folder whose RLRF stage wrote OUT/rl
         f, rows = Path(run)/"rlrf"/"eval_cvs.jsonl", {}
         if not f.is_file():
             raise FileNotFoundError(f"{f}: no per-CV gen_val figures; the RLRF stage writes them at each check")
-        for n, line in enumerate(open(f, encoding="utf-8"), 1):
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
             try:
                 r = json.loads(line)
                 rows[int(r["iteration"])] = ([str(s) for s in r["seeker_id"]], [float(x) for x in r[key]])
