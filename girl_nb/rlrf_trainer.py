@@ -45,6 +45,7 @@ class RLRF:
         self.kl_ctl = AdaptiveKL(rc.kl_coef, rc.kl_target if rc.adaptive_kl else None, rc.kl_horizon_iters)
         self.moments, self.iteration, self.log, self.eval_log = RunningMoments(), 0, [], []
         self.eval_per_cv = []  # each check's figures per gen_val CV (eval_cvs.jsonl): runs compare paired on them
+        self.last_eval_per_cv = None  # the latest `evaluate`'s, kept by `_record_eval`
         self.best = None  # rc.select == "best_val": the best gen_val check so far, with the actor's weights then
         self.folder = Path(folder) if folder is not None else None
         self._tb = None
@@ -360,8 +361,7 @@ def _record_eval(self:RLRF, row:dict|None):
     "Keep an evaluation row; rewrite eval.csv, eval_cvs.jsonl and the over-optimisation plot"
     if row is None: return
     self.eval_log.append(row)
-    per = getattr(self, "last_eval_per_cv", None)
-    if per is not None and per["iteration"] == row["iteration"]: self.eval_per_cv.append(per)
+    if self.last_eval_per_cv is not None: self.eval_per_cv.append(self.last_eval_per_cv)
     self._keep_if_best(row)
     self.logger.info("eval " + " ".join(f"{k}={v:.4g}" for k, v in row.items()))
     if self.folder is None or not self.acc.is_main_process: return
