@@ -24,13 +24,12 @@ def main(argv=None):
     ap.add_argument("--key", default="gold_greedy", choices=("gold_greedy", "gold", "rm_reward"), help="the per-CV figure")
     ap.add_argument("--after", type=int, default=0, help="the last row averages the checks after this iteration")
     a = ap.parse_args(argv)
-    from girl_nb.pipeline import finished_key
+    from girl_nb.pipeline import check_same_draw
     from girl_nb.rlrf_stage import compare_gen_val
-    ka = finished_key(Path(a.run), "data")
+    try: check_same_draw(a.run, *a.compare, what="RLRF runs")
+    except ValueError as e: raise SystemExit(str(e)) from None
     print(f"| B | iteration | A | B | B - A [95% CI over CVs] | MDE | CVs |\n|---|---|---:|---:|---:|---:|---:|")
     for b in a.compare:
-        if ka is None or finished_key(Path(b), "data") != ka:
-            raise SystemExit(f"{Path(b)/'data'}: not the data stage of {a.run}: compare RLRF runs of one draw")
         for r in compare_gen_val(a.run, b, a.key, a.after):
             lo, hi = r["ci95"]
             print(f"| {Path(b).name} | {r['iteration']} | {r['a']:.3f} | {r['b']:.3f} | {r['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}] | "

@@ -45,12 +45,9 @@ def _heldout_moments(runs:list[Path]) -> tuple[list, list]:
 def compare(cfg, out_a:Path, others:list[Path], temperature:float, ensemble:bool=False, n_boot:int=1000, seed:int=0) -> list[dict]:
     "Run A's and each other run's reward model on run A's generated gen_val JDs: Spearmans and B - A, paired bootstrap over CVs"
     import numpy as np
-    from girl_nb.pipeline import finished_key
-    ka = finished_key(out_a, "data")
-    for o in others:
-        if ka is None or finished_key(o, "data") != ka:
-            raise SystemExit(f"{o/'data'}: not the data stage of {out_a} (keys {finished_key(o, 'data')} and {ka}): "
-                             f"compare reward models of one draw")
+    from girl_nb.pipeline import check_same_draw
+    try: check_same_draw(out_a, *others, what="reward models")
+    except ValueError as e: raise SystemExit(str(e)) from None
     v = rm_gen_validity(cfg, out_a, temperature, reward_dir=[o/"reward" for o in [out_a, *others]], scores=True)  # the same JDs
     ids, u_a, g = v[0]["seeker_id"], v[0]["u"], v[0]["g"]
     rows = [dict(b=o.name, **paired_spearman_diff(ids, u_a, x["u"], g, n_boot, seed)) for o, x in zip(others, v[1:])]

@@ -14,7 +14,8 @@ from .data_stage import generate_status, run_data, summary_text, validate_cli
 from .generate import GEN_BACKENDS, INSTRUCTIONS, GenConfig, check_text, load_backend
 from .judge import case_study_markdown, compare, fmt_value, pair_label, run_eval
 from .llm_judges import JudgeError
-from .pipeline import collect_replicates, keep_draw, load_config, preset_path, run_pipeline, run_replicates
+from .pipeline import (collect_replicates, keep_draw, load_config, preset_path, run_pipeline, run_replicates,
+                              share_stages)
 from .rec_stage import recommend, run_rec, tables_md
 from .report import write_report
 from .reward import load_reward_ensemble, run_reward
@@ -403,6 +404,9 @@ def add_pipeline_cli(subparsers):
     p.add_argument("--draws", type=int, default=1,
                    help="K independent draws (seeds seed..seed+K-1) in OUT/draw<d>, and OUT/replicates.md: each "
                    "headline figure per draw, its mean, 95%% interval and 'holds in k of K'")
+    p.add_argument("--share-from", metavar="RUN", help="a run of the same draw with other settings: its finished stages "
+                   "that these settings compute identically are linked into OUT, not recomputed (one setting read "
+                   "against another)")
     p.set_defaults(func=pipeline_cli)
 
 # %% ../nbs/90_cli.ipynb #a11c5ae5
@@ -411,6 +415,9 @@ def pipeline_cli(args) -> int:
     if args.preset and args.config: raise ValueError("give --preset or --config, not both")
     cfg = load_config(preset_path(args.preset) if args.preset else args.config, args.overrides)
     split = lambda s: [x.strip() for x in s.split(",") if x.strip()] if s else []
+    if args.share_from:
+        if args.draws != 1: raise ValueError("--share-from shares one run's stages: give it without --draws")
+        share_stages(args.share_from, args.out, cfg)
     if args.draws != 1: run_replicates(cfg, args.out, args.draws, split(args.stages) or None, split(args.force))
     else: run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force))
     return 0

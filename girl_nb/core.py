@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #7e16546d
 from __future__ import annotations
-import collections, copy, dataclasses, difflib, errno, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys
+import collections, contextlib, copy, dataclasses, difflib, errno, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys
 import tempfile, time, types, typing
 from dataclasses import dataclass, field, fields, is_dataclass, asdict
 from pathlib import Path
@@ -14,8 +14,9 @@ import numpy as np, yaml
 __all__ = ['STAGES', 'COST', 'ConfigError', 'cfg_field', 'require', 'from_dict', 'parse_override', 'add_config_args',
            'read_text_arg', 'read_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory',
            'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir',
-           'write_json', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'file_digest', 'plt_agg',
-           'to_safe', 'from_safe', 'write_state', 'read_state', 'min_detectable_effect', 'add_cost', 'cost_since']
+           'write_json', 'write_jsonl', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'file_digest',
+           'plt_agg', 'to_safe', 'from_safe', 'write_state', 'read_state', 'min_detectable_effect', 'add_cost',
+           'cost_since']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -320,14 +321,30 @@ def _jsonable(o):
     return o
 
 # %% ../nbs/00_core.ipynb #efa35394
-def write_json(path:str|Path, obj) -> Path:
-    "Write `obj` as indented JSON atomically (temp file + rename), so a crash never leaves half a file"
+@contextlib.contextmanager
+def _atomic_text(path:str|Path):
+    "A text file at `path` that appears whole or not at all: written to a temp file beside it, renamed at the end"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f: json.dump(_jsonable(obj), f, indent=2, ensure_ascii=False)
-    os.replace(tmp, path)
-    return path
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f: yield f
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp): os.unlink(tmp)
+
+# %% ../nbs/00_core.ipynb #4fb0f8ca
+def write_json(path:str|Path, obj) -> Path:
+    "Write `obj` as indented JSON atomically, so a crash never leaves half a file"
+    with _atomic_text(path) as f: json.dump(_jsonable(obj), f, indent=2, ensure_ascii=False)
+    return Path(path)
+
+# %% ../nbs/00_core.ipynb #464bb07d
+def write_jsonl(path:str|Path, rows) -> Path:
+    "Write `rows` (dicts) as JSON lines, one per row, atomically: the run's per-row records (scores, samples, verdicts)"
+    with _atomic_text(path) as f:
+        for r in rows: f.write(json.dumps(_jsonable(r), ensure_ascii=False) + "\n")
+    return Path(path)
 
 # %% ../nbs/00_core.ipynb #3ff85662
 def write_metrics(folder:str|Path, metrics:dict, cfg=None) -> Path:

@@ -4,13 +4,13 @@
 
 # %% ../nbs/06_judge.ipynb #118e2241
 from __future__ import annotations
-import functools, html, json, math, os, re, time, urllib.parse
+import functools, html, math, re, time, urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 from .core import (ConfigError, cfg_field, get_device, get_dtype, get_logger, min_detectable_effect, plt_agg, require,
                           stage_dir,
-                          write_json, write_metrics)
+                          write_json, write_jsonl, write_metrics)
 from .generate import GenConfig, cached_generate, generate_jds, generation_folder, resolve_generator
 from .llm_judges import HFChatJudge, OpenAIChatJudge, VerdictCache, verdict_record
 from .models import load_generator, load_tokenizer, resolve_model
@@ -424,9 +424,7 @@ def run_eval(cfg:RunConfig, # the run's configuration: models, seed, device, dty
             m["gold_aspects"] = {n: {k: float(np.mean([d[k] for d in sc])) for k in aspects}
                                  for n in names for sc in [gs.scores(ids, [texts[n][s] for s in ids])]}
         except ValueError as e: log.warning(f"gold aspects skipped: {e}")
-    with open(edir/"verdicts.jsonl.tmp", "w", encoding="utf-8") as f:
-        for v in verdicts: f.write(json.dumps(v, ensure_ascii=False) + "\n")
-    os.replace(edir/"verdicts.jsonl.tmp", edir/"verdicts.jsonl")
+    write_jsonl(edir/"verdicts.jsonl", verdicts)
     plot_winrates(tables, edir/"winrate.png")
     s0, cv0 = rows[0]
     case, sc = {n: texts[n][s0] for n in names}, None

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from .core import (ConfigError, add_cost, cfg_field, config_dict, get_device, get_dtype, get_logger, plt_agg,
                           require,
-                          seed_everything, stage_dir, write_json, write_metrics)
+                          seed_everything, stage_dir, write_json, write_jsonl, write_metrics)
 from .generate import GenConfig
 from .models import load_tokenizer, model_card, resolve_model, safetensors_only
 from typing import TYPE_CHECKING
@@ -808,11 +808,11 @@ def run_reward(cfg:RunConfig, # the run's configuration: models, seed, device, d
     if main: save_reward_model(tr.model, tok, sdir, rcfg.max_length, rcfg.segment_a, cfg.data.language)
     dirs = [sdir] + _train_members(cfg, rcfg, tok, train, sdir, resume, device, dtype, callbacks, main)
     if not main: return {}
-    U = _ensemble(cfg, rcfg, dirs, held_lab, device)  # what was saved, each pair scored once
-    ev = eval_rows(U, held, held_lab, gold)
+    C = _ensemble(cfg, rcfg, dirs, held_lab, device)  # a ScoreCache of what was saved: each pair scored once
+    ev = eval_rows(C, held, held_lab, gold)
     gen = _generated(cfg, rcfg, out, splits, gold)
-    gm = _gold_metrics(U, ev, gen, gold) | _feedback_accuracy(U, fb_held) | dict(ensemble=len(U))
-    if len(U) > 1: gm["members"] = _member_metrics(U, held, held_lab, gen, gold, ev)
+    gm = _gold_metrics(C, ev, gen, gold) | _feedback_accuracy(C, fb_held) | dict(ensemble=len(C))
+    if len(C) > 1: gm["members"] = _member_metrics(C, held, held_lab, gen, gold, ev)
     return _finish(cfg, rcfg, tr, sdir, st, train, held, held_lab, ev, gm)
 
 # %% ../nbs/03_reward.ipynb #746e6aae
@@ -834,11 +834,9 @@ def _finish(cfg, rcfg, tr, sdir:Path, st, train, held, held_lab, ev, gm) -> dict
     plot_score_hist(ev["u"], ev["y"], sdir/"scores_hist.png")
     if "g" in ev:
         plot_gold_scatter(ev["u"], ev["g"], sdir/"gold_scatter.png", ev.get("u_gen"), ev.get("g_gen"))
-    with open(sdir/"heldout_scores.jsonl", "w", encoding="utf-8") as f:
-        for i, r in enumerate(held_lab):
-            f.write(json.dumps(dict(seeker_id=r["seeker_id"], job_id=r.get("job_id"), label=int(r["label"]),
-                                    score=float(ev["u"][i]),
-                                    gold=float(ev["g"][i]) if "g" in ev else None)) + "\n")
+    write_jsonl(sdir/"heldout_scores.jsonl", (dict(seeker_id=r["seeker_id"], job_id=r.get("job_id"), label=int(r["label"]),
+                                                   score=float(ev["u"][i]), gold=float(ev["g"][i]) if "g" in ev else None)
+                                              for i, r in enumerate(held_lab)))
     fb = (f" and {st['n_pairs_feedback']} recruiter preferences between generated JDs" if st["n_pairs_feedback"]
           else "")
     ens = (f" The mean of {len(gm['members'])} such models' standardised scores (ensemble.json)."

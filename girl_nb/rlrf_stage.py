@@ -10,7 +10,7 @@ import numpy as np, torch
 from .core import (config_dict, get_device, get_dtype, min_detectable_effect, mixed_precision, plt_agg,
                           seed_everything,
                           stage_dir,
-                          write_json, write_metrics)
+                          write_json, write_jsonl, write_metrics)
 from .models import load_generator, load_tokenizer, model_card
 from .rlrf import RLRFConfig, load_critic
 from .rlrf_trainer import RLRF, cut_cv, last_checkpoint, make_actor, rollout_model
@@ -309,9 +309,8 @@ def _finish(cfg, rc, tr:RLRF, sdir:Path, how:str, test:list[dict]=()) -> dict:
         if not texts:
             tr.evaluate()  # resumed after the last iteration: the held-out JDs again (seeded, same texts)
             texts = tr.last_eval_texts
-        with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
-            for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, texts):
-                f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_girl=jd), ensure_ascii=False) + "\n")
+        write_jsonl(sdir/"samples.jsonl", (dict(seeker_id=s, cv=cv, jd_girl=jd)
+                                           for s, cv, jd in zip(tr.eval_ids, tr.eval_cvs, texts)))
     if test:  # read once: the SFT model and the final actor on gen_test
         t = m["gen_test"] = compare_on_test(tr, cfg, sdir.parent, list(test), girl_is_sft=how == "sft")
         m |= dict(rm_reward_sft=t["rm_greedy_sft"], rm_reward_girl=t["rm_greedy_girl"],

@@ -4,11 +4,11 @@
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #d813f641
 from __future__ import annotations
-import copy, csv, dataclasses, json, os, random, shutil, tempfile, time
+import copy, csv, dataclasses, os, random, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import patch
-from .core import ConfigError, add_cost, get_logger, precision_dtype, read_state, write_state
+from .core import ConfigError, add_cost, get_logger, precision_dtype, read_state, write_jsonl, write_state
 from .rlrf import (AdaptiveKL, Critic, RLRFConfig, RunningMoments, advantage, iteration_indices,
                           kl_estimate, pack_rollout, penalised_reward, policy_loss, token_logprobs,
                           value_loss,
@@ -328,11 +328,6 @@ def _write_csv(path:Path, rows:list[dict]):
         w.writeheader()
         w.writerows(rows)
 
-def _write_jsonl(path:Path, rows:list[dict]):
-    "Write `rows` as JSON lines"
-    with open(path, "w", encoding="utf-8") as f:
-        for r in rows: f.write(json.dumps(r) + "\n")
-
 # %% ../nbs/04a_rlrf_trainer.ipynb #f6b4f94c
 @patch
 def _tensorboard(self:RLRF):
@@ -366,7 +361,7 @@ def _record_eval(self:RLRF, row:dict|None):
     self.logger.info("eval " + " ".join(f"{k}={v:.4g}" for k, v in row.items()))
     if self.folder is None or not self.acc.is_main_process: return
     _write_csv(self.folder/"eval.csv", self.eval_log)
-    _write_jsonl(self.folder/"eval_cvs.jsonl", self.eval_per_cv)
+    write_jsonl(self.folder/"eval_cvs.jsonl", self.eval_per_cv)
     if tb := self._tensorboard():
         for k, v in row.items():
             if k != "iteration": tb.add_scalar(f"eval/{k}", v, row["iteration"])
@@ -467,7 +462,7 @@ def load_checkpoint(self:RLRF, path:str|Path):
     if self.folder is not None and self.acc.is_main_process:
         _write_csv(self.folder/"log.csv", self.log)
         if self.eval_log: _write_csv(self.folder/"eval.csv", self.eval_log)
-        if self.eval_per_cv: _write_jsonl(self.folder/"eval_cvs.jsonl", self.eval_per_cv)
+        if self.eval_per_cv: write_jsonl(self.folder/"eval_cvs.jsonl", self.eval_per_cv)
     return self
 
 # %% ../nbs/04a_rlrf_trainer.ipynb #b9864ea8

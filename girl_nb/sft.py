@@ -8,7 +8,7 @@ import functools, json, math, os, random, re, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import (add_cost, cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, require,
-                          seed_everything, stage_dir, write_json, write_metrics)
+                          seed_everything, stage_dir, write_json, write_jsonl, write_metrics)
 from .generate import GenConfig, build_prompt, check_pad, check_text, generate_jds, prompt_ids
 from .models import load_generator, load_tokenizer, model_card
 from typing import TYPE_CHECKING
@@ -401,9 +401,8 @@ def _finish(cfg, sft_cfg, state, sdir:Path, st, train, held, ev, base, sft, eval
     write_metrics(sdir, m, cfg)
     plot_losses(state.log_history, sdir/"loss.png", eval_loss)
     if base:
-        with open(sdir/"samples.jsonl", "w", encoding="utf-8") as f:
-            for (s, cv), b, t in zip(ev, base["texts"], sft["texts"]):
-                f.write(json.dumps(dict(seeker_id=s, cv=cv, jd_base=b, jd_sft=t), ensure_ascii=False) + "\n")
+        write_jsonl(sdir/"samples.jsonl", (dict(seeker_id=s, cv=cv, jd_base=b, jd_sft=t)
+                                           for (s, cv), b, t in zip(ev, base["texts"], sft["texts"])))
     conf = config_dict(cfg) | dict(sft=config_dict(sft_cfg))
     adapter = (sdir/"adapter_config.json").exists()
     (sdir/"README.md").write_text(sft_card(cfg.name, cfg.models.generator, m, conf, adapter),

@@ -120,6 +120,8 @@ def test_out_naming_a_file(capsys, tmp_path):
     one_line_error(*run_main(capsys, "data", "generate", "--config", ROOT / "configs/tiny.yaml", "--out", f)[::2],
                    str(f), "is a file, not a folder")
     one_line_error(*run_main(capsys, "pipeline", "--preset", "tiny", "--out", f)[::2], str(f))
+    one_line_error(*run_main(capsys, "pipeline", "--preset", "tiny", "--out", tmp_path / "b", "--share-from",
+                             tmp_path / "none")[::2], str(tmp_path / "none"), "no run folder with a data stage")
 
 
 def test_quarantine_naming_a_file(capsys, tmp_path):
