@@ -249,6 +249,10 @@ def headline(out:str|Path, stage:str) -> str:
                 f"on {m.get('rm_gen_n', 0)} generated JDs {_f(m.get('rm_gen_spearman'))} (within a CV "
                 f"{_f(m.get('rm_gen_spearman_within_cv'))})")
     if stage == "rlrf":
+        if "gen_test" not in m and "gen_val" in m:  # gen_test not read (rlrf.n_test_cvs 0): the held-out check's figures
+            v = m["gen_val"]
+            return (f"gen_val: RM reward {_f(v.get('rm_reward_sft'))} → {_f(v.get('rm_reward_girl'))}, gold "
+                    f"{_f(v.get('gold_greedy_sft'))} → {_f(v.get('gold_greedy_girl'))}, KL {_f(v.get('kl_girl'), '.4f')}")
         return f"RM reward {_f(m.get('rm_reward_sft'))} → {_f(m.get('rm_reward_girl'))}, gold {_f(m.get('gold_sft'))} → {_f(m.get('gold_girl'))}, KL {_f(m.get('kl_girl'), '.4f')}"
     if stage == "rec":
         t = m.get("table3", {}).get("mlp", {})
