@@ -24,8 +24,8 @@ from .sft import SFTConfig, run_sft
 
 # %% auto #0
 __all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'CLAIMS', 'KEPT', 'RunConfig', 'load_config',
-           'stage_key', 'finished_key', 'machine_info', 'run_stage', 'check_same_draw', 'share_stages', 'headline',
-           'cost_table', 'run_pipeline', 'preset_path', 'across_draws', 'draw_figures', 'replicate_table',
+           'stage_key', 'finished_key', 'machine_info', 'run_stage', 'check_same_draw', 'headline', 'cost_table',
+           'run_pipeline', 'share_stages', 'preset_path', 'across_draws', 'draw_figures', 'replicate_table',
            'claims_table', 'run_replicates', 'keep_draw', 'collect_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
@@ -194,33 +194,6 @@ def check_same_draw(run_a:str|Path, # the run the others are compared against
         if (k := finished_key(o, "data")) != ka:
             raise ValueError(f"{Path(o)/'data'}: not the data stage of {run_a} (keys {k} and {ka}): compare {what} of one draw")
 
-# %% ../nbs/08_pipeline.ipynb #1974b5b0
-def _link_or_copy(src, dst):
-    "Hard-link `src` at `dst`; copy where the two are on different file systems"
-    try: os.link(src, dst)
-    except OSError: shutil.copy2(src, dst)
-
-def share_stages(src:str|Path, # a run folder of the same draw, made with other settings
-                 out:str|Path, # the run folder to fill
-                 cfg:RunConfig, # `out`'s configuration
-                 echo=print) -> list[str]:
-    "Give `out` each finished stage of `src` that `cfg` computes identically (same stage key); return their names"
-    src, out, shared = Path(src), Path(out), []
-    if not (src/"data").is_dir(): raise FileNotFoundError(f"{src}: no run folder with a data stage to share from")
-    for s in STAGES:
-        key, start = stage_key(cfg, s), src/s/"pipeline_start.json"
-        restarted = start.is_file() and json.loads(start.read_text()).get("key") != key  # re-running under other settings
-        if finished_key(src, s) != key or restarted: continue
-        if (out/s).exists():
-            if finished_key(out, s) == key: shared.append(s)
-            else: echo(f"{out/s}: exists and is not {src/s}'s stage: left as it is")
-            continue
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(src/s, out/s, symlinks=True, copy_function=shutil.copy2 if s == "data" else _link_or_copy)
-        shared.append(s)
-    echo(f"shared from {src}: {', '.join(shared) or 'no stage (every key differs)'}")
-    return shared
-
 # %% ../nbs/08_pipeline.ipynb #eb5d67f0
 def _m(out:Path, stage:str) -> dict:
     f = out/stage/"metrics.json"
@@ -321,6 +294,33 @@ def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:
     write_json(out/"pipeline.json", dict(stages=rows, total_s=total, cost_table=table, config=config_dict(cfg),
                                          commit=_git_commit(Path(girl_nb.__file__).parent)))
     return rows
+
+# %% ../nbs/08_pipeline.ipynb #1974b5b0
+def _link_or_copy(src, dst):
+    "Hard-link `src` at `dst`; copy where the two are on different file systems"
+    try: os.link(src, dst)
+    except OSError: shutil.copy2(src, dst)
+
+def share_stages(src:str|Path, # a run folder of the same draw, made with other settings
+                 out:str|Path, # the run folder to fill
+                 cfg:RunConfig, # `out`'s configuration
+                 echo=print) -> list[str]:
+    "Give `out` each finished stage of `src` that `cfg` computes identically (same stage key); return their names"
+    src, out, shared = Path(src), Path(out), []
+    if not (src/"data").is_dir(): raise FileNotFoundError(f"{src}: no run folder with a data stage to share from")
+    for s in STAGES:
+        key, start = stage_key(cfg, s), src/s/"pipeline_start.json"
+        restarted = start.is_file() and json.loads(start.read_text()).get("key") != key  # re-running under other settings
+        if finished_key(src, s) != key or restarted: continue
+        if (out/s).exists():
+            if finished_key(out, s) == key: shared.append(s)
+            else: echo(f"{out/s}: exists and is not {src/s}'s stage: left as it is")
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(src/s, out/s, symlinks=True, copy_function=shutil.copy2 if s == "data" else _link_or_copy)
+        shared.append(s)
+    echo(f"shared from {src}: {', '.join(shared) or 'no stage (every key differs)'}")
+    return shared
 
 # %% ../nbs/08_pipeline.ipynb #ba9112d4
 def preset_path(name:str) -> Path:
