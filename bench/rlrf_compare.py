@@ -28,7 +28,7 @@ def main(argv=None):
     from girl_nb.rlrf_stage import compare_gen_val
     try: check_same_draw(a.run, *a.compare, what="RLRF runs")
     except ValueError as e: raise SystemExit(str(e)) from None
-    print(f"| B | iteration | A | B | B - A [95% CI over CVs] | MDE | CVs |\n|---|---|---:|---:|---:|---:|---:|")
+    print("| B | iteration | A | B | B - A [95% CI over CVs] | MDE | CVs |\n|---|---|---:|---:|---:|---:|---:|")
     for b in a.compare:
         for r in compare_gen_val(a.run, b, a.key, a.after):
             lo, hi = r["ci95"]

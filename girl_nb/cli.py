@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #2094402e
 from __future__ import annotations
-import argparse, json, sys
+import argparse, sys
 from pathlib import Path
 from .core import (STAGES, ConfigError, add_config_args, config_dict, get_device, get_dtype,
                           get_logger,

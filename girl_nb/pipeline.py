@@ -8,7 +8,7 @@ import dataclasses, hashlib, json, os, shutil, time
 from dataclasses import dataclass
 import numpy as np
 from pathlib import Path
-from .core import (COST, STAGES, cfg_field, config_dict, cost_since, free_memory, from_dict, get_logger,
+from .core import (COST, STAGES, cfg_field, config_dict, cost_since, free_memory, from_dict,
                           read_config, write_json)
 from .data_stage import DataConfig, code_version, data_key, input_fingerprint, run_data
 from .feedback import FeedbackConfig, run_feedback
@@ -120,7 +120,6 @@ def finished_key(out:str|Path, stage:str) -> str|None:
     if done.is_file(): return json.loads(done.read_text()).get("key")
     mf = folder/"metrics.json"
     if stage != "report" and mf.is_file():
-        from girl_nb.core import from_dict
         try:
             m = json.loads(mf.read_text())
             c = from_dict(RunConfig, m["config"])
