@@ -7,7 +7,8 @@ from __future__ import annotations
 import dataclasses, functools, hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import add_cost, cfg_field, file_digest, get_device, get_dtype, get_logger, read_text_arg, require, write_json
+from .core import (add_cost, cfg_field, file_digest, get_device, get_dtype, get_logger, read_text_arg, require,
+                          write_json, write_jsonl)
 from .models import adapter_base, load_generator, load_tokenizer, resolve_model, safetensors_only
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
@@ -606,9 +607,7 @@ def _generate_todo(generator, g, folder:Path, got:dict, todo, keys, seeker_ids, 
         idx = todo[c0:c0+chunk]
         jds = backend.generate([cvs[i] for i in idx], g, n=n, seed=seed + c0, language=language)
         rows = [dict(key=keys[i], seeker_id=seeker_ids[i], jds=jds[j]) for j, i in enumerate(idx)]
-        tmp = folder/"parts"/f".{c0:08d}.tmp"
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        os.replace(tmp, folder/"parts"/f"{len(list((folder/'parts').glob('*.jsonl'))):06d}.jsonl")
+        write_jsonl(folder/"parts"/f"{len(list((folder/'parts').glob('*.jsonl'))):06d}.jsonl", rows)  # whole or not at all
         got |= {r["key"]: r["jds"] for r in rows}
         bar.update(len(idx))
     bar.close()
