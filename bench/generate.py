@@ -34,7 +34,6 @@ from bench._peaks import peak_tflops  # noqa: E402
 
 def hf_generate(model, tok, enc, max_new_tokens):
     "Naive HF `generate` on one left-padded batch, greedy; completions up to their EOS"
-    import torch
     from girl_nb.generate import left_pad, until_eos
     ids, mask, _ = left_pad(enc, tok.pad_token_id)
     ids, mask = ids.to(model.device), mask.to(model.device)
@@ -68,7 +67,6 @@ def ct2_generate(gen, tok, enc, max_new_tokens, batch_size):
 
 def profile_batch(model, tok, cvs, batch_size, max_new_tokens, top=8):
     "Prefill and decode-step seconds of one batch through `generate_jds`, and the ops' shares of its self CPU time"
-    import torch
     from torch.profiler import profile, ProfilerActivity
     from girl_nb.generate import generate_jds
     cvs = cvs[:batch_size]

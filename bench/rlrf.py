@@ -14,7 +14,7 @@ shape then runs through TRL 1.12's PPOTrainer (bench/rlrf_trl112.py, in that sep
 dependency) and the JSON gains its figures and `speedup_vs_trl_1_12` = its seconds per iteration / ours, back to back on one
 machine. `--trl112 none` skips it.
 """
-import argparse, json, resource, sys, tempfile, time
+import argparse, json, resource, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

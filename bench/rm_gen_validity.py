@@ -29,13 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rl_peers import _recorded_config
+from girl_nb.core import read_jsonl
 from girl_nb.reward import fit_standardisation, paired_spearman_diff, rm_gen_validity, standardised_mean
 
 
 def _heldout_moments(runs:list[Path]) -> tuple[list, list]:
     "Each run's reward-model mean and sd over its held-out labelled rows (OUT/reward/heldout_scores.jsonl): `fit_standardisation`, as reward.ensemble fits them"
-    import json
-    rows = [[json.loads(l) for l in open(o/"reward"/"heldout_scores.jsonl", encoding="utf-8")] for o in runs]
+    rows = [read_jsonl(o/"reward"/"heldout_scores.jsonl") for o in runs]
     keys = [[(r["seeker_id"], r["job_id"]) for r in rr] for rr in rows]
     if any(k != keys[0] for k in keys):
         raise SystemExit(f"{', '.join(str(o) for o in runs)}: the reward models held out different rows; compare models of one draw")

@@ -4,9 +4,9 @@
 
 # %% ../nbs/00_core.ipynb #7e16546d
 from __future__ import annotations
-import collections, contextlib, copy, dataclasses, difflib, errno, fcntl, functools, hashlib, json, logging, math, os, random, re, shutil, sys
+import collections, contextlib, copy, dataclasses, difflib, errno, functools, hashlib, json, logging, math, os, random, re, sys
 import tempfile, time, types, typing
-from dataclasses import dataclass, field, fields, is_dataclass, asdict
+from dataclasses import field, fields, is_dataclass, asdict
 from pathlib import Path
 import numpy as np, yaml
 
@@ -14,9 +14,9 @@ import numpy as np, yaml
 __all__ = ['STAGES', 'COST', 'ConfigError', 'cfg_field', 'require', 'from_dict', 'parse_override', 'add_config_args',
            'read_text_arg', 'read_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory',
            'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir',
-           'write_json', 'write_jsonl', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint', 'file_digest',
-           'plt_agg', 'to_safe', 'from_safe', 'write_state', 'read_state', 'min_detectable_effect', 'add_cost',
-           'cost_since']
+           'write_json', 'write_jsonl', 'read_jsonl', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint',
+           'file_digest', 'plt_agg', 'to_safe', 'from_safe', 'write_state', 'read_state', 'min_detectable_effect',
+           'add_cost', 'cost_since']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -345,6 +345,21 @@ def write_jsonl(path:str|Path, rows) -> Path:
     with _atomic_text(path) as f:
         for r in rows: f.write(json.dumps(_jsonable(r), ensure_ascii=False) + "\n")
     return Path(path)
+
+# %% ../nbs/00_core.ipynb #a6b5199e
+def read_jsonl(path:str|Path,
+               numbered:bool=False, # also return each row's line number, for errors about its fields
+              ) -> list:
+    "The rows (dicts) of a JSON-lines file, blank lines skipped; a line that is not a JSON object is an error naming the file and line"
+    path, rows = Path(path), []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip(): continue
+        try: r = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}, line {n}: not JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(r, dict): raise ValueError(f"{path}, line {n}: a JSON {type(r).__name__}, not an object")
+        rows.append((n, r) if numbered else r)
+    return rows
 
 # %% ../nbs/00_core.ipynb #3ff85662
 def write_metrics(folder:str|Path, metrics:dict, cfg=None) -> Path:

@@ -8,7 +8,7 @@ import ast, functools, hashlib, json, os, secrets, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from .core import (cfg_field, config_dict, config_hash, file_digest, get_logger, read_metrics, require,
+from .core import (cfg_field, config_hash, file_digest, get_logger, read_metrics, require,
                           seed_everything,
                           stage_dir, write_json, write_metrics)
 from .data import (DEFAULT_WINDOWS, SPLITS, TABLES, ValidationReport, check_leaks, check_table,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import dataclasses, functools, hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
-from .core import (add_cost, cfg_field, file_digest, get_device, get_dtype, get_logger, read_text_arg, require,
-                          write_json, write_jsonl)
+from .core import (add_cost, cfg_field, file_digest, get_logger, read_jsonl, require, write_json,
+                          write_jsonl)
 from .models import adapter_base, load_generator, load_tokenizer, resolve_model, safetensors_only
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
@@ -537,9 +537,10 @@ def _read_parts(folder:Path) -> dict:
     "key -> JDs from the finished chunks in `folder/parts`"
     got = {}
     for f in sorted((folder/"parts").glob("*.jsonl")):
-        for line in f.read_text().splitlines():
-            r = json.loads(line)
-            got[r["key"]] = r["jds"]
+        for n, r in read_jsonl(f, numbered=True):
+            try: got[str(r["key"])] = list(r["jds"])
+            except (KeyError, TypeError) as e:
+                raise ValueError(f"{f}, line {n}: a cache row needs key and jds ({e!r}); delete the file to regenerate its chunk") from None
     return got
 
 # %% ../nbs/02a_generate.ipynb #09c57e0f

@@ -7,7 +7,7 @@ from __future__ import annotations
 import fcntl, json, os, shutil, tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from .core import cfg_field, girl_home, require
+from .core import cfg_field, girl_home
 
 # %% auto #0
 __all__ = ['BUNDLED', 'ModelsConfig', 'package_dir', 'convert_gguf', 'bundled_model_path', 'tiny_model_path', 'resolve_model',

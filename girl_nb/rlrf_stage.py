@@ -10,10 +10,10 @@ import numpy as np, torch
 from .core import (config_dict, get_device, get_dtype, min_detectable_effect, mixed_precision, plt_agg,
                           seed_everything,
                           stage_dir,
-                          write_json, write_jsonl, write_metrics)
+                          read_jsonl, write_json, write_jsonl, write_metrics)
 from .models import load_generator, load_tokenizer, model_card
 from .rlrf import RLRFConfig, load_critic
-from .rlrf_trainer import RLRF, cut_cv, last_checkpoint, make_actor, rollout_model
+from .rlrf_trainer import RLRF, last_checkpoint, make_actor, rollout_model
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from girl_nb.pipeline import RunConfig  # annotations only: the pipeline imports this module
 
@@ -347,9 +347,8 @@ def compare_gen_val(run_a:str|Path, # a run folder whose RLRF stage wrote OUT/rl
         f, rows = Path(run)/"rlrf"/"eval_cvs.jsonl", {}
         if not f.is_file():
             raise FileNotFoundError(f"{f}: no per-CV gen_val figures; the RLRF stage writes them at each check")
-        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+        for n, r in read_jsonl(f, numbered=True):
             try:
-                r = json.loads(line)
                 rows[int(r["iteration"])] = ([str(s) for s in r["seeker_id"]], [float(x) for x in r[key]])
             except (ValueError, KeyError, TypeError) as e:
                 raise ValueError(f"{f}, line {n}: cannot read the fields iteration, seeker_id and {key} ({e!r})") from None

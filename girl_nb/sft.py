@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_sft.ipynb #e9490ae6
 from __future__ import annotations
-import functools, json, math, os, random, re, time
+import functools, json, math, os, random, time
 from dataclasses import dataclass
 from pathlib import Path
 from .core import (add_cost, cfg_field, config_dict, free_memory, get_device, get_dtype, get_logger, require,

@@ -1,6 +1,6 @@
 """Layout figures of a girl_nb tree (issue 19): module sizes, long lines, `;` joins, exported cells defining several
 things, names in `__all__`. Usage: python tools/layout_stats.py [TREE] (default: this repository)."""
-import ast, glob, io, json, re, sys, tokenize
+import ast, io, json, re, sys, tokenize
 from pathlib import Path
 root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1]
 mods = sorted(p for p in (root/"girl_nb").glob("*.py") if p.name not in ("_modidx.py", "__init__.py"))

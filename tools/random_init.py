@@ -11,7 +11,7 @@ whose ids are a subset: for speed and memory at 0.5B-1.5B scale, not for anythin
 The folder holds safetensors weights and a tokenizer, so every loader of girl_nb takes it like the real model. The weights
 are random: use it for timings only, never for quality figures.
 """
-import argparse, json, shutil, sys
+import argparse, shutil, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
