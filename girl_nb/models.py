@@ -176,7 +176,7 @@ def load_tokenizer(name:str|Path, kind:str="generator", trust_remote_code:bool=F
 # %% ../nbs/00a_models.ipynb #30f084cb
 def load_generator(name:str|Path, dtype=None, device:str="cpu", trust_remote_code:bool=False,
                    is_trainable:bool=False, # a PEFT adapter's weights get gradients (training goes on)
-                   merge:bool=False): # fold a PEFT adapter into its base's weights: a plain model, ~3x faster to generate with on CPU
+                   merge:bool=False): # fold a PEFT adapter into its base's weights: a plain model, faster to generate with on CPU
     "Causal LM from a bundled name, `tiny`, a local folder, or a PEFT adapter folder (loaded onto its `adapter_base`)"
     import torch
     from transformers import AutoModelForCausalLM

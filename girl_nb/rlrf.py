@@ -128,8 +128,8 @@ class RLRFConfig:
     # Loop size (Alg. 1)
     iterations: int = cfg_field(40, "PPO iterations (rollout + update) to run")
     cvs_per_iter: int = cfg_field(8,
-                                  "RL CVs sampled per iteration; one JD each (TRL 1.12 PPO was measured at 8 "
-                                  "prompts); a multiple of the process count under accelerate launch")
+                                  "RL CVs sampled per iteration; one JD each; a multiple of the process count "
+                                  "under accelerate launch")
     ppo_epochs: int = cfg_field(2,
                                 "Passes over an iteration's rollouts (Alg. 1 line 8); TRL uses 4, 2 halves "
                                 "CPU time")
@@ -166,7 +166,7 @@ class RLRFConfig:
     max_cv_tokens: int = cfg_field(256, "CV tokens kept in the prompt (the CV's end is cut)")
     rollout_merge: bool = cfg_field(True,
                                     "Sample rollouts with a frozen copy of the actor, LoRA merged in and "
-                                    "cast to the run's dtype (~3x faster on CPU than the adapter under "
+                                    "cast to the run's dtype (faster on CPU than the adapter under "
                                     "autocast); log-probs still come from the actor")
     score_batch_size: int = cfg_field(32, "Pairs per reward-model forward pass")
     # Actor (LoRA on the SFT model) and critic

@@ -33,8 +33,8 @@ class SFTConfig:
     warmup: float = cfg_field(0.0, "Warm-up: a share of the steps when < 1, else a number of steps")
     weight_decay: float = cfg_field(0.0, "AdamW weight decay")
     gradient_checkpointing: bool = cfg_field(False,
-                                             "Recompute activations in the backward pass (saves memory; "
-                                             "1.33x slower on CPU)")
+                                             "Recompute activations in the backward pass (less memory, "
+                                             "more compute)")
     padding_free: bool = cfg_field(False,
                                    "Concatenate a batch's rows into one sequence with position ids (TRL "
                                    "`padding_free`): no pad tokens; each row attends only to itself")
