@@ -538,9 +538,10 @@ def _read_parts(folder:Path) -> dict:
     got = {}
     for f in sorted((folder/"parts").glob("*.jsonl")):
         for n, r in read_jsonl(f, numbered=True):
-            try: got[str(r["key"])] = list(r["jds"])
-            except (KeyError, TypeError) as e:
-                raise ValueError(f"{f}, line {n}: a cache row needs key and jds ({e!r}); delete the file to regenerate its chunk") from None
+            if not (isinstance(r.get("key"), str) and isinstance(r.get("jds"), list)):
+                raise ValueError(f"{f}, line {n}: a cache row needs key (text) and jds (a list); delete the file to "
+                                 f"regenerate its chunk")
+            got[r["key"]] = r["jds"]
     return got
 
 # %% ../nbs/02a_generate.ipynb #09c57e0f
