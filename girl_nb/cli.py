@@ -405,7 +405,7 @@ def add_pipeline_cli(subparsers):
                    help="K independent draws (seeds seed..seed+K-1) in OUT/draw<d>, and OUT/replicates.md: each "
                    "headline figure per draw, its mean, 95%% interval and 'holds in k of K'")
     p.add_argument("--share-from", metavar="RUN", help="a run of the same draw with other settings: its finished stages "
-                   "that these settings compute identically are linked into OUT, not recomputed (one setting read "
+                   "that these settings compute identically, and its generated JDs, are linked into OUT, not recomputed (one setting read "
                    "against another)")
     p.set_defaults(func=pipeline_cli)
 

@@ -300,6 +300,15 @@ def _link_or_copy(src, dst):
     try: os.link(src, dst)
     except OSError: shutil.copy2(src, dst)
 
+def _share_generations(src:Path, out:Path) -> list[str]:
+    "Link `src`'s generation caches (OUT/gen/<generator>/<fingerprint>) that `out` lacks; return the generators' names"
+    names = set()
+    for f in sorted((src/"gen").glob("*/*")):  # a fingerprint names the weights' bytes and the decoding settings
+        if f.is_dir() and not (out/"gen"/f.parent.name/f.name).exists():
+            shutil.copytree(f, out/"gen"/f.parent.name/f.name, copy_function=_link_or_copy)
+            names.add(f.parent.name)
+    return sorted(names)
+
 def share_stages(src:str|Path, # a run folder of the same draw, made with other settings
                  out:str|Path, # the run folder to fill
                  cfg:RunConfig, # `out`'s configuration
@@ -318,7 +327,9 @@ def share_stages(src:str|Path, # a run folder of the same draw, made with other 
         out.mkdir(parents=True, exist_ok=True)
         shutil.copytree(src/s, out/s, symlinks=True, copy_function=shutil.copy2 if s == "data" else _link_or_copy)
         shared.append(s)
-    echo(f"shared from {src}: {', '.join(shared) or 'no stage (every key differs)'}")
+    caches = _share_generations(src, out) if shared else []
+    echo(f"shared from {src}: {', '.join(shared) or 'no stage (every key differs)'}"
+         + (f"; generated JDs of {', '.join(caches)}" if caches else ""))
     return shared
 
 # %% ../nbs/08_pipeline.ipynb #ba9112d4
