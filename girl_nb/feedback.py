@@ -159,14 +159,13 @@ def _simulated(cfg:RunConfig, out:Path, splits, gold) -> tuple[list[dict], dict]
     from girl_nb.generate import cached_generate, generation_folder
     from girl_nb.models import load_tokenizer
     from girl_nb.simulator import load_gold
-    fc = cfg.feedback
+    fc, first = cfg.feedback, {}
+    for r in run_split(splits, out, "rm"): first.setdefault(str(r["seeker_id"]), r["cv"])  # no data: says run the data stage
     gold = load_gold(gold, out)
     if gold is None:
         raise ValueError(f"feedback.source 'simulator' needs the simulator's gold judge ({out/'data'/'gold'}), "
                          f"which only simulated data have: give feedback.source a ratings file, or set "
                          f"feedback.n_cvs=0")
-    first = {}
-    for r in run_split(splits, out, "rm"): first.setdefault(str(r["seeker_id"]), r["cv"])
     ids = pick_seekers(first, fc.n_cvs, cfg.seed)
     model, label = _generator(cfg, out)
     dev = get_device(cfg.device)

@@ -205,6 +205,7 @@ def _f(v, fmt=".3f"): return format(v, fmt) if isinstance(v, (int, float)) else 
 def headline(out:str|Path, stage:str) -> str:
     "The headline figure of a finished stage, from its metrics.json"
     out = Path(out)
+    if stage == "report": return str(out/"report.md") if (out/"report.md").is_file() else ""  # it writes no metrics.json
     m = _m(out, stage)
     if not m: return ""
     if stage == "data":
@@ -232,7 +233,6 @@ def headline(out:str|Path, stage:str) -> str:
     if stage == "eval":
         t = m.get("judges", {}).get(m.get("judge"), {})
         return f"{m.get('judge')} judge: " + ", ".join(f"{k} adv {_f(v.get('adv'), '+.3f')}" for k, v in list(t.items())[:3])
-    if stage == "report": return str(out/"report.md")
     return ""
 
 # %% ../nbs/08_pipeline.ipynb #fdccc474
