@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #2094402e
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys
 from pathlib import Path
 from .core import (STAGES, ConfigError, add_config_args, config_dict, get_device, get_dtype,
                           get_logger,
@@ -25,6 +25,19 @@ from .sft import run_sft
 
 # %% auto #0
 __all__ = ['make_parser', 'main']
+
+# %% ../nbs/90_cli.ipynb #80ba7bb6
+def _add_run_folder(p:argparse.ArgumentParser):
+    "The run folder as `OUT` or, as every stage command takes it, `--out OUT` (`main` merges the two)"
+    p.add_argument("out", nargs="?", help="run folder")
+    p.add_argument("--out", dest="out_flag", metavar="OUT", help="the run folder (instead of OUT)")
+
+def _subparser(p:argparse.ArgumentParser, a:argparse.Namespace) -> argparse.ArgumentParser:
+    "The (sub)command parser that `a` was parsed by, for errors in its own usage"
+    for act in p._actions:
+        if isinstance(act, argparse._SubParsersAction) and getattr(a, act.dest, None) in act.choices:
+            return _subparser(act.choices[getattr(a, act.dest)], a)
+    return p
 
 # %% ../nbs/90_cli.ipynb #6e5936fc
 def make_parser() -> argparse.ArgumentParser:
@@ -54,7 +67,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="CVs longer than this many characters are quarantined, as data.max_cv_chars (default "
                    "20000)")
     s = d.add_parser("summary", help="print the data stage's dataset card from OUT/data/metrics.json")
-    s.add_argument("out", help="run folder")
+    _add_run_folder(s)
     about = ("prepare and list the bundled models: `prepare` converts the bundled generator once into the "
              "cache "
              "($GIRL_HOME) and prints where each model (generator, encoder, ...) lives")
@@ -310,7 +323,9 @@ def recommend_cli(args) -> int:
                 repetition_penalty=args.repetition_penalty)  # checks the options
     budget = _cv_budget(args)
     jobs, probs = validate_jobs(read_records(args.jobs), str(args.jobs))
-    if probs: get_logger().warning(f"{len(probs)} job rows skipped: " + "; ".join(map(str, probs[:3])))
+    if probs:
+        n = len({(p.file, p.line) for p in probs})
+        get_logger().warning(f"{n} job row{'s' * (n != 1)} skipped ({len(probs)} problems): " + "; ".join(map(str, probs[:3])))
     cv = read_text_arg(args.cv, "--cv", check=True)
     r = recommend(cv, jobs, args.model, args.encoder, args.k, args.max_new_tokens, get_device(args.device),
                   repetition_penalty=args.repetition_penalty, max_cv_tokens=budget)
@@ -386,7 +401,7 @@ def add_report_cli(subparsers):
     r = subparsers.add_parser("report",
                               help="collect every stage's metrics and plots into OUT/report.md and "
                               "OUT/report.html")
-    r.add_argument("out", help="run folder")
+    _add_run_folder(r)
     r.set_defaults(func=report_cli)
     return subparsers
 
@@ -396,7 +411,7 @@ def add_pipeline_cli(subparsers):
     p = subparsers.add_parser("pipeline",
                               help="run every stage (data, sft, feedback, reward, rlrf, rec, eval, report), skipping "
                               "up-to-date ones")
-    p.add_argument("--preset", help="tiny, quick, demo or gpu (configs/<preset>.yaml); or --config FILE")
+    p.add_argument("--preset", help="tiny, quick, demo, gpu or table1 (configs/<preset>.yaml); or --config FILE")
     add_config_args(p, "rlrf.iterations=20")
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--stages", help=f"comma-separated subset of {','.join(STAGES)}")
@@ -458,9 +473,19 @@ def _error_text(e:Exception) -> str:
 # %% ../nbs/90_cli.ipynb #d2b452b2
 def main(argv:list[str]|None=None) -> int:
     "Entry point of the `girl` console script"
-    a = make_parser().parse_args(argv)
+    parser = make_parser()
+    a, extra = parser.parse_known_args(argv)
+    sub = _subparser(parser, a)
+    if extra: sub.error(f"unrecognized arguments: {' '.join(extra)}")  # with the subcommand's own usage
+    if "out_flag" in vars(a):
+        if a.out and a.out_flag and a.out != a.out_flag: sub.error(f"two run folders: {a.out} and --out {a.out_flag}")
+        a.out = a.out or a.out_flag
+        if not a.out: sub.error("the run folder is required: OUT or --out OUT")
     run = getattr(a, "func", None) or dict(data=_cmd_data, models=_cmd_models, config=_cmd_config)[a.cmd]
     try: return run(a) or 0
+    except BrokenPipeError:  # the reader closed the pipe (`girl ... | head`): nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ConfigError, ValueError,
             OSError) as e:  # OSError: a path (or a judge endpoint) that cannot be used
         print(f"girl: error: {_error_text(e)}", file=sys.stderr)

@@ -178,7 +178,10 @@ def read_config(cls, # the dataclass to build (e.g. `girl_nb.pipeline.RunConfig`
         p = Path(path)
         file = str(p)
         if not p.is_file():
-            raise ConfigError(f"{p}: config file not found (presets live in configs/: tiny.yaml, demo.yaml)")
+            import girl_nb
+            d = Path(girl_nb.__file__).resolve().parents[1]/"configs"  # a source checkout's presets
+            have = ", ".join(sorted(f.stem for f in d.glob("*.yaml"))) if d.is_dir() else ""
+            raise ConfigError(f"{p}: config file not found" + (f" (presets, by name with --preset: {have})" if have else ""))
         try: text = p.read_text(encoding="utf-8")
         except UnicodeDecodeError as e: raise ConfigError(f"{p}: {_not_utf8(e)}") from None
         try: d = yaml.load(text, Loader=_TextDates) or {}

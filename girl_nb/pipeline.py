@@ -466,8 +466,9 @@ def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent dra
         run_pipeline(dataclasses.replace(cfg, seed=cfg.seed + d), out/f"draw{d}", stages, force, runner, echo)
         figs.append(draw_figures(out/f"draw{d}"))
     res, table = replicate_table(figs)
-    _write_replicates(out, cfg.name, [cfg.seed + d for d in range(draws)], res, table, config_dict(cfg))
-    echo(table)
+    seeds = [cfg.seed + d for d in range(draws)]
+    _write_replicates(out, cfg.name, seeds, res, table, config_dict(cfg))
+    echo(f"The claims (each draw against the claim's bar):\n{claims_table(res, seeds)}\n\nEvery figure (> 0 in: draws above 0):\n{table}")
     return res
 
 # %% ../nbs/08_pipeline.ipynb #2eb1ae42
@@ -555,5 +556,5 @@ def collect_replicates(folders:list, # run folders or `keep_draw` folders, one p
     _write_replicates(None if out is None else Path(out), ref.get("name", "run"), seeds, res, table,
                       runs[0]["config"],
                       folders=[str(f) for f in folders], commits=commits)
-    echo(table)
+    echo(f"The claims (each draw against the claim's bar):\n{claims_table(res, seeds)}\n\nEvery figure (> 0 in: draws above 0):\n{table}")
     return res
