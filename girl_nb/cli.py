@@ -411,7 +411,6 @@ def add_pipeline_cli(subparsers):
     p = subparsers.add_parser("pipeline",
                               help="run every stage (data, sft, feedback, reward, rlrf, rec, eval, report), skipping "
                               "up-to-date ones")
-    p.add_argument("--preset", help="tiny, quick, demo, gpu or table1 (configs/<preset>.yaml); or --config FILE")
     add_config_args(p, "rlrf.iterations=20")
     p.add_argument("--out", required=True, help="run folder")
     p.add_argument("--stages", help=f"comma-separated subset of {','.join(STAGES)}")
@@ -427,8 +426,7 @@ def add_pipeline_cli(subparsers):
 # %% ../nbs/90_cli.ipynb #a11c5ae5
 def pipeline_cli(args) -> int:
     "`girl pipeline`"
-    if args.preset and args.config: raise ValueError("give --preset or --config, not both")
-    cfg = load_config(preset_path(args.preset) if args.preset else args.config, args.overrides)
+    cfg = load_config(args.config, args.overrides)  # `main` has turned --preset into --config
     split = lambda s: [x.strip() for x in s.split(",") if x.strip()] if s else []
     if args.share_from:
         if args.draws != 1: raise ValueError("--share-from shares one run's stages: give it without --draws")
@@ -482,7 +480,11 @@ def main(argv:list[str]|None=None) -> int:
         a.out = a.out or a.out_flag
         if not a.out: sub.error("the run folder is required: OUT or --out OUT")
     run = getattr(a, "func", None) or dict(data=_cmd_data, models=_cmd_models, config=_cmd_config)[a.cmd]
-    try: return run(a) or 0
+    try:
+        if getattr(a, "preset", None):  # every command with --config takes a preset by name
+            if a.config: raise ValueError("give --preset or --config, not both")
+            a.config, a.preset = str(preset_path(a.preset)), None
+        return run(a) or 0
     except BrokenPipeError:  # the reader closed the pipe (`girl ... | head`): nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

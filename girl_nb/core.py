@@ -140,8 +140,10 @@ def parse_override(s:str) -> tuple[str, object]:
 
 # %% ../nbs/00_core.ipynb #066cba8c
 def add_config_args(p, example:str="data.sft_pairs=500"):
-    "Add `--config FILE` and repeatable `--set KEY=VALUE` to argparse parser `p`"
+    "Add `--config FILE` (or `--preset NAME`) and repeatable `--set KEY=VALUE` to argparse parser `p`"
     p.add_argument("--config", help="YAML preset, e.g. configs/demo.yaml (defaults when omitted)")
+    p.add_argument("--preset", help="a shipped preset by name, instead of --config: tiny, quick, demo, gpu or table1 "
+                   "(configs/NAME.yaml)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help=f"override a config value, e.g. --set {example} (repeatable)")
     return p
