@@ -486,7 +486,8 @@ def main(argv:list[str]|None=None) -> int:
             a.config, a.preset = str(preset_path(a.preset)), None
         return run(a) or 0
     except BrokenPipeError:  # the reader closed the pipe (`girl ... | head`): nothing to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush is silent too
+        except (OSError, ValueError): pass  # a stdout without a file descriptor
         return 1
     except (ConfigError, ValueError,
             OSError) as e:  # OSError: a path (or a judge endpoint) that cannot be used
