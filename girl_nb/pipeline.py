@@ -328,7 +328,8 @@ def share_stages(src:str|Path, # a run folder of the same draw, made with other 
         shutil.copytree(src/s, out/s, symlinks=True, copy_function=shutil.copy2 if s == "data" else _link_or_copy)
         shared.append(s)
     caches = _share_generations(src, out) if shared else []
-    echo(f"shared from {src}: {', '.join(shared) or 'no stage (every key differs)'}"
+    why = "no stage (every key differs: a key covers settings, upstream stages and the code, so a run made on another commit shares nothing)"
+    echo(f"shared from {src}: {', '.join(shared) or why}"
          + (f"; generated JDs of {', '.join(caches)}" if caches else ""))
     return shared
 
