@@ -304,7 +304,7 @@ def _share_generations(src:Path, out:Path) -> list[str]:
     "Link `src`'s generation caches (OUT/gen/<generator>/<fingerprint>) that `out` lacks; return the generators' names"
     names = set()
     for f in sorted((src/"gen").glob("*/*")):  # a fingerprint names the weights' bytes and the decoding settings
-        if f.is_dir() and not (out/"gen"/f.parent.name/f.name).exists():
+        if f.is_dir() and not f.name.startswith(".") and not (out/"gen"/f.parent.name/f.name).exists():  # .tmp: a cut write
             shutil.copytree(f, out/"gen"/f.parent.name/f.name, copy_function=_link_or_copy)
             names.add(f.parent.name)
     return sorted(names)
@@ -446,6 +446,11 @@ def claims_table(res:dict, # `replicate_table`'s figures
                      f"| {k} of {r['K']} |")
     return "\n".join(lines)
 
+def _replicates_text(res:dict, seeds:list[int], table:str) -> str:
+    "What `girl replicates` prints: the claims table (each against its bar), then every figure (bar: above 0)"
+    return (f"The claims (each draw against the claim's bar):\n{claims_table(res, seeds)}\n\n"
+            f"Every figure (> 0 in: draws above 0):\n{table}")
+
 # %% ../nbs/08_pipeline.ipynb #36714b28
 def _write_replicates(out:Path|None, name:str, seeds:list, res:dict, table:str, config:dict, **extra):
     "OUT/replicates.md and OUT/replicates.json (nothing when `out` is None)"
@@ -469,7 +474,7 @@ def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent dra
     res, table = replicate_table(figs)
     seeds = [cfg.seed + d for d in range(draws)]
     _write_replicates(out, cfg.name, seeds, res, table, config_dict(cfg))
-    echo(f"The claims (each draw against the claim's bar):\n{claims_table(res, seeds)}\n\nEvery figure (> 0 in: draws above 0):\n{table}")
+    echo(_replicates_text(res, seeds, table))
     return res
 
 # %% ../nbs/08_pipeline.ipynb #2eb1ae42
@@ -557,5 +562,5 @@ def collect_replicates(folders:list, # run folders or `keep_draw` folders, one p
     _write_replicates(None if out is None else Path(out), ref.get("name", "run"), seeds, res, table,
                       runs[0]["config"],
                       folders=[str(f) for f in folders], commits=commits)
-    echo(f"The claims (each draw against the claim's bar):\n{claims_table(res, seeds)}\n\nEvery figure (> 0 in: draws above 0):\n{table}")
+    echo(_replicates_text(res, seeds, table))
     return res
