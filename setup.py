@@ -34,9 +34,13 @@ setuptools.setup(
         'Natural Language :: ' + cfg['language'].title(),
     ] + ['Programming Language :: Python :: '+o for o in py_versions[py_versions.index(min_python):]] + (['License :: ' + lic[1] ] if lic[1] else []),
     url = cfg['git_url'],
-    packages = setuptools.find_packages(),
+    # the presets (configs/*.yaml, configs/accelerate/*.yaml) ship inside the wheel as girl_nb/configs, so
+    # `girl pipeline --preset demo` works from an installed package too (pipeline.preset_path looks there)
+    packages = setuptools.find_packages(include=['girl_nb', 'girl_nb.*']) + ['girl_nb.configs', 'girl_nb.configs.accelerate'],
+    package_dir = {'girl_nb.configs': 'configs', 'girl_nb.configs.accelerate': 'configs/accelerate'},
     include_package_data = True,
-    package_data = {'girl_nb': ['assets/*', 'assets/**/*']},
+    package_data = {'girl_nb': ['assets/*', 'assets/**/*'], 'girl_nb.configs': ['*.yaml'],
+                    'girl_nb.configs.accelerate': ['*.yaml', '*.md']},
     install_requires = requirements,
     extras_require={ 'dev': dev_requirements, 'judge': (cfg.get('judge_requirements') or '').split(),
                       'vllm': (cfg.get('vllm_requirements') or '').split(),

@@ -25,8 +25,8 @@ from .sft import SFTConfig, run_sft
 # %% auto #0
 __all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'CLAIMS', 'KEPT', 'RunConfig', 'load_config',
            'stage_key', 'finished_key', 'machine_info', 'run_stage', 'check_same_draw', 'headline', 'cost_table',
-           'run_pipeline', 'share_stages', 'preset_path', 'across_draws', 'draw_figures', 'replicate_table',
-           'claims_table', 'run_replicates', 'keep_draw', 'collect_replicates']
+           'run_pipeline', 'share_stages', 'preset_dirs', 'preset_path', 'across_draws', 'draw_figures',
+           'replicate_table', 'claims_table', 'run_replicates', 'keep_draw', 'collect_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
 @dataclass
@@ -334,17 +334,21 @@ def share_stages(src:str|Path, # a run folder of the same draw, made with other 
     return shared
 
 # %% ../nbs/08_pipeline.ipynb #ba9112d4
-def preset_path(name:str) -> Path:
-    "The YAML file of a shipped preset (`configs/<name>.yaml` next to the package)"
+def preset_dirs() -> list[Path]:
+    "Where shipped presets live: a source checkout's `configs/`, then the installed package's `girl_nb/configs/` (a wheel)"
     import girl_nb
-    d = Path(girl_nb.__file__).resolve().parents[1]/"configs"
-    p = d/f"{name}.yaml"
-    if not p.is_file():
-        have = sorted(f.stem for f in d.glob("*.yaml")) if d.is_dir() else []
-        raise FileNotFoundError(f"no preset {name!r} in {d}; presets: "
-                                f"{', '.join(have) or 'none (is this a source checkout?)'}; or pass --config "
-                                f"FILE")
-    return p
+    pkg = Path(girl_nb.__file__).resolve().parent
+    return [d for d in (pkg.parent/"configs", pkg/"configs") if d.is_dir()]
+
+def preset_path(name:str) -> Path:
+    "The YAML file of a shipped preset: `configs/<name>.yaml` of the checkout or the installed package"
+    dirs = preset_dirs()
+    for d in dirs:
+        if (d/f"{name}.yaml").is_file(): return d/f"{name}.yaml"
+    have = sorted({f.stem for d in dirs for f in d.glob("*.yaml")})
+    where = ", ".join(map(str, dirs)) or "neither configs/ beside the package nor girl_nb/configs/"
+    raise FileNotFoundError(f"no preset {name!r} in {where}; presets: {', '.join(have) or 'none'}; "
+                            f"or pass --config FILE")
 
 # %% ../nbs/08_pipeline.ipynb #e3525bce
 def across_draws(values:list, # one figure per independent draw (None = the draw lacks it)
