@@ -421,6 +421,8 @@ def add_pipeline_cli(subparsers):
     p.add_argument("--share-from", metavar="RUN", help="a run of the same draw with other settings: its finished stages "
                    "that these settings compute identically, and its generated JDs, are linked into OUT, not recomputed (one setting read "
                    "against another)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only each stage's line and the cost table; "
+                   "what the stages print (logs, loss lines, progress bars) goes to OUT/logs/STAGE.log")
     p.set_defaults(func=pipeline_cli)
 
 # %% ../nbs/90_cli.ipynb #a11c5ae5
@@ -431,8 +433,9 @@ def pipeline_cli(args) -> int:
     if args.share_from:
         if args.draws != 1: raise ValueError("--share-from shares one run's stages: give it without --draws")
         share_stages(args.share_from, args.out, cfg)
-    if args.draws != 1: run_replicates(cfg, args.out, args.draws, split(args.stages) or None, split(args.force))
-    else: run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force))
+    if args.draws != 1: run_replicates(cfg, args.out, args.draws, split(args.stages) or None, split(args.force),
+                                        quiet=args.quiet)
+    else: run_pipeline(cfg, args.out, split(args.stages) or None, split(args.force), quiet=args.quiet)
     return 0
 
 # %% ../nbs/90_cli.ipynb #ef1fb2a8

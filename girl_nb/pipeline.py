@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #6fdb0e62
 from __future__ import annotations
-import dataclasses, hashlib, json, os, shutil, time
+import contextlib, dataclasses, hashlib, json, logging, os, shutil, sys, time
 from dataclasses import dataclass
 import numpy as np
 from pathlib import Path
@@ -25,7 +25,7 @@ from .sft import SFTConfig, run_sft
 # %% auto #0
 __all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'CLAIMS', 'KEPT', 'RunConfig', 'load_config',
            'stage_key', 'finished_key', 'machine_info', 'run_stage', 'check_same_draw', 'headline', 'cost_table',
-           'run_pipeline', 'share_stages', 'preset_dirs', 'preset_path', 'across_draws', 'draw_figures',
+           'stage_output', 'run_pipeline', 'share_stages', 'preset_dirs', 'preset_path', 'across_draws', 'draw_figures',
            'replicate_table', 'claims_table', 'run_replicates', 'keep_draw', 'collect_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
@@ -268,9 +268,31 @@ def _git_commit(path:Path) -> str|None:
         return r.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError): return None
 
+# %% ../nbs/08_pipeline.ipynb #abf16004
+def _console_handlers() -> set:
+    "Every log handler that writes to a stream (the console's), not to a file"
+    loggers = [logging.getLogger(), *(l for l in logging.Logger.manager.loggerDict.values() if isinstance(l, logging.Logger))]
+    return {h for l in loggers for h in l.handlers if type(h) is logging.StreamHandler}
+
+@contextlib.contextmanager
+def stage_output(path:Path):
+    "Send what a stage prints (stdout, stderr, log records, progress bars, warnings) to the file `path`, not the screen"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8", buffering=1) as f:
+        f.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        was = {h: h.stream for h in _console_handlers()}
+        for h in was: h.setStream(f)
+        try:
+            with contextlib.redirect_stdout(f), contextlib.redirect_stderr(f): yield f
+        finally:  # a handler made during the stage took the file for stderr: it gets the real one
+            for h in _console_handlers():
+                if h.stream is f: h.setStream(was.get(h, sys.stderr))
+
 # %% ../nbs/08_pipeline.ipynb #83de4539
 def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:list[str]=(), runner=_run,
-                 echo=print) -> list[dict]:
+                 echo=print,
+                 quiet:bool=False, # print only the stage lines; what a stage prints goes to OUT/logs/<stage>.log
+                ) -> list[dict]:
     "Run `stages` (default all) of the method on `cfg` into `out`; skip the up-to-date ones, resume the interrupted ones"
     out, stages = Path(out), list(stages or STAGES)
     bad = [s for s in list(stages) + list(force) if s not in STAGES]
@@ -278,7 +300,13 @@ def run_pipeline(cfg:RunConfig, out:str|Path, stages:list[str]|None=None, force:
     out.mkdir(parents=True, exist_ok=True)
     rows, T, w = [], time.perf_counter(), max(map(len, STAGES))  # w: the stage names' column
     for i, s in enumerate(stages, 1):
-        r = run_stage(s, cfg, out, force=s in force, runner=runner)
+        log = out/"logs"/f"{s}.log"
+        try:
+            with stage_output(log) if quiet else contextlib.nullcontext():
+                r = run_stage(s, cfg, out, force=s in force, runner=runner)
+        except Exception:
+            if quiet: echo(f"[{i}/{len(stages)}] {s:<{w}s}   failed  what it printed: {log}")
+            raise
         r["headline"] = headline(out, s)
         rows.append(r)
         echo(f"[{i}/{len(stages)}] {s:<{w}s}{r['status']:>9s} {_fmt_s(r['time_s']):>9s}  {r['headline']}")
@@ -467,13 +495,14 @@ def _write_replicates(out:Path|None, name:str, seeds:list, res:dict, table:str, 
 
 # %% ../nbs/08_pipeline.ipynb #a12ef210
 def run_replicates(cfg:RunConfig, out:str|Path, draws:int=3, # K independent draws: seeds cfg.seed .. cfg.seed+K-1
-                   stages:list[str]|None=None, force:list[str]=(), runner=_run, echo=print) -> dict:
+                   stages:list[str]|None=None, force:list[str]=(), runner=_run, echo=print,
+                   quiet:bool=False) -> dict:
     "Run the pipeline on `draws` independent draws into OUT/draw<d>; write OUT/replicates.md and .json"
     if draws < 1: raise ValueError(f"--draws {draws}: must be >= 1")
     out, figs = Path(out), []
     for d in range(draws):
         echo(f"== draw {d + 1}/{draws}: seed {cfg.seed + d}, {out/f'draw{d}'}")
-        run_pipeline(dataclasses.replace(cfg, seed=cfg.seed + d), out/f"draw{d}", stages, force, runner, echo)
+        run_pipeline(dataclasses.replace(cfg, seed=cfg.seed + d), out/f"draw{d}", stages, force, runner, echo, quiet)
         figs.append(draw_figures(out/f"draw{d}"))
     res, table = replicate_table(figs)
     seeds = [cfg.seed + d for d in range(draws)]

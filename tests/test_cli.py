@@ -161,3 +161,12 @@ def test_girl_home_file_is_one_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("GIRL_HOME", str(tmp_path / "f"))
     one_line_error(*run_main(capsys, "generate", "--model", "tiny", "--cv", tmp_path / "cv.txt")[::2],
                    str(tmp_path / "f"), "is a file, not a folder")
+
+
+def test_pipeline_quiet_prints_only_stage_lines(tmp_path):
+    r = girl("pipeline", "--preset", "tiny", "--stages", "data", "--quiet", "--out", tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.startswith("[1/1] data") and "| data | ran |" in r.stdout, r.stdout
+    assert "INFO" not in r.stdout + r.stderr, (r.stdout, r.stderr)
+    log = (tmp_path / "logs" / "data.log").read_text()
+    assert "INFO girl_nb.data" in log and "0 rows quarantined" in log, log
