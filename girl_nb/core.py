@@ -12,11 +12,11 @@ import numpy as np, yaml
 
 # %% auto #0
 __all__ = ['STAGES', 'COST', 'ConfigError', 'cfg_field', 'require', 'from_dict', 'parse_override', 'add_config_args',
-           'read_text_arg', 'read_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything', 'free_memory',
-           'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger', 'stage_dir',
-           'write_json', 'write_jsonl', 'read_jsonl', 'write_metrics', 'read_metrics', 'last_trainer_checkpoint',
-           'file_digest', 'plt_agg', 'to_safe', 'from_safe', 'write_state', 'read_state', 'min_detectable_effect',
-           'add_cost', 'cost_since']
+           'read_text_arg', 'preset_dirs', 'read_config', 'config_dict', 'config_hash', 'girl_home', 'seed_everything',
+           'free_memory', 'get_device', 'cpu_has_bf16', 'get_dtype', 'mixed_precision', 'precision_dtype', 'get_logger',
+           'stage_dir', 'write_json', 'write_jsonl', 'read_jsonl', 'write_metrics', 'read_metrics',
+           'last_trainer_checkpoint', 'file_digest', 'plt_agg', 'to_safe', 'from_safe', 'write_state', 'read_state',
+           'min_detectable_effect', 'add_cost', 'cost_since']
 
 # %% ../nbs/00_core.ipynb #88f2c7d9
 class ConfigError(ValueError):
@@ -168,6 +168,13 @@ def read_text_arg(path:str, # a file, or `-` for stdin
     if not s.strip(): raise ValueError(f"{where}: empty or only whitespace")
     return s.strip()
 
+# %% ../nbs/00_core.ipynb #d88ead5d
+def preset_dirs() -> list[Path]:
+    "Where shipped presets live: a source checkout's `configs/`, then the installed package's `girl_nb/configs/` (a wheel)"
+    import girl_nb
+    pkg = Path(girl_nb.__file__).resolve().parent
+    return [d for d in (pkg.parent/"configs", pkg/"configs") if d.is_dir()]
+
 # %% ../nbs/00_core.ipynb #dea39106
 def read_config(cls, # the dataclass to build (e.g. `girl_nb.pipeline.RunConfig`)
                 path:str|Path|dict|None=None, # a YAML file, or a mapping already read (a run's recorded config); None: the defaults
@@ -180,9 +187,7 @@ def read_config(cls, # the dataclass to build (e.g. `girl_nb.pipeline.RunConfig`
         p = Path(path)
         file = str(p)
         if not p.is_file():
-            import girl_nb
-            d = Path(girl_nb.__file__).resolve().parents[1]/"configs"  # a source checkout's presets
-            have = ", ".join(sorted(f.stem for f in d.glob("*.yaml"))) if d.is_dir() else ""
+            have = ", ".join(sorted({f.stem for d in preset_dirs() for f in d.glob("*.yaml")}))
             raise ConfigError(f"{p}: config file not found" + (f" (presets, by name with --preset: {have})" if have else ""))
         try: text = p.read_text(encoding="utf-8")
         except UnicodeDecodeError as e: raise ConfigError(f"{p}: {_not_utf8(e)}") from None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from pathlib import Path
 from .core import (COST, STAGES, cfg_field, config_dict, cost_since, free_memory, from_dict,
-                          read_config, write_json)
+                          preset_dirs, read_config, write_json)
 from .data_stage import DataConfig, code_version, data_key, input_fingerprint, run_data
 from .feedback import FeedbackConfig, run_feedback
 from .judge import EvalConfig, run_eval
@@ -25,7 +25,7 @@ from .sft import SFTConfig, run_sft
 # %% auto #0
 __all__ = ['SECTIONS', 'UPSTREAM', 'STAGE_MODULES', 'RUNNERS', 'FIGURES', 'CLAIMS', 'KEPT', 'RunConfig', 'load_config',
            'stage_key', 'finished_key', 'machine_info', 'run_stage', 'check_same_draw', 'headline', 'cost_table',
-           'stage_output', 'run_pipeline', 'share_stages', 'preset_dirs', 'preset_path', 'across_draws', 'draw_figures',
+           'stage_output', 'run_pipeline', 'share_stages', 'preset_path', 'across_draws', 'draw_figures',
            'replicate_table', 'claims_table', 'run_replicates', 'keep_draw', 'collect_replicates']
 
 # %% ../nbs/08_pipeline.ipynb #d80db4e3
@@ -362,14 +362,8 @@ def share_stages(src:str|Path, # a run folder of the same draw, made with other 
     return shared
 
 # %% ../nbs/08_pipeline.ipynb #ba9112d4
-def preset_dirs() -> list[Path]:
-    "Where shipped presets live: a source checkout's `configs/`, then the installed package's `girl_nb/configs/` (a wheel)"
-    import girl_nb
-    pkg = Path(girl_nb.__file__).resolve().parent
-    return [d for d in (pkg.parent/"configs", pkg/"configs") if d.is_dir()]
-
 def preset_path(name:str) -> Path:
-    "The YAML file of a shipped preset: `configs/<name>.yaml` of the checkout or the installed package"
+    "The YAML file of a shipped preset: `configs/<name>.yaml` of the checkout or the installed package (`preset_dirs`)"
     dirs = preset_dirs()
     for d in dirs:
         if (d/f"{name}.yaml").is_file(): return d/f"{name}.yaml"
