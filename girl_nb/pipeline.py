@@ -558,6 +558,12 @@ def keep_draw(out:str|Path, # a finished run folder (`run_pipeline`'s OUT, or on
     return kept
 
 # %% ../nbs/08_pipeline.ipynb #5d21fcf7
+def _with_defaults(c:dict) -> tuple[dict, list[str]]:
+    "A recorded flat config with each setting added since it ran at its default (which keeps the older behaviour); and those settings"
+    d = _flat_cfg(config_dict(RunConfig()))
+    new = sorted(k for k in d if k not in c)
+    return {**{k: d[k] for k in new}, **c}, new
+
 def collect_replicates(folders:list, # run folders or `keep_draw` folders, one per draw
                        out:str|Path|None=None, # where replicates.md/.json go (None: only returned)
                        echo=print) -> dict:
@@ -569,7 +575,7 @@ def collect_replicates(folders:list, # run folders or `keep_draw` folders, one p
         if not (f/"pipeline.json").is_file():
             raise FileNotFoundError(f"{f/'pipeline.json'}: not found; each folder must be a finished run or a kept draw")
         runs.append(json.loads((f/"pipeline.json").read_text()))
-    cfgs = [_flat_cfg(r["config"]) for r in runs]
+    cfgs, added = zip(*[_with_defaults(_flat_cfg(r["config"])) for r in runs])
     ref = cfgs[0]
     for f, c in zip(folders[1:], cfgs[1:]):
         diff = sorted(k for k in set(ref) | set(c) if k != "seed" and ref.get(k) != c.get(k))
@@ -580,12 +586,13 @@ def collect_replicates(folders:list, # run folders or `keep_draw` folders, one p
     if len(set(seeds)) < len(seeds): raise ValueError(f"seeds {seeds}: two folders are the same draw")
     commits = [r.get("commit") for r in runs]  # the code each run recorded
     res, table = replicate_table([draw_figures(f) for f in folders])
-    def code(r, c):
-        if not r.get("run_stage_by_stage"): return f"code {(c or 'unrecorded')[:12]}"
+    def code(r, c, new):
+        was = f" (it predates {', '.join(new)}: at the default)" if new else ""
+        if not r.get("run_stage_by_stage"): return f"code {(c or 'unrecorded')[:12]}{was}"
         d = sorted({k for v in r.get("config_differs", {}).values() for k in v})
-        return "stages run one by one" + (f", their settings differ at {', '.join(d)}" if d else "")
-    table += "\n\nDraws: " + "; ".join(f"draw {i}: seed {s}, {code(r, c)}"
-                                       for i, (s, c, r) in enumerate(zip(seeds, commits, runs)))
+        return "stages run one by one" + (f", their settings differ at {', '.join(d)}" if d else "") + was
+    table += "\n\nDraws: " + "; ".join(f"draw {i}: seed {s}, {code(r, c, new)}"
+                                       for i, (s, c, r, new) in enumerate(zip(seeds, commits, runs, added)))
     _write_replicates(None if out is None else Path(out), ref.get("name", "run"), seeds, res, table,
                       runs[0]["config"],
                       folders=[str(f) for f in folders], commits=commits)
